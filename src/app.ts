@@ -1,0 +1,70 @@
+/**
+ * buildApp(config, deps): the one Fastify application, used alike by `serve`, the tests and the
+ * benchmarks. It owns no resources: the caller opens the store and closes it after app.close().
+ */
+import { randomBytes } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Config } from './config/config.js';
+import { auditLogRoutes } from './features/audit-logs/routes.js';
+import { AuditLogService } from './features/audit-logs/service.js';
+import { keyRoutes } from './features/keys/routes.js';
+import { KeyService } from './features/keys/service.js';
+import { registerAuth } from './http/auth.js';
+import { registerBodyParsers } from './http/body-parsers.js';
+import { registerErrorHandling } from './http/error-handler.js';
+import { buildOpenApiDocument } from './http/openapi.js';
+import { parseQueryString } from './http/query-string.js';
+import { type Clock, systemClock } from './lib/clock.js';
+import type { Store } from './store/store.js';
+import { VERSION } from './version.js';
+
+export interface AppDeps {
+  store: Store;
+  clock?: Clock;
+  /** false silences the request log (tests, benchmarks); otherwise config.logLevel applies. */
+  logger?: boolean;
+}
+
+export interface AppServices {
+  keys: KeyService;
+  auditLogs: AuditLogService;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: AppServices;
+  }
+}
+
+export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
+  const clock = deps.clock ?? systemClock;
+  const { store } = deps;
+  const app = Fastify({
+    logger: deps.logger === false ? false : { level: config.logLevel },
+    bodyLimit: config.bodyLimitBytes,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => `req_${randomBytes(12).toString('hex')}`,
+    routerOptions: { querystringParser: parseQueryString, ignoreTrailingSlash: true },
+    // The SDK's base URL ends in /v1; bare /organization/... works as well.
+    rewriteUrl: (req) => (req.url?.startsWith('/organization/') ? `/v1${req.url}` : (req.url ?? '/')),
+    ajv: { customOptions: { coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors: false } },
+  });
+
+  const services: AppServices = { keys: new KeyService(store, clock), auditLogs: new AuditLogService(store, clock) };
+  app.decorate('services', services);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  registerErrorHandling(app);
+  registerBodyParsers(app);
+  registerAuth(app, services.keys, store);
+
+  const openApi = buildOpenApiDocument(VERSION);
+  app.get('/openapi.json', async () => openApi);
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  await app.register(auditLogRoutes, { auditLogs: services.auditLogs, store, maxPendingWrites: config.maxPendingWrites });
+  await app.register(keyRoutes, { keys: services.keys });
+  return app;
+}

@@ -1,0 +1,34 @@
+/** What every store-backed command shares: the validated config and an open store. */
+import { type Config, loadConfig, sqlitePath } from '../config/config.js';
+import { KeyService } from '../features/keys/service.js';
+import { systemClock } from '../lib/clock.js';
+import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import type { Store } from '../store/store.js';
+
+export interface StoreOptions {
+  data?: string;
+  databaseUrl?: string;
+  config?: string;
+}
+
+export function configFrom(opts: StoreOptions, flags: Partial<Record<keyof Config, unknown>> = {}): Config {
+  return loadConfig({ env: process.env, configFile: opts.config, flags: { dataDir: opts.data, databaseUrl: opts.databaseUrl, ...flags } });
+}
+
+export function openStore(config: Config): Store {
+  return new SqliteStore({
+    path: sqlitePath(config),
+    synchronous: config.sqliteSynchronous,
+    maxJobsPerBatch: config.maxBatchJobs,
+    autoMigrate: config.autoMigrate,
+  });
+}
+
+export async function withStore<T>(config: Config, fn: (store: Store, keys: KeyService) => Promise<T>): Promise<T> {
+  const store = openStore(config);
+  try {
+    return await fn(store, new KeyService(store, systemClock));
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,62 @@
+import type { Command } from 'commander';
+import { buildApp } from '../app.js';
+import { sqlitePath } from '../config/config.js';
+import { DEFAULT_ORG_ID, KeyService } from '../features/keys/service.js';
+import { systemClock } from '../lib/clock.js';
+import { configFrom, openStore, type StoreOptions } from './context.js';
+
+interface ServeOptions extends StoreOptions {
+  host?: string;
+  port?: string;
+  logLevel?: string;
+  autoMigrate?: boolean;
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('Run the orgledger server (OpenAI Admin API + ingestion) on the configured store.')
+    .option('--host <host>', 'address to listen on [ORGLEDGER_HOST] (default 127.0.0.1)')
+    .option('--port <port>', 'port to listen on [ORGLEDGER_PORT] (default 8080; 0 picks a free one)')
+    .option('--data <dir>', 'data directory for the embedded store [ORGLEDGER_DATA] (default ./data)')
+    .option('--database-url <url>', 'a SQLite file path [ORGLEDGER_DATABASE_URL] (default <data>/orgledger.sqlite)')
+    .option('--config <file>', 'JSON config file [ORGLEDGER_CONFIG]')
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent [ORGLEDGER_LOG_LEVEL]')
+    .option('--no-auto-migrate', 'refuse to start on an unmigrated store instead of migrating it [ORGLEDGER_AUTO_MIGRATE=false]')
+    .addHelpText('after', '\nExamples:\n  orgledger serve\n  ORGLEDGER_ADMIN_KEY=sk-admin-my-long-secret orgledger serve --port 9000 --data /var/lib/orgledger')
+    .action(async (opts: ServeOptions) => {
+      const config = configFrom(opts, {
+        host: opts.host,
+        port: opts.port,
+        logLevel: opts.logLevel,
+        autoMigrate: opts.autoMigrate === false ? false : undefined,
+      });
+      const store = openStore(config);
+      const keys = new KeyService(store, systemClock);
+      await keys.ensureOrganization(DEFAULT_ORG_ID, 'Default organization');
+      const created = await keys.ensureBootstrapKey(DEFAULT_ORG_ID, config.adminKey);
+      const app = await buildApp(config, { store });
+      const address = await app.listen({ host: config.host, port: config.port });
+      const url = address.replace('[::1]', 'localhost');
+
+      let closing = false;
+      const shutdown = async (signal: string) => {
+        if (closing) return;
+        closing = true;
+        app.log.info({ signal }, 'shutting down: no new requests, flushing pending writes');
+        await app.close();
+        await store.close();
+        process.exit(0);
+      };
+      process.on('SIGINT', () => void shutdown('SIGINT'));
+      process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+      const lines = [`orgledger listening on ${url} (store: ${sqlitePath(config)})`, `  OpenAI base URL: ${url}/v1`];
+      if (created) {
+        lines.push(`  admin key (shown once, store it now): ${created.secret}`);
+        lines.push(`  try: curl -H "Authorization: Bearer ${created.secret}" ${url}/v1/organization/audit_logs`);
+      } else if (config.adminKey) lines.push('  admin key: the one in ORGLEDGER_ADMIN_KEY');
+      else lines.push('  admin key: an existing one (create another with `orgledger keys create --name NAME`)');
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
+}

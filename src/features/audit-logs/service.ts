@@ -1,0 +1,137 @@
+/**
+ * Audit logs: append (ingest) and list. Appending is also what other features call, inside their own
+ * write, to record the change they make in the same transaction.
+ */
+import { errors } from '../../http/errors.js';
+import type { Clock } from '../../lib/clock.js';
+import { newId } from '../../lib/ids.js';
+import type { Store, WriteTx } from '../../store/store.js';
+import { eventTypes } from './event-types.js';
+import { actorKeys, resourceIdOf, type ValidEvent, validateEvent, wireEvent } from './event-validation.js';
+import type { ListAuditLogsQuery } from './schemas.js';
+import type { AuditListQuery, StoredAuditEvent } from './types.js';
+
+export const MAX_EVENTS_PER_BATCH = 1000;
+
+export interface AppendResult {
+  id: string;
+  type: string;
+  effective_at: number;
+}
+
+/**
+ * Appends validated events in the caller's transaction. Client-chosen ids are idempotency keys: the
+ * same id with the same content is acknowledged without a second copy; with other content it is a 409
+ * and the caller's whole write rolls back.
+ */
+export async function appendAuditEvents(tx: WriteTx, orgId: string, events: ValidEvent[], clock: Clock): Promise<AppendResult[]> {
+  const clientIds = events.map((e) => e.clientId).filter((id): id is string => id !== null);
+  const existing = await tx.findAuditEventHashes(orgId, clientIds);
+  const results: AppendResult[] = [];
+  const fresh: { index: number; id: string; event: ValidEvent }[] = [];
+  const seenInBatch = new Map<string, ValidEvent>();
+  events.forEach((event, index) => {
+    const id = event.clientId;
+    if (id !== null) {
+      const stored = existing.get(id);
+      const earlier = seenInBatch.get(id);
+      const sameAs = stored?.contentHash ?? earlier?.contentHash;
+      if (sameAs !== undefined) {
+        if (sameAs !== event.contentHash) {
+          throw errors.conflict(`An audit log with id '${id}' already exists with different content.`, `data[${index}].id`);
+        }
+        results.push({ id, type: event.type.type, effective_at: stored?.effectiveAt ?? (earlier as ValidEvent).effectiveAt });
+        return;
+      }
+      seenInBatch.set(id, event);
+    }
+    const assigned = id ?? newId('auditLog', clock.nowMs());
+    fresh.push({ index, id: assigned, event });
+    results.push({ id: assigned, type: event.type.type, effective_at: event.effectiveAt });
+  });
+  if (fresh.length === 0) return results;
+
+  const firstSeq = await tx.allocateAuditSeq(orgId, fresh.length);
+  const ingestedAt = clock.nowSeconds();
+  const rows: StoredAuditEvent[] = fresh.map(({ id, event }, i) => {
+    const actor = actorKeys(event.actor);
+    return {
+      orgId,
+      seq: firstSeq + i,
+      id,
+      effectiveAt: event.effectiveAt,
+      type: event.type.type,
+      tenant: event.type.tenantScoped,
+      projectId: event.project?.id ?? null,
+      actorEmail: actor.email,
+      actorIds: actor.ids,
+      resourceId: resourceIdOf(event.details),
+      contentHash: event.contentHash,
+      body: JSON.stringify(wireEvent(id, event)),
+      ingestedAt,
+    };
+  });
+  await tx.insertAuditEvents(rows);
+  return results;
+}
+
+export class AuditLogService {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Validates every event first (nothing is written unless all pass), then appends them in one write. */
+  async ingest(orgId: string, events: unknown[]): Promise<AppendResult[]> {
+    if (events.length === 0) throw errors.invalidBody("'data' must hold at least one event.", 'data');
+    if (events.length > MAX_EVENTS_PER_BATCH)
+      throw errors.invalidBody(`'data' holds ${events.length} events; at most ${MAX_EVENTS_PER_BATCH} are accepted per request.`, 'data');
+    const now = this.clock.nowSeconds();
+    const valid = events.map((event, i) => validateEvent(event, `data[${i}]`, now));
+    return this.store.write((tx) => appendAuditEvents(tx, orgId, valid, this.clock));
+  }
+
+  /** One page of the list, as the JSON text of a ListAuditLogsResponse. */
+  async list(orgId: string, q: ListAuditLogsQuery): Promise<string> {
+    const tenantOnly = q.tenant_only ?? false;
+    if (q.event_types) {
+      for (const type of q.event_types) {
+        const scoped = eventTypes().get(type)?.tenantScoped ?? false;
+        if (tenantOnly && !scoped)
+          throw errors.invalidParam(
+            'event_types',
+            `'${type}' is not a tenant-scoped event type; with tenant_only=true every event type must be tenant-scoped.`,
+          );
+      }
+    }
+    const limit = q.limit ?? 20;
+    const query: AuditListQuery = {
+      orgId,
+      tenantOnly,
+      types: q.event_types && tenantOnly === false ? q.event_types.filter((t) => !eventTypes().get(t)?.tenantScoped) : q.event_types,
+      projectIds: q.project_ids,
+      actorIds: q.actor_ids,
+      actorEmails: q.actor_emails,
+      resourceIds: q.resource_ids,
+      effectiveAt: q.effective_at ?? {},
+      direction: q.after || !q.before ? 'desc' : 'asc',
+      fetch: limit + 1,
+    };
+    if (q.after) query.olderThan = await this.position(orgId, q.after, 'after');
+    if (q.before) query.newerThan = await this.position(orgId, q.before, 'before');
+
+    const rows = query.types && query.types.length === 0 ? [] : await this.store.listAuditEvents(query);
+    const hasMore = rows.length > limit;
+    const page = rows.slice(0, limit);
+    if (query.direction === 'asc') page.reverse();
+    const first = page[0]?.id ?? null;
+    const last = page[page.length - 1]?.id ?? null;
+    return `{"object":"list","data":[${page.map((r) => r.body).join(',')}],"first_id":${JSON.stringify(first)},"last_id":${JSON.stringify(last)},"has_more":${hasMore}}`;
+  }
+
+  private async position(orgId: string, id: string, param: 'after' | 'before') {
+    const pos = await this.store.findAuditPosition(orgId, id);
+    if (!pos) throw errors.invalidParam(param, `Invalid '${param}': no audit log with id '${id}' in this organization.`);
+    return pos;
+  }
+}

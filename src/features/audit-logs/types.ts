@@ -1,0 +1,52 @@
+/** Domain types of audit events. The wire shape is the spec's AuditLog; see schemas.ts. */
+
+/** An event as it is stored: the wire JSON plus the columns lists filter and order on. */
+export interface StoredAuditEvent {
+  orgId: string;
+  /** Dense per-organization append position, assigned at commit. */
+  seq: number;
+  id: string;
+  effectiveAt: number;
+  type: string;
+  tenant: boolean;
+  projectId: string | null;
+  actorEmail: string | null;
+  /** Every id the actor can be found by: user, service account and API key ids. */
+  actorIds: string[];
+  resourceId: string | null;
+  /** sha256 of the client's event as sent (canonical JSON): the idempotency comparison. */
+  contentHash: string;
+  /** The AuditLog wire object as JSON text. */
+  body: string;
+  ingestedAt: number;
+}
+
+/** Where an event stands in list order: newest first by (effective_at, seq). */
+export interface AuditPosition {
+  effectiveAt: number;
+  seq: number;
+}
+
+export interface TimeRange {
+  gt?: number;
+  gte?: number;
+  lt?: number;
+  lte?: number;
+}
+
+export interface AuditListQuery {
+  orgId: string;
+  tenantOnly: boolean;
+  types?: string[];
+  projectIds?: string[];
+  actorIds?: string[];
+  actorEmails?: string[];
+  resourceIds?: string[];
+  effectiveAt: TimeRange;
+  /** Exclusive bounds: older than `olderThan`, newer than `newerThan`. */
+  olderThan?: AuditPosition;
+  newerThan?: AuditPosition;
+  /** 'desc' walks to older events (default and `after`); 'asc' walks to newer ones (`before` alone). */
+  direction: 'desc' | 'asc';
+  fetch: number;
+}

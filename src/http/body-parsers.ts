@@ -1,0 +1,64 @@
+/**
+ * Request body parsers: JSON (with a nesting limit) and NDJSON (one event or record per line, served
+ * to routes as {"data": [...]}, exactly like the JSON form).
+ */
+import type { FastifyInstance } from 'fastify';
+import { errors } from './errors.js';
+
+export const MAX_JSON_DEPTH = 32;
+
+/** Deepest bracket nesting outside strings; a scan, so a hostile body cannot overflow the stack. */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92)
+        i++; // backslash escapes the next character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      depth++;
+      if (depth > max) max = depth;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return max;
+}
+
+function parseJson(text: string, param: string | null): unknown {
+  if (nestingDepth(text) > MAX_JSON_DEPTH) throw errors.invalidBody(`The JSON body is nested more than ${MAX_JSON_DEPTH} levels deep.`, param);
+  // JSON.parse makes "__proto__" a plain own key, but code that copies objects could still be fooled by it.
+  if (text.includes('"__proto__"')) throw errors.invalidBody("The JSON body uses the forbidden key '__proto__'.", param);
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const where = param ? ` in '${param}'` : '';
+    throw errors.invalidBody(`We could not parse the JSON body of your request${where}: ${(err as Error).message}`, param);
+  }
+}
+
+export function registerBodyParsers(app: FastifyInstance): void {
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      if ((body as string).trim() === '') return done(errors.invalidBody('The request body is empty; send a JSON object.'), undefined);
+      done(null, parseJson(body as string, null));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+  app.addContentTypeParser('application/x-ndjson', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      const data: unknown[] = [];
+      for (const line of (body as string).split('\n')) {
+        if (line.trim() === '') continue;
+        data.push(parseJson(line, `data[${data.length}]`));
+      }
+      done(null, { data });
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+}

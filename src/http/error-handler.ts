@@ -1,0 +1,46 @@
+/**
+ * The one place errors become responses: ApiError as is, Fastify's own 4xx (body too large, bad
+ * content type, schema validation) translated, anything else a 500 that leaks nothing but the
+ * request id. Every body is the OpenAI envelope.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { describeAjvError } from '../lib/validator.js';
+import { ApiError, errors } from './errors.js';
+
+export function send(reply: FastifyReply, err: ApiError): FastifyReply {
+  reply.code(err.status).type('application/json; charset=utf-8');
+  if (err.shouldRetry !== undefined) reply.header('x-should-retry', String(err.shouldRetry));
+  if (err.retryAfterSeconds !== undefined) reply.header('retry-after', String(err.retryAfterSeconds));
+  return reply.send(err.toBody());
+}
+
+function translate(err: FastifyError): ApiError | null {
+  if (err instanceof ApiError) return err;
+  if (err.validation && err.validation.length > 0) {
+    const first = err.validation[0] as Parameters<typeof describeAjvError>[1];
+    const { param, message } = describeAjvError('', first);
+    return err.validationContext === 'body' ? errors.invalidBody(message, param || null) : errors.invalidParam(param, message);
+  }
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return errors.tooLarge('The request body is larger than this server accepts (see the bodyLimit setting).');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return errors.unsupportedMediaType(String(err.message.split(': ').pop() ?? ''));
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return errors.invalidBody('The request body is empty; send a JSON object.');
+  }
+  if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+    return new ApiError(err.statusCode, 'invalid_request_error', err.code ?? null, err.message, null, false);
+  }
+  return null;
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const known = translate(err);
+    if (known) return send(reply, known);
+    request.log.error({ err }, 'unhandled error');
+    return send(reply, errors.internal());
+  });
+  app.setNotFoundHandler((request, reply) => send(reply, errors.routeNotFound(request.method, request.url.split('?')[0] ?? '')));
+}

@@ -1,0 +1,45 @@
+/**
+ * The JSON Schema validator for request bodies: Ajv, the same engine Fastify compiles route schemas
+ * with, fed only by TypeBox schemas and the official spec's schemas. Its errors become a `param`
+ * path such as `data[31].actor.type`.
+ */
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+
+export const ajv = new Ajv({ strict: false, allErrors: false, coerceTypes: false, useDefaults: false });
+
+export function compile<T>(schema: object): ValidateFunction<T> {
+  return ajv.compile<T>(schema);
+}
+
+/** Appends a JSON pointer (/a/0/b) to a param path in OpenAI's dotted style (a[0].b). */
+export function pointerToParam(base: string, pointer: string): string {
+  let out = base;
+  for (const raw of pointer.split('/').slice(1)) {
+    const part = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (/^\d+$/.test(part)) out += `[${part}]`;
+    else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(part)) out += out ? `.${part}` : part;
+    else out += `[${JSON.stringify(part)}]`;
+  }
+  return out;
+}
+
+/** The param path and a sentence for the first Ajv error. */
+export function describeAjvError(base: string, error: ErrorObject): { param: string; message: string } {
+  if (error.keyword === 'required') {
+    const missing = (error.params as { missingProperty: string }).missingProperty;
+    const param = pointerToParam(base, `${error.instancePath}/${missing}`);
+    return { param, message: `Missing required parameter: '${param}'.` };
+  }
+  const param = pointerToParam(base, error.instancePath);
+  if (error.keyword === 'enum') {
+    const allowed = (error.params as { allowedValues: unknown[] }).allowedValues;
+    const list = allowed.length <= 12 ? `: ${allowed.map((v) => JSON.stringify(v)).join(', ')}` : ' (see GET /openapi.json)';
+    return { param, message: `Invalid value for '${param}': must be one of the allowed values${list}.` };
+  }
+  if (error.keyword === 'additionalProperties') {
+    const extra = (error.params as { additionalProperty: string }).additionalProperty;
+    const extraParam = pointerToParam(base, `${error.instancePath}/${extra}`);
+    return { param: extraParam, message: `Unrecognized parameter: '${extraParam}'.` };
+  }
+  return { param, message: `Invalid value for '${param}': ${error.message ?? 'invalid'}.` };
+}

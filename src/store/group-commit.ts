@@ -1,0 +1,108 @@
+/**
+ * Group commit, engine-neutral: concurrent writes queue here and share one transaction. Each write runs
+ * inside its own savepoint, so a write that throws (a 409, a constraint) is rolled back alone while
+ * its neighbours commit. Every caller is answered only after the shared COMMIT returns: an
+ * acknowledged write is durable, and a failed COMMIT fails every write in the batch.
+ */
+export interface TransactionDriver<Tx> {
+  begin(): Promise<Tx>;
+  savepoint(tx: Tx): Promise<void>;
+  release(tx: Tx): Promise<void>;
+  rollbackToSavepoint(tx: Tx): Promise<void>;
+  commit(tx: Tx): Promise<void>;
+  rollback(tx: Tx): Promise<void>;
+}
+
+interface Job<Tx> {
+  work: (tx: Tx) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (reason: unknown) => void;
+}
+
+export interface GroupCommitStats {
+  batches: number;
+  jobs: number;
+  lastBatchJobs: number;
+}
+
+export class GroupCommitter<Tx> {
+  private queue: Job<Tx>[] = [];
+  private running = false;
+  private closed = false;
+  private idleWaiters: (() => void)[] = [];
+  readonly stats: GroupCommitStats = { batches: 0, jobs: 0, lastBatchJobs: 0 };
+
+  constructor(
+    private readonly driver: TransactionDriver<Tx>,
+    private readonly maxJobsPerBatch: number,
+  ) {}
+
+  pending(): number {
+    return this.queue.length;
+  }
+
+  run<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('store is closed'));
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.running) {
+        this.running = true;
+        // setImmediate lets requests already read from sockets join this batch.
+        setImmediate(() => void this.drain());
+      }
+    });
+  }
+
+  /** Stops accepting writes and resolves once everything queued has committed. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (!this.running && this.queue.length === 0) return;
+    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const jobs = this.queue.splice(0, this.maxJobsPerBatch);
+      await this.runBatch(jobs);
+    }
+    this.running = false;
+    for (const wake of this.idleWaiters.splice(0)) wake();
+  }
+
+  private async runBatch(jobs: Job<Tx>[]): Promise<void> {
+    const outcomes: { ok: boolean; value: unknown }[] = [];
+    let tx: Tx;
+    try {
+      tx = await this.driver.begin();
+    } catch (err) {
+      for (const job of jobs) job.reject(err);
+      return;
+    }
+    try {
+      for (const job of jobs) {
+        await this.driver.savepoint(tx);
+        try {
+          const value = await job.work(tx);
+          await this.driver.release(tx);
+          outcomes.push({ ok: true, value });
+        } catch (err) {
+          await this.driver.rollbackToSavepoint(tx);
+          outcomes.push({ ok: false, value: err });
+        }
+      }
+      await this.driver.commit(tx);
+    } catch (err) {
+      await this.driver.rollback(tx).catch(() => undefined);
+      for (const job of jobs) job.reject(err);
+      return;
+    }
+    this.stats.batches++;
+    this.stats.jobs += jobs.length;
+    this.stats.lastBatchJobs = jobs.length;
+    jobs.forEach((job, i) => {
+      const outcome = outcomes[i] as { ok: boolean; value: unknown };
+      if (outcome.ok) job.resolve(outcome.value);
+      else job.reject(outcome.value);
+    });
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * SQLite schema, versioned. A migration is never edited after it lands; add a new one instead.
+ * org_id leads every primary key and index (see docs/adr/0001-store-shape.md).
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const sqliteMigrations: Migration[] = [
+  {
+    version: 1,
+    name: 'organizations, admin keys, audit events',
+    sql: `
+      CREATE TABLE organizations (
+        id          TEXT PRIMARY KEY,
+        name        TEXT NOT NULL,
+        created_at  INTEGER NOT NULL,
+        audit_seq   INTEGER NOT NULL DEFAULT 0
+      );
+
+      CREATE TABLE admin_keys (
+        org_id          TEXT NOT NULL REFERENCES organizations(id),
+        id              TEXT NOT NULL,
+        name            TEXT,
+        secret_hash     TEXT NOT NULL UNIQUE,
+        redacted_value  TEXT NOT NULL,
+        created_at      INTEGER NOT NULL,
+        expires_at      INTEGER,
+        last_used_at    INTEGER,
+        revoked_at      INTEGER,
+        scopes          TEXT NOT NULL,
+        owner           TEXT NOT NULL,
+        PRIMARY KEY (org_id, id)
+      ) WITHOUT ROWID;
+      CREATE INDEX admin_keys_created ON admin_keys (org_id, created_at, id);
+
+      CREATE TABLE audit_events (
+        org_id        TEXT NOT NULL,
+        seq           INTEGER NOT NULL,
+        id            TEXT NOT NULL,
+        effective_at  INTEGER NOT NULL,
+        type          TEXT NOT NULL,
+        tenant        INTEGER NOT NULL,
+        project_id    TEXT,
+        actor_email   TEXT,
+        resource_id   TEXT,
+        content_hash  TEXT NOT NULL,
+        ingested_at   INTEGER NOT NULL,
+        body          TEXT NOT NULL,
+        PRIMARY KEY (org_id, seq)
+      ) WITHOUT ROWID;
+      CREATE UNIQUE INDEX audit_events_id ON audit_events (org_id, id);
+      CREATE INDEX audit_events_time ON audit_events (org_id, tenant, effective_at, seq);
+      CREATE INDEX audit_events_type ON audit_events (org_id, type, effective_at, seq);
+      CREATE INDEX audit_events_project ON audit_events (org_id, project_id, effective_at, seq) WHERE project_id IS NOT NULL;
+      CREATE INDEX audit_events_email ON audit_events (org_id, actor_email, effective_at, seq) WHERE actor_email IS NOT NULL;
+      CREATE INDEX audit_events_resource ON audit_events (org_id, resource_id, effective_at, seq) WHERE resource_id IS NOT NULL;
+
+      -- An event's actor can be found by several ids (user, service account, API key).
+      CREATE TABLE audit_event_actors (
+        org_id        TEXT NOT NULL,
+        actor_id      TEXT NOT NULL,
+        effective_at  INTEGER NOT NULL,
+        seq           INTEGER NOT NULL,
+        PRIMARY KEY (org_id, actor_id, effective_at, seq)
+      ) WITHOUT ROWID;
+    `,
+  },
+];

@@ -1,0 +1,68 @@
+/** SQLite row shapes and the one place each maps to and from its domain type. */
+import type { AdminKeyRecord, KeyOwner, Organization, Scope } from '../../features/keys/types.js';
+
+export interface OrganizationRow {
+  id: string;
+  name: string;
+  created_at: number;
+  audit_seq: number;
+}
+
+export interface AdminKeyRow {
+  org_id: string;
+  id: string;
+  name: string | null;
+  secret_hash: string;
+  redacted_value: string;
+  created_at: number;
+  expires_at: number | null;
+  last_used_at: number | null;
+  revoked_at: number | null;
+  scopes: string;
+  owner: string;
+}
+
+export interface AuditEventRow {
+  org_id: string;
+  seq: number;
+  id: string;
+  effective_at: number;
+  type: string;
+  tenant: number;
+  project_id: string | null;
+  actor_email: string | null;
+  resource_id: string | null;
+  content_hash: string;
+  ingested_at: number;
+  body: string;
+}
+
+export const orgFromRow = (r: OrganizationRow): Organization => ({ id: r.id, name: r.name, createdAt: r.created_at });
+
+export const keyFromRow = (r: AdminKeyRow): AdminKeyRecord => ({
+  orgId: r.org_id,
+  id: r.id,
+  name: r.name,
+  secretHash: r.secret_hash,
+  redactedValue: r.redacted_value,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
+  lastUsedAt: r.last_used_at,
+  revokedAt: r.revoked_at,
+  scopes: JSON.parse(r.scopes) as Scope[],
+  owner: JSON.parse(r.owner) as KeyOwner,
+});
+
+export const keyToRow = (k: AdminKeyRecord): AdminKeyRow => ({
+  org_id: k.orgId,
+  id: k.id,
+  name: k.name,
+  secret_hash: k.secretHash,
+  redacted_value: k.redactedValue,
+  created_at: k.createdAt,
+  expires_at: k.expiresAt,
+  last_used_at: k.lastUsedAt,
+  revoked_at: k.revokedAt,
+  scopes: JSON.stringify(k.scopes),
+  owner: JSON.stringify(k.owner),
+});

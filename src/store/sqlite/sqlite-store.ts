@@ -1,0 +1,266 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { AuditListQuery, AuditPosition, StoredAuditEvent } from '../../features/audit-logs/types.js';
+import type { AdminKeyRecord, Organization } from '../../features/keys/types.js';
+import { GroupCommitter, type TransactionDriver } from '../group-commit.js';
+import type { AdminKeyPageQuery, Store, WriteTx } from '../store.js';
+import { auditListSql } from './audit-list-sql.js';
+import { sqliteMigrations } from './migrations.js';
+import { type AdminKeyRow, type AuditEventRow, keyFromRow, keyToRow, type OrganizationRow, orgFromRow } from './rows.js';
+
+export interface SqliteOptions {
+  path: string;
+  /** FULL fsyncs every group commit (survives power loss); NORMAL survives process crashes only. */
+  synchronous: 'FULL' | 'NORMAL';
+  maxJobsPerBatch: number;
+  autoMigrate: boolean;
+}
+
+type DB = Database.Database;
+
+function open(path: string, readonly: boolean): DB {
+  const db = new Database(path, { readonly, fileMustExist: readonly });
+  db.pragma('busy_timeout = 10000');
+  return db;
+}
+
+export function migrateSqlite(db: DB): number {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+  let applied = 0;
+  // BEGIN IMMEDIATE takes the write lock first, so processes starting together migrate one at a time.
+  const apply = db.transaction(() => {
+    const done = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
+    for (const m of sqliteMigrations) {
+      if (done.has(m.version)) continue;
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Math.floor(Date.now() / 1000));
+      applied++;
+    }
+  });
+  apply.immediate();
+  return applied;
+}
+
+export function pendingSqliteMigrations(db: DB): number {
+  const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
+  if (!exists) return sqliteMigrations.length;
+  const done = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
+  return sqliteMigrations.filter((m) => !done.has(m.version)).length;
+}
+
+export class SqliteStore implements Store {
+  readonly engine = 'sqlite' as const;
+  private readonly writer: DB;
+  private readonly reader: DB;
+  private readonly committer: GroupCommitter<SqliteWriteTx>;
+  private readonly stmtCache = new Map<string, Database.Statement>();
+
+  constructor(readonly options: SqliteOptions) {
+    mkdirSync(dirname(options.path), { recursive: true });
+    this.writer = open(options.path, false);
+    this.writer.pragma('journal_mode = WAL');
+    this.writer.pragma(`synchronous = ${options.synchronous}`);
+    this.writer.pragma('foreign_keys = ON');
+    if (options.autoMigrate) migrateSqlite(this.writer);
+    else if (pendingSqliteMigrations(this.writer) > 0) {
+      this.writer.close();
+      throw new Error(`the store at ${options.path} needs migrations; run \`orgledger migrate\` or start without --no-auto-migrate`);
+    }
+    this.reader = open(options.path, true);
+    this.committer = new GroupCommitter(new SqliteDriver(this.writer), options.maxJobsPerBatch);
+  }
+
+  write<T>(work: (tx: WriteTx) => Promise<T>): Promise<T> {
+    return this.committer.run(work);
+  }
+
+  pendingWrites(): number {
+    return this.committer.pending();
+  }
+
+  get commitStats() {
+    return this.committer.stats;
+  }
+
+  async getOrganization(id: string): Promise<Organization | null> {
+    const row = this.read('SELECT * FROM organizations WHERE id = ?').get(id) as OrganizationRow | undefined;
+    return row ? orgFromRow(row) : null;
+  }
+
+  async listOrganizations(): Promise<Organization[]> {
+    return (this.read('SELECT * FROM organizations ORDER BY created_at, id').all() as OrganizationRow[]).map(orgFromRow);
+  }
+
+  async findAdminKeyByHash(secretHash: string): Promise<AdminKeyRecord | null> {
+    const row = this.read('SELECT * FROM admin_keys WHERE secret_hash = ?').get(secretHash) as AdminKeyRow | undefined;
+    return row ? keyFromRow(row) : null;
+  }
+
+  async getAdminKey(orgId: string, id: string): Promise<AdminKeyRecord | null> {
+    const row = this.read('SELECT * FROM admin_keys WHERE org_id = ? AND id = ? AND revoked_at IS NULL').get(orgId, id) as AdminKeyRow | undefined;
+    return row ? keyFromRow(row) : null;
+  }
+
+  async listAdminKeys(q: AdminKeyPageQuery): Promise<AdminKeyRecord[]> {
+    const cmp = q.order === 'asc' ? '>' : '<';
+    const dir = q.order === 'asc' ? 'ASC' : 'DESC';
+    const cursor = q.after ? `AND (created_at, id) ${cmp} (?, ?)` : '';
+    const sql = `SELECT * FROM admin_keys WHERE org_id = ? AND revoked_at IS NULL ${cursor} ORDER BY created_at ${dir}, id ${dir} LIMIT ?`;
+    const params: unknown[] = [q.orgId];
+    if (q.after) params.push(q.after.createdAt, q.after.id);
+    params.push(q.fetch);
+    return (this.read(sql).all(...params) as AdminKeyRow[]).map(keyFromRow);
+  }
+
+  async findAuditPosition(orgId: string, id: string): Promise<AuditPosition | null> {
+    const row = this.read('SELECT effective_at, seq FROM audit_events WHERE org_id = ? AND id = ?').get(orgId, id) as
+      | { effective_at: number; seq: number }
+      | undefined;
+    return row ? { effectiveAt: row.effective_at, seq: row.seq } : null;
+  }
+
+  async listAuditEvents(query: AuditListQuery): Promise<StoredAuditEvent[]> {
+    const { sql, params } = auditListSql(query);
+    const rows = this.read(sql).all(...params) as AuditEventRow[];
+    return rows.map((r) => ({
+      orgId: r.org_id,
+      seq: r.seq,
+      id: r.id,
+      effectiveAt: r.effective_at,
+      type: r.type,
+      tenant: r.tenant === 1,
+      projectId: r.project_id,
+      actorEmail: r.actor_email,
+      actorIds: [],
+      resourceId: r.resource_id,
+      contentHash: r.content_hash,
+      body: r.body,
+      ingestedAt: r.ingested_at,
+    }));
+  }
+
+  async close(): Promise<void> {
+    await this.committer.close();
+    this.reader.close();
+    this.writer.close();
+  }
+
+  /** Reader statements are cached by text; list queries have a bounded number of shapes. */
+  private read(sql: string): Database.Statement {
+    let stmt = this.stmtCache.get(sql);
+    if (!stmt) {
+      stmt = this.reader.prepare(sql);
+      this.stmtCache.set(sql, stmt);
+    }
+    return stmt;
+  }
+}
+
+class SqliteDriver implements TransactionDriver<SqliteWriteTx> {
+  private readonly tx: SqliteWriteTx;
+  constructor(private readonly db: DB) {
+    this.tx = new SqliteWriteTx(db);
+  }
+  async begin() {
+    this.db.exec('BEGIN IMMEDIATE');
+    return this.tx;
+  }
+  async savepoint() {
+    this.db.exec('SAVEPOINT job');
+  }
+  async release() {
+    this.db.exec('RELEASE job');
+  }
+  async rollbackToSavepoint() {
+    this.db.exec('ROLLBACK TO job');
+    this.db.exec('RELEASE job');
+  }
+  async commit() {
+    this.db.exec('COMMIT');
+  }
+  async rollback() {
+    if (this.db.inTransaction) this.db.exec('ROLLBACK');
+  }
+}
+
+class SqliteWriteTx implements WriteTx {
+  private readonly s;
+  constructor(private readonly db: DB) {
+    this.s = {
+      insertOrg: db.prepare('INSERT INTO organizations (id, name, created_at) VALUES (@id, @name, @created_at)'),
+      getOrg: db.prepare('SELECT * FROM organizations WHERE id = ?'),
+      insertKey: db.prepare(
+        `INSERT INTO admin_keys (org_id, id, name, secret_hash, redacted_value, created_at, expires_at, last_used_at, revoked_at, scopes, owner)
+         VALUES (@org_id, @id, @name, @secret_hash, @redacted_value, @created_at, @expires_at, @last_used_at, @revoked_at, @scopes, @owner)`,
+      ),
+      keyByHash: db.prepare('SELECT * FROM admin_keys WHERE secret_hash = ?'),
+      countActive: db.prepare('SELECT count(*) AS n FROM admin_keys WHERE org_id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)'),
+      revokeKey: db.prepare('UPDATE admin_keys SET revoked_at = ? WHERE org_id = ? AND id = ? AND revoked_at IS NULL'),
+      touchKey: db.prepare('UPDATE admin_keys SET last_used_at = ? WHERE org_id = ? AND id = ? AND (last_used_at IS NULL OR last_used_at < ?)'),
+      eventHashes: db.prepare('SELECT id, content_hash, effective_at FROM audit_events WHERE org_id = ? AND id IN (SELECT value FROM json_each(?))'),
+      allocSeq: db.prepare('UPDATE organizations SET audit_seq = audit_seq + ? WHERE id = ? RETURNING audit_seq'),
+      insertEvent: db.prepare(
+        `INSERT INTO audit_events (org_id, seq, id, effective_at, type, tenant, project_id, actor_email, resource_id, content_hash, ingested_at, body)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      insertActor: db.prepare('INSERT OR IGNORE INTO audit_event_actors (org_id, actor_id, effective_at, seq) VALUES (?, ?, ?, ?)'),
+    };
+  }
+
+  async insertOrganization(org: Organization) {
+    this.s.insertOrg.run({ id: org.id, name: org.name, created_at: org.createdAt });
+  }
+  async getOrganization(id: string) {
+    const row = this.s.getOrg.get(id) as OrganizationRow | undefined;
+    return row ? orgFromRow(row) : null;
+  }
+  async insertAdminKey(key: AdminKeyRecord) {
+    this.s.insertKey.run(keyToRow(key));
+  }
+  async findAdminKeyByHash(secretHash: string) {
+    const row = this.s.keyByHash.get(secretHash) as AdminKeyRow | undefined;
+    return row ? keyFromRow(row) : null;
+  }
+  async countActiveAdminKeys(orgId: string, nowSeconds: number) {
+    return (this.s.countActive.get(orgId, nowSeconds) as { n: number }).n;
+  }
+  async revokeAdminKey(orgId: string, id: string, at: number) {
+    return this.s.revokeKey.run(at, orgId, id).changes === 1;
+  }
+  async touchAdminKeys(touches: { orgId: string; id: string; at: number }[]) {
+    for (const t of touches) this.s.touchKey.run(t.at, t.orgId, t.id, t.at);
+  }
+  async findAuditEventHashes(orgId: string, ids: string[]) {
+    const found = new Map<string, { contentHash: string; effectiveAt: number }>();
+    if (ids.length === 0) return found;
+    for (const row of this.s.eventHashes.all(orgId, JSON.stringify(ids)) as { id: string; content_hash: string; effective_at: number }[]) {
+      found.set(row.id, { contentHash: row.content_hash, effectiveAt: row.effective_at });
+    }
+    return found;
+  }
+  async allocateAuditSeq(orgId: string, count: number) {
+    const row = this.s.allocSeq.get(count, orgId) as { audit_seq: number } | undefined;
+    if (!row) throw new Error(`organization ${orgId} does not exist`);
+    return row.audit_seq - count + 1;
+  }
+  async insertAuditEvents(events: StoredAuditEvent[]) {
+    for (const e of events) {
+      this.s.insertEvent.run(
+        e.orgId,
+        e.seq,
+        e.id,
+        e.effectiveAt,
+        e.type,
+        e.tenant ? 1 : 0,
+        e.projectId,
+        e.actorEmail,
+        e.resourceId,
+        e.contentHash,
+        e.ingestedAt,
+        e.body,
+      );
+      for (const actorId of e.actorIds) this.s.insertActor.run(e.orgId, actorId, e.effectiveAt, e.seq);
+    }
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * Validates response bodies against the official OpenAPI subset (spec/openai-admin-subset.json).
+ * Success bodies use the operation's 200 schema; every error body the spec's ErrorResponse. The one
+ * deliberate widening: AuditLogEventType also admits the four types the openai SDK 7.57 knows but
+ * the 2026-08-21 spec does not yet list (spec/audit-log-event-types.json marks them).
+ */
+import { readFileSync } from 'node:fs';
+import { Ajv, type ValidateFunction } from 'ajv';
+
+const spec = JSON.parse(readFileSync(new URL('../../spec/openai-admin-subset.json', import.meta.url), 'utf8'));
+const table = JSON.parse(readFileSync(new URL('../../spec/audit-log-event-types.json', import.meta.url), 'utf8')) as {
+  event_types: { type: string }[];
+};
+const specEnum: string[] = spec.components.schemas.AuditLogEventType.enum;
+export const SDK_ONLY_EVENT_TYPES = table.event_types.map((e) => e.type).filter((t) => !specEnum.includes(t));
+spec.components.schemas.AuditLogEventType.enum = [...specEnum, ...SDK_ONLY_EVENT_TYPES];
+spec.$id = 'spec.json';
+
+const ajv = new Ajv({ strict: false, allErrors: true, formats: { unixtime: true } });
+ajv.addSchema(spec);
+
+const validators = new Map<string, ValidateFunction>();
+function validatorFor(ref: string): ValidateFunction {
+  let v = validators.get(ref);
+  if (!v) {
+    v = ajv.compile({ $ref: `spec.json${ref}` });
+    validators.set(ref, v);
+  }
+  return v;
+}
+
+/** The spec path template matching a concrete /v1/organization/... path. */
+function specPath(pathname: string): string | null {
+  const path = pathname.replace(/^\/v1/, '');
+  for (const template of Object.keys(spec.paths)) {
+    const re = new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`);
+    if (re.test(path)) return template;
+  }
+  return null;
+}
+
+export interface ContractResult {
+  checked: boolean;
+  errors: string[];
+}
+
+/** Checks one response; `checked` is false for routes outside the spec (our extensions). */
+export function checkResponse(method: string, pathname: string, status: number, body: unknown): ContractResult {
+  if (status >= 400) {
+    const v = validatorFor('#/components/schemas/ErrorResponse');
+    return { checked: true, errors: v(body) ? [] : (v.errors ?? []).map((e) => `${e.instancePath} ${e.message}`) };
+  }
+  const template = specPath(pathname);
+  const op = template ? spec.paths[template]?.[method.toLowerCase()] : undefined;
+  const schemaRef: string | undefined = op?.responses?.['200']?.content?.['application/json']?.schema?.$ref;
+  if (!op) return { checked: false, errors: [] };
+  if (!schemaRef) {
+    const inline = op.responses?.['200']?.content?.['application/json']?.schema;
+    if (!inline) return { checked: false, errors: [] };
+    const v = ajv.compile(inline);
+    return { checked: true, errors: v(body) ? [] : (v.errors ?? []).map((e) => `${e.instancePath} ${e.message}`) };
+  }
+  const v = validatorFor(schemaRef);
+  return { checked: true, errors: v(body) ? [] : (v.errors ?? []).map((e) => `${e.instancePath} ${e.message}`) };
+}
+
+/** Every response body seen by contractFetch that broke the contract; tests assert it stays empty. */
+export const contractViolations: { method: string; url: string; status: number; errors: string[] }[] = [];
+export let contractChecks = 0;
+
+/** A fetch for the openai SDK that checks every JSON response it receives against the spec. */
+export const contractFetch: typeof fetch = async (input, init) => {
+  const response = await fetch(input, init);
+  const url = new URL(typeof input === 'string' || input instanceof URL ? input.toString() : input.url);
+  const method = init?.method ?? (typeof input === 'object' && 'method' in input ? input.method : 'GET');
+  const text = await response.clone().text();
+  if (!response.headers.get('x-request-id')) {
+    contractViolations.push({ method, url: url.toString(), status: response.status, errors: ['missing x-request-id header'] });
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    contractViolations.push({ method, url: url.toString(), status: response.status, errors: ['body is not JSON'] });
+    return response;
+  }
+  const result = checkResponse(method, url.pathname, response.status, body);
+  if (result.checked) contractChecks++;
+  if (result.errors.length > 0) contractViolations.push({ method, url: url.toString(), status: response.status, errors: result.errors });
+  return response;
+};

@@ -1,0 +1,80 @@
+/**
+ * A real orgledger for tests: the production buildApp() on a real SQLite file in a temp folder,
+ * listening on a real port, with the official openai SDK as the client.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import OpenAI from 'openai';
+import { buildApp } from '../../src/app.js';
+import { type Config, loadConfig } from '../../src/config/config.js';
+import { DEFAULT_ORG_ID, KeyService } from '../../src/features/keys/service.js';
+import { systemClock } from '../../src/lib/clock.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { Store } from '../../src/store/store.js';
+import { contractFetch } from './contract.js';
+
+export interface TestServer {
+  app: FastifyInstance;
+  store: Store;
+  keys: KeyService;
+  config: Config;
+  dir: string;
+  /** http://127.0.0.1:PORT */
+  url: string;
+  /** The bootstrap admin key of org-default (all scopes). */
+  adminKey: string;
+  /** An SDK client whose every response is checked against the spec (see contract.ts). */
+  client(key?: string): OpenAI;
+  /** Raw HTTP with the admin key unless another (or null for none) is given. */
+  request(method: string, path: string, opts?: { key?: string | null; body?: unknown; contentType?: string; rawBody?: string }): Promise<{ status: number; headers: Headers; body: any }>;
+  close(): Promise<void>;
+}
+
+export async function startServer(overrides: Partial<Record<keyof Config, unknown>> = {}): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'orgledger-test-'));
+  const config = loadConfig({ env: {}, flags: { dataDir: dir, port: 0, logLevel: 'silent', ...overrides } });
+  const store = new SqliteStore({ path: join(dir, 'orgledger.sqlite'), synchronous: config.sqliteSynchronous, maxJobsPerBatch: config.maxBatchJobs, autoMigrate: true });
+  const keys = new KeyService(store, systemClock);
+  await keys.ensureOrganization(DEFAULT_ORG_ID, 'Default organization');
+  const bootstrap = await keys.ensureBootstrapKey(DEFAULT_ORG_ID, undefined);
+  if (!bootstrap) throw new Error('expected a bootstrap key on a fresh store');
+  const app = await buildApp(config, { store, logger: false });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  if (!address || typeof address === 'string') throw new Error('no address');
+  const url = `http://127.0.0.1:${address.port}`;
+  const adminKey = bootstrap.secret;
+  return {
+    app,
+    store,
+    keys,
+    config,
+    dir,
+    url,
+    adminKey,
+    client: (key = adminKey) => new OpenAI({ adminAPIKey: key, apiKey: 'unused', baseURL: `${url}/v1`, fetch: contractFetch, maxRetries: 0 }),
+    async request(method, path, opts = {}) {
+      const headers: Record<string, string> = {};
+      const key = opts.key === undefined ? adminKey : opts.key;
+      if (key !== null) headers.authorization = `Bearer ${key}`;
+      let body: string | undefined;
+      if (opts.rawBody !== undefined) body = opts.rawBody;
+      else if (opts.body !== undefined) body = JSON.stringify(opts.body);
+      if (body !== undefined) headers['content-type'] = opts.contentType ?? 'application/json';
+      const res = await contractFetch(`${url}${path}`, { method, headers, body });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {}
+      return { status: res.status, headers: res.headers, body: parsed };
+    },
+    async close() {
+      await app.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
