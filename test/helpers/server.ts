@@ -28,14 +28,23 @@ export interface TestServer {
   /** An SDK client whose every response is checked against the spec (see contract.ts). */
   client(key?: string): OpenAI;
   /** Raw HTTP with the admin key unless another (or null for none) is given. */
-  request(method: string, path: string, opts?: { key?: string | null; body?: unknown; contentType?: string; rawBody?: string }): Promise<{ status: number; headers: Headers; body: any }>;
+  request(
+    method: string,
+    path: string,
+    opts?: { key?: string | null; body?: unknown; contentType?: string; rawBody?: string },
+  ): Promise<{ status: number; headers: Headers; body: any }>;
   close(): Promise<void>;
 }
 
 export async function startServer(overrides: Partial<Record<keyof Config, unknown>> = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'orgledger-test-'));
   const config = loadConfig({ env: {}, flags: { dataDir: dir, port: 0, logLevel: 'silent', ...overrides } });
-  const store = new SqliteStore({ path: join(dir, 'orgledger.sqlite'), synchronous: config.sqliteSynchronous, maxJobsPerBatch: config.maxBatchJobs, autoMigrate: true });
+  const store = new SqliteStore({
+    path: join(dir, 'orgledger.sqlite'),
+    synchronous: config.sqliteSynchronous,
+    maxJobsPerBatch: config.maxBatchJobs,
+    autoMigrate: true,
+  });
   const keys = new KeyService(store, systemClock);
   await keys.ensureOrganization(DEFAULT_ORG_ID, 'Default organization');
   const bootstrap = await keys.ensureBootstrapKey(DEFAULT_ORG_ID, undefined);

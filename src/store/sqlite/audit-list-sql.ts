@@ -22,13 +22,17 @@ export function auditListSql(q: AuditListQuery): { sql: string; params: unknown[
     where.push('seq IN (SELECT seq FROM audit_event_actors WHERE org_id = ? AND actor_id IN (SELECT value FROM json_each(?)))');
     params.push(q.orgId, JSON.stringify(q.actorIds));
   }
+  const cond = (sql: string, ...values: unknown[]) => {
+    where.push(sql);
+    params.push(...values);
+  };
   const r = q.effectiveAt;
-  if (r.gt !== undefined) where.push('effective_at > ?'), params.push(r.gt);
-  if (r.gte !== undefined) where.push('effective_at >= ?'), params.push(r.gte);
-  if (r.lt !== undefined) where.push('effective_at < ?'), params.push(r.lt);
-  if (r.lte !== undefined) where.push('effective_at <= ?'), params.push(r.lte);
-  if (q.olderThan) where.push('(effective_at, seq) < (?, ?)'), params.push(q.olderThan.effectiveAt, q.olderThan.seq);
-  if (q.newerThan) where.push('(effective_at, seq) > (?, ?)'), params.push(q.newerThan.effectiveAt, q.newerThan.seq);
+  if (r.gt !== undefined) cond('effective_at > ?', r.gt);
+  if (r.gte !== undefined) cond('effective_at >= ?', r.gte);
+  if (r.lt !== undefined) cond('effective_at < ?', r.lt);
+  if (r.lte !== undefined) cond('effective_at <= ?', r.lte);
+  if (q.olderThan) cond('(effective_at, seq) < (?, ?)', q.olderThan.effectiveAt, q.olderThan.seq);
+  if (q.newerThan) cond('(effective_at, seq) > (?, ?)', q.newerThan.effectiveAt, q.newerThan.seq);
   const dir = q.direction === 'desc' ? 'DESC' : 'ASC';
   params.push(q.fetch);
   return {

@@ -186,7 +186,7 @@ class SqliteDriver implements TransactionDriver<SqliteWriteTx> {
 
 class SqliteWriteTx implements WriteTx {
   private readonly s;
-  constructor(private readonly db: DB) {
+  constructor(db: DB) {
     this.s = {
       insertOrg: db.prepare('INSERT INTO organizations (id, name, created_at) VALUES (@id, @name, @created_at)'),
       getOrg: db.prepare('SELECT * FROM organizations WHERE id = ?'),
