@@ -1,0 +1,73 @@
+/**
+ * `npm run bench [-- <suite>...] [--quick] [--engine sqlite]`: runs every suite, or the ones named.
+ * Benchmarks print figures beside their targets; they never fail on a target.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { runAuditBench } from './audit.js';
+
+const ENGINES = ['sqlite'] as const;
+
+interface Suite {
+  name: string;
+  run(opts: { quick: boolean }): Promise<void>;
+}
+
+async function suites(): Promise<Suite[]> {
+  const list: Suite[] = [{ name: 'audit', run: runAuditBench }];
+  // The usage suite lands separately; load it only once its file exists.
+  const usageFile = fileURLToPath(new URL('./usage.ts', import.meta.url));
+  if (existsSync(usageFile)) {
+    const specifier = './usage.js';
+    const mod = (await import(specifier)) as { runUsageBench?: (opts: { quick: boolean }) => Promise<void> };
+    if (typeof mod.runUsageBench === 'function') list.push({ name: 'usage', run: mod.runUsageBench });
+  }
+  return list;
+}
+
+function usage(known: string[]): string {
+  return `usage: npm run bench -- [${known.join('|')}]... [--quick] [--engine ${ENGINES.join('|')}]`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const available = await suites();
+  const known = available.map((s) => s.name);
+  let quick = false;
+  let engine = 'sqlite';
+  const named: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--quick') quick = true;
+    else if (arg === '--engine' || arg.startsWith('--engine=')) {
+      const value = arg.includes('=') ? arg.slice('--engine='.length) : argv[++i];
+      if (value === undefined || !(ENGINES as readonly string[]).includes(value)) {
+        console.error(`bench: unknown engine ${JSON.stringify(value ?? '')}; available: ${ENGINES.join(', ')}`);
+        return 2;
+      }
+      engine = value;
+    } else if (arg === '--help' || arg === '-h') {
+      console.log(usage(known));
+      return 0;
+    } else if (arg.startsWith('-')) {
+      console.error(`bench: unknown flag ${arg}\n${usage(known)}`);
+      return 2;
+    } else if (!known.includes(arg)) {
+      console.error(`bench: unknown suite '${arg}'; available: ${known.join(', ')}`);
+      return 2;
+    } else named.push(arg);
+  }
+  const chosen = named.length > 0 ? available.filter((s) => named.includes(s.name)) : available;
+  console.log(`orgledger bench: ${chosen.map((s) => s.name).join(', ')} on ${engine}${quick ? ' (quick)' : ''}`);
+  for (const suite of chosen) await suite.run({ quick });
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  },
+);
