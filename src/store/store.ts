@@ -8,6 +8,7 @@
 
 import type { AuditListQuery, AuditPosition, StoredAuditEvent } from '../features/audit-logs/types.js';
 import type { AdminKeyRecord, Organization } from '../features/keys/types.js';
+import type { CostEntry, CostGroupRow, CostSegmentQuery, UnpricedUsage, UsageGroupRow, UsageInsert, UsageSegmentQuery } from '../features/usage/types.js';
 
 export type EngineName = 'sqlite' | 'postgres';
 
@@ -33,6 +34,17 @@ export interface WriteTx {
   /** Reserves `count` sequence numbers for the organization; returns the first. Dense: rolled back with the write. */
   allocateAuditSeq(orgId: string, count: number): Promise<number>;
   insertAuditEvents(events: StoredAuditEvent[]): Promise<void>;
+  /** Content hash (null for server ids) and time of each of these usage ids already stored. */
+  findUsageHashes(orgId: string, kind: string, ids: string[]): Promise<Map<string, { contentHash: string | null; createdAt: number }>>;
+  /**
+   * Inserts the records whose id is new, and from exactly those updates the hourly and daily rollups
+   * and writes their cost line items. Returns the ids actually inserted.
+   */
+  insertUsage(batch: UsageInsert): Promise<string[]>;
+  noteUnpricedUsage(orgId: string, items: UnpricedUsage[]): Promise<void>;
+  findCostEntryHashes(orgId: string, ids: string[]): Promise<Map<string, { contentHash: string | null; createdAt: number }>>;
+  /** Inserts the entries whose id is new (and their line items); returns the ids inserted. */
+  insertCostEntries(orgId: string, entries: CostEntry[]): Promise<string[]>;
 }
 
 export interface Store {
@@ -52,6 +64,12 @@ export interface Store {
   findAuditPosition(orgId: string, id: string): Promise<AuditPosition | null>;
   /** Events in list order for the query's direction; at most query.fetch rows. */
   listAuditEvents(query: AuditListQuery): Promise<StoredAuditEvent[]>;
+
+  /** Usage of [from, to) from one source, summed per bucket of the query's grid and group. */
+  queryUsage(query: UsageSegmentQuery): Promise<UsageGroupRow[]>;
+  /** Cost line items of [from, to) from the hourly or daily rollup, per bucket and group. */
+  queryCosts(query: CostSegmentQuery): Promise<CostGroupRow[]>;
+  listUnpricedUsage(orgId: string): Promise<UnpricedUsage[]>;
 
   /** Waits for queued writes, then closes the engine. */
   close(): Promise<void>;

@@ -2,6 +2,8 @@
  * SQLite schema, versioned. A migration is never edited after it lands; add a new one instead.
  * org_id leads every primary key and index (see docs/adr/0001-store-shape.md).
  */
+import { usageSchemaSql } from './usage-schema.js';
+
 export interface Migration {
   version: number;
   name: string;
@@ -68,4 +70,5 @@ export const sqliteMigrations: Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  { version: 2, name: 'usage records, rollups, cost line items and entries', sql: usageSchemaSql },
 ];

@@ -3,11 +3,13 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { AuditListQuery, AuditPosition, StoredAuditEvent } from '../../features/audit-logs/types.js';
 import type { AdminKeyRecord, Organization } from '../../features/keys/types.js';
+import type { CostEntry, CostSegmentQuery, UnpricedUsage, UsageInsert, UsageSegmentQuery } from '../../features/usage/types.js';
 import { GroupCommitter, type TransactionDriver } from '../group-commit.js';
 import type { AdminKeyPageQuery, Store, WriteTx } from '../store.js';
 import { auditListSql } from './audit-list-sql.js';
 import { sqliteMigrations } from './migrations.js';
 import { type AdminKeyRow, type AuditEventRow, keyFromRow, keyToRow, type OrganizationRow, orgFromRow } from './rows.js';
+import { UsageReader, UsageWriter } from './usage-store.js';
 
 export interface SqliteOptions {
   path: string;
@@ -55,6 +57,7 @@ export class SqliteStore implements Store {
   private readonly reader: DB;
   private readonly committer: GroupCommitter<SqliteWriteTx>;
   private readonly stmtCache = new Map<string, Database.Statement>();
+  private readonly usageReader = new UsageReader((sql) => this.read(sql));
 
   constructor(readonly options: SqliteOptions) {
     mkdirSync(dirname(options.path), { recursive: true });
@@ -140,6 +143,16 @@ export class SqliteStore implements Store {
     }));
   }
 
+  async queryUsage(query: UsageSegmentQuery) {
+    return this.usageReader.usage(query);
+  }
+  async queryCosts(query: CostSegmentQuery) {
+    return this.usageReader.costs(query);
+  }
+  async listUnpricedUsage(orgId: string) {
+    return this.usageReader.unpriced(orgId);
+  }
+
   async close(): Promise<void> {
     await this.committer.close();
     this.reader.close();
@@ -186,7 +199,9 @@ class SqliteDriver implements TransactionDriver<SqliteWriteTx> {
 
 class SqliteWriteTx implements WriteTx {
   private readonly s;
+  private readonly usage: UsageWriter;
   constructor(db: DB) {
+    this.usage = new UsageWriter(db);
     this.s = {
       insertOrg: db.prepare('INSERT INTO organizations (id, name, created_at) VALUES (@id, @name, @created_at)'),
       getOrg: db.prepare('SELECT * FROM organizations WHERE id = ?'),
@@ -238,6 +253,21 @@ class SqliteWriteTx implements WriteTx {
       found.set(row.id, { contentHash: row.content_hash, effectiveAt: row.effective_at });
     }
     return found;
+  }
+  async findUsageHashes(orgId: string, kind: string, ids: string[]) {
+    return this.usage.findUsageHashes(orgId, kind, ids);
+  }
+  async insertUsage(batch: UsageInsert) {
+    return this.usage.insertUsage(batch);
+  }
+  async noteUnpricedUsage(orgId: string, items: UnpricedUsage[]) {
+    this.usage.noteUnpriced(orgId, items);
+  }
+  async findCostEntryHashes(orgId: string, ids: string[]) {
+    return this.usage.findCostEntryHashes(orgId, ids);
+  }
+  async insertCostEntries(orgId: string, entries: CostEntry[]) {
+    return this.usage.insertCostEntries(orgId, entries);
   }
   async allocateAuditSeq(orgId: string, count: number) {
     const row = this.s.allocSeq.get(count, orgId) as { audit_seq: number } | undefined;

@@ -1,0 +1,118 @@
+/** Domain types of usage and costs, shared by the services and every store engine. */
+import type { Dimension, Measure, UsageKindName } from './kinds.js';
+
+/** A dimension value: strings, `batch` a boolean; null when the record did not say. */
+export type DimValue = string | boolean | null;
+export type DimValues = Partial<Record<Dimension, DimValue>>;
+export type MeasureValues = Partial<Record<Measure, number>>;
+
+/** Where a query's rows come from: the daily or hourly rollups, or the raw records. */
+export type UsageSource = '1d' | '1h' | 'raw';
+
+/** One priced component of one usage record (or one explicit cost entry). Money in nano-USD. */
+export interface CostLine {
+  createdAt: number;
+  projectId: string | null;
+  apiKeyId: string | null;
+  /** `<model>, input_tokens` and the like. */
+  lineItem: string;
+  quantity: number;
+  quantityUnit: string | null;
+  amountNano: number;
+  /** The price-table entry used; null for explicit entries priced elsewhere. */
+  priceId: string | null;
+}
+
+/** A usage record as stored: immutable once written. */
+export interface UsageRecord {
+  id: string;
+  createdAt: number;
+  dims: DimValues;
+  measures: MeasureValues;
+  /** Hash of the record as the client sent it, when the client chose the id (idempotency). */
+  contentHash: string | null;
+  /** The price-table entry this record was priced with; null when unpriced. */
+  priceId: string | null;
+  /** Cost line items of this record; written only if the record itself is new. */
+  costs: CostLine[];
+}
+
+export interface UsageInsert {
+  orgId: string;
+  kind: UsageKindName;
+  records: UsageRecord[];
+}
+
+/** Usage the price table could not price, kept so an operator can list and fix it. */
+export interface UnpricedUsage {
+  kind: UsageKindName;
+  model: string;
+  /** default, batch, flex, priority... */
+  tier: string;
+  firstAt: number;
+  lastAt: number;
+  records: number;
+}
+
+/** An explicit cost entry (POST /v1/organization/costs), priced elsewhere. */
+export interface CostEntry {
+  id: string;
+  createdAt: number;
+  projectId: string | null;
+  apiKeyId: string | null;
+  lineItem: string;
+  amountNano: number;
+  currency: string;
+  quantity: number | null;
+  quantityUnit: string | null;
+  contentHash: string | null;
+}
+
+/** One segment of a usage query: rows of [from, to) from one source, bucketed on the query's grid. */
+export interface UsageSegmentQuery {
+  orgId: string;
+  kind: UsageKindName;
+  source: UsageSource;
+  from: number;
+  to: number;
+  /** Bucket grid: bucket start = origin + floor((t - origin) / width) * width. */
+  origin: number;
+  width: number;
+  groupBy: Dimension[];
+  /** Allowed values per dimension (an empty list matches nothing). */
+  filters: Partial<Record<Dimension, DimValue[]>>;
+}
+
+export interface UsageGroupRow {
+  bucketStart: number;
+  /** Only the grouped dimensions. */
+  dims: DimValues;
+  /** Sums; absent when no record had the measure. For a level: the latest sample. */
+  measures: MeasureValues;
+  /** For level kinds: the time of the latest sample behind the level. */
+  latestAt?: number;
+}
+
+export type CostDimension = 'project_id' | 'api_key_id' | 'line_item';
+
+export interface CostSegmentQuery {
+  orgId: string;
+  source: '1d' | '1h';
+  from: number;
+  to: number;
+  origin: number;
+  width: number;
+  groupBy: CostDimension[];
+  filters: Partial<Record<'project_id' | 'api_key_id' | 'line_item', string[]>>;
+}
+
+export interface CostGroupRow {
+  bucketStart: number;
+  projectId?: string | null;
+  apiKeyId?: string | null;
+  lineItem?: string;
+  amountNano: number;
+  quantity: number;
+  /** The single unit of the grouped rows, null when they mix units or have none. */
+  quantityUnit: string | null;
+}

@@ -1,0 +1,104 @@
+/**
+ * SQL of usage and cost reads. One statement per segment: rows of [from, to) from one source, put on
+ * the query's bucket grid and grouped. Filters bind JSON arrays (json_each), so the statement text
+ * depends only on the query's shape and the reader can cache it.
+ */
+import type { Dimension, UsageKind } from '../../features/usage/kinds.js';
+import type { CostSegmentQuery, DimValue, UsageSegmentQuery } from '../../features/usage/types.js';
+import { COST_CUBES, type CostKeyDimension, cubeFor, DAY, HOUR, usageCubes } from '../usage-rollup.js';
+
+export interface Sql {
+  sql: string;
+  params: unknown[];
+}
+
+/** In rollups a missing dimension is '' (batch: -1), so it can sit in the primary key. */
+export function toRollupValue(d: Dimension, v: DimValue): string | number {
+  if (d === 'batch') return v === null ? -1 : v ? 1 : 0;
+  return v === null ? '' : String(v);
+}
+
+function toRawValue(d: Dimension, v: DimValue): string | number | null {
+  if (d === 'batch') return v === null ? null : v ? 1 : 0;
+  return v === null ? null : String(v);
+}
+
+function filterSql(q: UsageSegmentQuery, rollup: boolean, params: unknown[]): string {
+  let where = '';
+  for (const [dim, values] of Object.entries(q.filters) as [Dimension, DimValue[]][]) {
+    if (dim === 'batch' && values.length === 1) {
+      where += ' AND batch = ?';
+      params.push(rollup ? toRollupValue(dim, values[0] as DimValue) : toRawValue(dim, values[0] as DimValue));
+      continue;
+    }
+    where += ` AND ${dim} IN (SELECT value FROM json_each(?))`;
+    params.push(JSON.stringify(values.map((v) => (rollup ? toRollupValue(dim, v) : toRawValue(dim, v)))));
+  }
+  return where;
+}
+
+const bucketExpr = (col: string) => `(? + ((${col} - ?) / ?) * ?)`;
+
+/** Sums of the kind's measures per bucket and group (level kinds: see levelSql). */
+export function usageSegmentSql(kind: UsageKind, q: UsageSegmentQuery): Sql {
+  if (kind.levelMeasure) return levelSql(kind, q);
+  const params: unknown[] = [q.origin, q.origin, q.width, q.width];
+  const groups = q.groupBy.length ? `, ${q.groupBy.join(', ')}` : '';
+  const sums = kind.measures.map((m) => `sum(${m}) AS ${m}`).join(', ');
+  const raw = q.source === 'raw';
+  const time = raw ? 'created_at' : 'bucket';
+  let from: string;
+  if (raw) {
+    from = 'usage_records WHERE org_id = ? AND kind = ? AND created_at >= ? AND created_at < ?';
+    params.push(q.orgId, q.kind, q.from, q.to);
+  } else {
+    const cube = cubeFor(usageCubes(kind), [...q.groupBy, ...(Object.keys(q.filters) as Dimension[])]);
+    from = 'usage_rollups WHERE org_id = ? AND kind = ? AND grain = ? AND cube = ? AND bucket >= ? AND bucket < ?';
+    params.push(q.orgId, q.kind, q.source === '1d' ? DAY : HOUR, cube, q.from, q.to);
+  }
+  const where = filterSql(q, !raw, params);
+  return { sql: `SELECT ${bucketExpr(time)} AS b${groups}, ${sums} FROM ${from}${where} GROUP BY b${groups}`, params };
+}
+
+/**
+ * A level (vector_stores usage_bytes) per bucket and series: the sample with the latest time, the
+ * larger value on equal times. SQLite returns the bare column of the row holding max(). The service
+ * always groups level kinds by every dimension and sums series itself.
+ */
+function levelSql(kind: UsageKind, q: UsageSegmentQuery): Sql {
+  const m = kind.levelMeasure as string;
+  const params: unknown[] = [q.origin, q.origin, q.width, q.width];
+  const dims = kind.dimensions.join(', ');
+  let inner: string;
+  if (q.source === 'raw') {
+    inner = `SELECT ${bucketExpr('created_at')} AS b, ${dims}, created_at AS at, max(${m}) AS v FROM usage_records
+      WHERE org_id = ? AND kind = ? AND created_at >= ? AND created_at < ?`;
+    params.push(q.orgId, q.kind, q.from, q.to);
+    inner += `${filterSql(q, false, params)} GROUP BY b, ${dims}, created_at`;
+  } else {
+    inner = `SELECT ${bucketExpr('bucket')} AS b, ${dims}, latest_at AS at, ${m} AS v FROM usage_rollups
+      WHERE org_id = ? AND kind = ? AND grain = ? AND cube = 0 AND bucket >= ? AND bucket < ?`;
+    params.push(q.orgId, q.kind, q.source === '1d' ? DAY : HOUR, q.from, q.to);
+    inner += filterSql(q, true, params);
+  }
+  return { sql: `SELECT b, ${dims}, max(at) AS latest_at, v AS ${m} FROM (${inner}) GROUP BY b, ${dims}`, params };
+}
+
+const COST_COLUMNS: Record<string, CostKeyDimension> = { project_id: 'project_id', api_key_id: 'api_key_id', line_item: 'line_item' };
+
+export function costSegmentSql(q: CostSegmentQuery): Sql {
+  const needed = [...q.groupBy, ...(Object.keys(q.filters) as CostKeyDimension[])].map((d) => COST_COLUMNS[d] as CostKeyDimension);
+  const cube = cubeFor(COST_CUBES as unknown as Dimension[][], needed as unknown as Dimension[]);
+  const params: unknown[] = [q.origin, q.origin, q.width, q.width, q.orgId, q.source === '1d' ? DAY : HOUR, cube, q.from, q.to];
+  let where = '';
+  for (const [dim, values] of Object.entries(q.filters) as [string, string[]][]) {
+    where += ` AND ${dim} IN (SELECT value FROM json_each(?))`;
+    params.push(JSON.stringify(values));
+  }
+  const groups = q.groupBy.length ? `, ${q.groupBy.join(', ')}` : '';
+  // One unit for the group, or null when its line items mix units.
+  const unit = "CASE WHEN min(quantity_unit) = max(quantity_unit) AND min(quantity_unit) <> '' THEN min(quantity_unit) END";
+  const sql = `SELECT ${bucketExpr('bucket')} AS b${groups}, sum(amount_nano) AS amount_nano, sum(quantity) AS quantity, ${unit} AS quantity_unit
+    FROM cost_rollups WHERE org_id = ? AND grain = ? AND cube = ? AND bucket >= ? AND bucket < ?${where} GROUP BY b${groups}`;
+  return { sql, params };
+}

@@ -1,0 +1,222 @@
+/**
+ * The SQLite side of usage and costs. UsageWriter runs inside the group-commit transaction: records
+ * go in with INSERT ... ON CONFLICT DO NOTHING RETURNING, and only the rows that come back feed the
+ * rollups and cost line items, so a replayed batch never counts twice. UsageReader answers segment
+ * queries on the read-only connection.
+ */
+import type Database from 'better-sqlite3';
+import { ALL_DIMENSIONS, ALL_MEASURES, type Dimension, type Measure, usageKind } from '../../features/usage/kinds.js';
+import type {
+  CostEntry,
+  CostGroupRow,
+  CostLine,
+  CostSegmentQuery,
+  DimValues,
+  MeasureValues,
+  UnpricedUsage,
+  UsageGroupRow,
+  UsageInsert,
+  UsageSegmentQuery,
+} from '../../features/usage/types.js';
+import { costRollupDeltas, usageRollupDeltas } from '../usage-rollup.js';
+import { costSegmentSql, toRollupValue, usageSegmentSql } from './usage-sql.js';
+
+type DB = Database.Database;
+
+const RECORD_COLUMNS = ['org_id', 'kind', 'created_at', 'id', ...ALL_DIMENSIONS, ...ALL_MEASURES, 'price_id', 'content_hash'];
+const ROLLUP_KEY = ['org_id', 'kind', 'grain', 'cube', 'bucket', ...ALL_DIMENSIONS];
+const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+
+// Sums add, keeping NULL when neither side has the measure; usage_bytes is a level: latest sample wins.
+const measureUpdate = (m: Measure) =>
+  m === 'usage_bytes'
+    ? `usage_bytes = CASE WHEN usage_bytes IS NULL OR excluded.latest_at > latest_at OR (excluded.latest_at = latest_at AND excluded.usage_bytes > usage_bytes) THEN excluded.usage_bytes ELSE usage_bytes END`
+    : `${m} = coalesce(${m} + excluded.${m}, ${m}, excluded.${m})`;
+
+export class UsageWriter {
+  private readonly s;
+  constructor(db: DB) {
+    this.s = {
+      usageHashes: db.prepare(
+        'SELECT id, content_hash, created_at FROM usage_records WHERE org_id = ? AND kind = ? AND id IN (SELECT value FROM json_each(?))',
+      ),
+      insertRecord: db.prepare(
+        `INSERT INTO usage_records (${RECORD_COLUMNS.join(', ')}) VALUES (${placeholders(RECORD_COLUMNS.length)}) ON CONFLICT DO NOTHING RETURNING id`,
+      ),
+      upsertRollup: db.prepare(
+        `INSERT INTO usage_rollups (${ROLLUP_KEY.join(', ')}, ${ALL_MEASURES.join(', ')}, latest_at)
+         VALUES (${placeholders(ROLLUP_KEY.length + ALL_MEASURES.length + 1)})
+         ON CONFLICT (${ROLLUP_KEY.join(', ')}) DO UPDATE SET ${ALL_MEASURES.map(measureUpdate).join(', ')}, latest_at = max(latest_at, excluded.latest_at)`,
+      ),
+      upsertCost: db.prepare(
+        `INSERT INTO cost_rollups (org_id, grain, cube, bucket, line_item, project_id, api_key_id, quantity_unit, price_id, amount_nano, quantity)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (org_id, grain, cube, bucket, line_item, project_id, api_key_id, quantity_unit, price_id)
+         DO UPDATE SET amount_nano = amount_nano + excluded.amount_nano, quantity = quantity + excluded.quantity`,
+      ),
+      unpriced: db.prepare(
+        `INSERT INTO unpriced_usage (org_id, kind, model, tier, first_at, last_at, records) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (org_id, kind, model, tier) DO UPDATE SET first_at = min(first_at, excluded.first_at),
+           last_at = max(last_at, excluded.last_at), records = records + excluded.records`,
+      ),
+      entryHashes: db.prepare('SELECT id, content_hash, created_at FROM cost_entries WHERE org_id = ? AND id IN (SELECT value FROM json_each(?))'),
+      insertEntry: db.prepare(
+        `INSERT INTO cost_entries (org_id, id, created_at, project_id, api_key_id, line_item, amount_nano, currency, quantity, quantity_unit, content_hash)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`,
+      ),
+    };
+  }
+
+  findUsageHashes(orgId: string, kind: string, ids: string[]): Map<string, { contentHash: string | null; createdAt: number }> {
+    return hashesOf(ids.length ? (this.s.usageHashes.all(orgId, kind, JSON.stringify(ids)) as HashRow[]) : []);
+  }
+
+  /** Inserts the new records, then rollups and cost items from exactly those; returns their ids. */
+  insertUsage(batch: UsageInsert): string[] {
+    const kind = usageKind(batch.kind);
+    const inserted = batch.records.filter((r) => {
+      const values: unknown[] = [batch.orgId, batch.kind, r.createdAt, r.id];
+      for (const d of ALL_DIMENSIONS) {
+        const v = r.dims[d];
+        values.push(v === undefined || v === null ? null : typeof v === 'boolean' ? (v ? 1 : 0) : v);
+      }
+      for (const m of ALL_MEASURES) values.push(r.measures[m] ?? null);
+      values.push(r.priceId, r.contentHash);
+      return this.s.insertRecord.get(...values) !== undefined;
+    });
+    for (const d of usageRollupDeltas(kind, inserted)) {
+      const values: unknown[] = [batch.orgId, batch.kind, d.grain, d.cube, d.bucket];
+      for (const dim of ALL_DIMENSIONS) values.push(toRollupValue(dim, d.dims[dim]));
+      for (const m of ALL_MEASURES) values.push(d.measures[m] ?? null);
+      values.push(d.latestAt);
+      this.s.upsertRollup.run(...values);
+    }
+    this.insertCostLines(
+      batch.orgId,
+      inserted.flatMap((r) => r.costs),
+    );
+    return inserted.map((r) => r.id);
+  }
+
+  insertCostLines(orgId: string, lines: CostLine[]): void {
+    for (const d of costRollupDeltas(lines)) {
+      this.s.upsertCost.run(
+        orgId,
+        d.grain,
+        d.cube,
+        d.bucket,
+        d.lineItem,
+        d.projectId ?? '',
+        d.apiKeyId ?? '',
+        d.quantityUnit ?? '',
+        d.priceId ?? '',
+        d.amountNano,
+        d.quantity,
+      );
+    }
+  }
+
+  noteUnpriced(orgId: string, items: UnpricedUsage[]): void {
+    for (const u of items) this.s.unpriced.run(orgId, u.kind, u.model, u.tier, u.firstAt, u.lastAt, u.records);
+  }
+
+  findCostEntryHashes(orgId: string, ids: string[]): Map<string, { contentHash: string | null; createdAt: number }> {
+    return hashesOf(ids.length ? (this.s.entryHashes.all(orgId, JSON.stringify(ids)) as HashRow[]) : []);
+  }
+
+  insertCostEntries(orgId: string, entries: CostEntry[]): string[] {
+    const inserted = entries.filter(
+      (e) =>
+        this.s.insertEntry.get(
+          orgId,
+          e.id,
+          e.createdAt,
+          e.projectId,
+          e.apiKeyId,
+          e.lineItem,
+          e.amountNano,
+          e.currency,
+          e.quantity,
+          e.quantityUnit,
+          e.contentHash,
+        ) !== undefined,
+    );
+    this.insertCostLines(
+      orgId,
+      inserted.map((e) => ({
+        createdAt: e.createdAt,
+        projectId: e.projectId,
+        apiKeyId: e.apiKeyId,
+        lineItem: e.lineItem,
+        quantity: e.quantity ?? 0,
+        quantityUnit: e.quantityUnit,
+        amountNano: e.amountNano,
+        priceId: null,
+      })),
+    );
+    return inserted.map((e) => e.id);
+  }
+}
+
+interface HashRow {
+  id: string;
+  content_hash: string | null;
+  created_at: number;
+}
+function hashesOf(rows: HashRow[]) {
+  return new Map(rows.map((r) => [r.id, { contentHash: r.content_hash, createdAt: r.created_at }]));
+}
+
+type Row = Record<string, number | string | null>;
+
+function dimFromRow(d: Dimension, v: number | string | null): string | boolean | null {
+  if (d === 'batch') return v === null || v === -1 ? null : v === 1;
+  return v === null || v === '' ? null : String(v);
+}
+
+export class UsageReader {
+  constructor(private readonly prepare: (sql: string) => Database.Statement) {}
+
+  usage(q: UsageSegmentQuery): UsageGroupRow[] {
+    const kind = usageKind(q.kind);
+    const { sql, params } = usageSegmentSql(kind, q);
+    const groupBy = kind.levelMeasure ? kind.dimensions : q.groupBy;
+    return (this.prepare(sql).all(...params) as Row[]).map((row) => {
+      const dims: DimValues = {};
+      for (const d of groupBy) dims[d] = dimFromRow(d, row[d] ?? null);
+      const measures: MeasureValues = {};
+      for (const m of kind.measures) if (row[m] !== null && row[m] !== undefined) measures[m] = row[m] as number;
+      const out: UsageGroupRow = { bucketStart: row.b as number, dims, measures };
+      if (kind.levelMeasure) out.latestAt = row.latest_at as number;
+      return out;
+    });
+  }
+
+  costs(q: CostSegmentQuery): CostGroupRow[] {
+    const { sql, params } = costSegmentSql(q);
+    return (this.prepare(sql).all(...params) as Row[]).map((row) => {
+      const out: CostGroupRow = {
+        bucketStart: row.b as number,
+        amountNano: row.amount_nano as number,
+        quantity: row.quantity as number,
+        quantityUnit: (row.quantity_unit as string | null) ?? null,
+      };
+      if (q.groupBy.includes('project_id')) out.projectId = row.project_id === '' ? null : (row.project_id as string);
+      if (q.groupBy.includes('api_key_id')) out.apiKeyId = row.api_key_id === '' ? null : (row.api_key_id as string);
+      if (q.groupBy.includes('line_item')) out.lineItem = row.line_item as string;
+      return out;
+    });
+  }
+
+  unpriced(orgId: string): UnpricedUsage[] {
+    const rows = this.prepare('SELECT * FROM unpriced_usage WHERE org_id = ? ORDER BY kind, model, tier').all(orgId) as Row[];
+    return rows.map((r) => ({
+      kind: r.kind as UnpricedUsage['kind'],
+      model: r.model as string,
+      tier: r.tier as string,
+      firstAt: r.first_at as number,
+      lastAt: r.last_at as number,
+      records: r.records as number,
+    }));
+  }
+}

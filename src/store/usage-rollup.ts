@@ -1,0 +1,137 @@
+/**
+ * Engine-neutral rollup maths: which "cubes" (sets of kept dimensions) each kind's hourly and daily
+ * rollups keep, and the pre-merge of a batch's newly inserted records into rollup deltas. Every engine
+ * upserts these deltas in the same transaction as the records, so rollups stay exact. Pre-merging
+ * first means one upsert per (grain, cube, bucket, dims) per batch, sorted by key (concurrent writers
+ * on PostgreSQL then lock rows in the same order).
+ */
+import { ALL_DIMENSIONS, type Dimension, LOW_CARDINALITY, type Measure, type UsageKind } from '../features/usage/kinds.js';
+import type { CostLine, DimValue, MeasureValues, UsageRecord } from '../features/usage/types.js';
+
+export const HOUR = 3600;
+export const DAY = 86400;
+export const GRAINS = [HOUR, DAY] as const;
+
+/**
+ * Cube 0 keeps every dimension of the kind; cube 1 drops the many-valued ids (user, key, vector
+ * store); cube 2 keeps only project_id. A level kind keeps only cube 0 (collapsing series would sum
+ * levels).
+ */
+export function usageCubes(kind: UsageKind): Dimension[][] {
+  const cubes: Dimension[][] = [kind.dimensions];
+  if (kind.levelMeasure) return cubes;
+  const narrow = kind.dimensions.filter((d) => d === 'project_id' || d === 'model' || LOW_CARDINALITY.includes(d));
+  for (const cube of [narrow, kind.dimensions.filter((d) => d === 'project_id')]) {
+    const last = cubes[cubes.length - 1] as Dimension[];
+    if (cube.length < last.length) cubes.push(cube);
+  }
+  return cubes;
+}
+
+/** The narrowest cube keeping every needed dimension. */
+export function cubeFor(cubes: Dimension[][], needed: Dimension[]): number {
+  for (let i = cubes.length - 1; i >= 0; i--) {
+    const cube = cubes[i] as Dimension[];
+    if (needed.every((d) => cube.includes(d))) return i;
+  }
+  return 0;
+}
+
+export interface UsageRollupDelta {
+  grain: number;
+  cube: number;
+  bucket: number;
+  /** Every dimension; null where the record had none or the cube drops it. */
+  dims: Record<Dimension, DimValue>;
+  measures: MeasureValues;
+  latestAt: number;
+}
+
+function mergeMeasures(into: MeasureValues, from: MeasureValues, measures: Measure[], level: Measure | undefined, fromAt: number, intoAt: number): void {
+  for (const m of measures) {
+    const v = from[m];
+    if (v === undefined) continue;
+    const cur = into[m];
+    if (m === level) {
+      // A level keeps the latest sample; equal times keep the larger value, so order never matters.
+      if (cur === undefined || fromAt > intoAt || (fromAt === intoAt && v > cur)) into[m] = v;
+    } else into[m] = cur === undefined ? v : cur + v;
+  }
+}
+
+export function usageRollupDeltas(kind: UsageKind, records: UsageRecord[]): UsageRollupDelta[] {
+  const cubes = usageCubes(kind);
+  const out = new Map<string, UsageRollupDelta>();
+  for (const r of records) {
+    for (const grain of GRAINS) {
+      const bucket = r.createdAt - (r.createdAt % grain);
+      cubes.forEach((cube, cubeIndex) => {
+        const dims = {} as Record<Dimension, DimValue>;
+        let key = `${grain}|${cubeIndex}|${bucket}`;
+        for (const d of ALL_DIMENSIONS) {
+          const v = cube.includes(d) ? (r.dims[d] ?? null) : null;
+          dims[d] = v;
+          key += `|${v === null ? '\u0000' : String(v)}`;
+        }
+        const found = out.get(key);
+        if (found) {
+          mergeMeasures(found.measures, r.measures, kind.measures, kind.levelMeasure, r.createdAt, found.latestAt);
+          found.latestAt = Math.max(found.latestAt, r.createdAt);
+        } else out.set(key, { grain, cube: cubeIndex, bucket, dims, measures: { ...r.measures }, latestAt: r.createdAt });
+      });
+    }
+  }
+  return [...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, d]) => d);
+}
+
+export type CostKeyDimension = 'project_id' | 'api_key_id' | 'line_item' | 'quantity_unit' | 'price_id';
+
+/** Cost cubes: 0 keeps everything (with the price id used), 1 project and line item, 2 line item. */
+export const COST_CUBES: CostKeyDimension[][] = [
+  ['project_id', 'api_key_id', 'line_item', 'quantity_unit', 'price_id'],
+  ['project_id', 'line_item', 'quantity_unit'],
+  ['line_item', 'quantity_unit'],
+];
+
+export interface CostRollupDelta {
+  grain: number;
+  cube: number;
+  bucket: number;
+  projectId: string | null;
+  apiKeyId: string | null;
+  lineItem: string;
+  quantityUnit: string | null;
+  priceId: string | null;
+  amountNano: number;
+  quantity: number;
+}
+
+export function costRollupDeltas(lines: CostLine[]): CostRollupDelta[] {
+  const out = new Map<string, CostRollupDelta>();
+  for (const l of lines) {
+    for (const grain of GRAINS) {
+      const bucket = l.createdAt - (l.createdAt % grain);
+      COST_CUBES.forEach((cube, cubeIndex) => {
+        const d: CostRollupDelta = {
+          grain,
+          cube: cubeIndex,
+          bucket,
+          projectId: cube.includes('project_id') ? l.projectId : null,
+          apiKeyId: cube.includes('api_key_id') ? l.apiKeyId : null,
+          lineItem: l.lineItem,
+          quantityUnit: l.quantityUnit,
+          priceId: cube.includes('price_id') ? l.priceId : null,
+          amountNano: l.amountNano,
+          quantity: l.quantity,
+        };
+        const key = [grain, cubeIndex, bucket, d.lineItem, d.projectId, d.apiKeyId, d.quantityUnit, d.priceId].join('\u0001');
+        const found = out.get(key);
+        if (found) {
+          found.amountNano += d.amountNano;
+          found.quantity += d.quantity;
+        } else out.set(key, d);
+      });
+    }
+  }
+  return [...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, d]) => d);
+}
