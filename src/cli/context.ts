@@ -1,7 +1,8 @@
 /** What every store-backed command shares: the validated config and an open store. */
-import { type Config, loadConfig, sqlitePath } from '../config/config.js';
+import { type Config, loadConfig, sqlitePath, storeEngine } from '../config/config.js';
 import { KeyService } from '../features/keys/service.js';
 import { systemClock } from '../lib/clock.js';
+import { PostgresStore } from '../store/postgres/postgres-store.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/store.js';
 
@@ -15,7 +16,17 @@ export function configFrom(opts: StoreOptions, flags: Partial<Record<keyof Confi
   return loadConfig({ env: process.env, configFile: opts.config, flags: { dataDir: opts.data, databaseUrl: opts.databaseUrl, ...flags } });
 }
 
+/** The engine follows the URL: postgres:// is PostgreSQL (connects and migrates in the background; the first call waits), anything else SQLite. */
 export function openStore(config: Config): Store {
+  if (storeEngine(config) === 'postgres') {
+    return new PostgresStore({
+      url: config.databaseUrl as string,
+      poolSize: config.pgPoolSize,
+      maxJobsPerBatch: config.maxBatchJobs,
+      autoMigrate: config.autoMigrate,
+      connectWaitSeconds: config.pgConnectWaitSeconds,
+    });
+  }
   return new SqliteStore({
     path: sqlitePath(config),
     synchronous: config.sqliteSynchronous,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { buildApp } from '../app.js';
-import { sqlitePath } from '../config/config.js';
+import { describeStore } from '../config/config.js';
 import { DEFAULT_ORG_ID, KeyService } from '../features/keys/service.js';
 import { systemClock } from '../lib/clock.js';
 import { configFrom, openStore, type StoreOptions } from './context.js';
@@ -19,7 +19,7 @@ export function registerServe(program: Command): void {
     .option('--host <host>', 'address to listen on [ORGLEDGER_HOST] (default 127.0.0.1)')
     .option('--port <port>', 'port to listen on [ORGLEDGER_PORT] (default 8080; 0 picks a free one)')
     .option('--data <dir>', 'data directory for the embedded store [ORGLEDGER_DATA] (default ./data)')
-    .option('--database-url <url>', 'a SQLite file path [ORGLEDGER_DATABASE_URL] (default <data>/orgledger.sqlite)')
+    .option('--database-url <url>', 'a SQLite file path or postgres:// URL [ORGLEDGER_DATABASE_URL] (default <data>/orgledger.sqlite)')
     .option('--config <file>', 'JSON config file [ORGLEDGER_CONFIG]')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent [ORGLEDGER_LOG_LEVEL]')
     .option('--no-auto-migrate', 'refuse to start on an unmigrated store instead of migrating it [ORGLEDGER_AUTO_MIGRATE=false]')
@@ -51,7 +51,7 @@ export function registerServe(program: Command): void {
       process.on('SIGINT', () => void shutdown('SIGINT'));
       process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
-      const lines = [`orgledger listening on ${url} (store: ${sqlitePath(config)})`, `  OpenAI base URL: ${url}/v1`];
+      const lines = [`orgledger listening on ${url} (store: ${describeStore(config)})`, `  OpenAI base URL: ${url}/v1`];
       if (created) {
         lines.push(`  admin key (shown once, store it now): ${created.secret}`);
         lines.push(`  try: curl -H "Authorization: Bearer ${created.secret}" ${url}/v1/organization/audit_logs`);

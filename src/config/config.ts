@@ -12,7 +12,7 @@ export interface Config {
   host: string;
   port: number;
   dataDir: string;
-  /** A SQLite file path (or sqlite: URL); postgres:// arrives with the PostgreSQL engine. */
+  /** A SQLite file path (or sqlite: URL), or a postgres:// URL for the PostgreSQL engine. */
   databaseUrl: string | undefined;
   /** ORGLEDGER_ADMIN_KEY: a secret serve makes sure exists as an admin key of the default organization. */
   adminKey: string | undefined;
@@ -24,6 +24,10 @@ export interface Config {
   maxBatchJobs: number;
   /** Queued writes beyond which ingest answers 429. */
   maxPendingWrites: number;
+  /** PostgreSQL: connections in the pool (one is held by the group commit while a batch runs). */
+  pgPoolSize: number;
+  /** PostgreSQL: how long start-up waits for a database that is not answering yet. */
+  pgConnectWaitSeconds: number;
 }
 
 export const defaultConfig: Config = {
@@ -38,6 +42,8 @@ export const defaultConfig: Config = {
   bodyLimitBytes: 32 * 1024 * 1024,
   maxBatchJobs: 2000,
   maxPendingWrites: 20000,
+  pgPoolSize: 10,
+  pgConnectWaitSeconds: 30,
 };
 
 export class ConfigError extends Error {
@@ -59,6 +65,8 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   bodyLimitBytes: 'ORGLEDGER_BODY_LIMIT_BYTES',
   maxBatchJobs: 'ORGLEDGER_MAX_BATCH_JOBS',
   maxPendingWrites: 'ORGLEDGER_MAX_PENDING_WRITES',
+  pgPoolSize: 'ORGLEDGER_PG_POOL_SIZE',
+  pgConnectWaitSeconds: 'ORGLEDGER_PG_CONNECT_WAIT_SECONDS',
 };
 
 function int(name: string, value: unknown, min: number, max: number): number {
@@ -79,6 +87,22 @@ function str(name: string, value: unknown): string {
   return value;
 }
 
+const POSTGRES_URL = /^postgres(ql)?:\/\//i;
+
+/** A SQLite path, or a postgres:// URL that must parse and name a host (checked here so a typo fails at start). */
+function databaseUrl(name: string, value: unknown): string {
+  const v = str(name, value);
+  if (!POSTGRES_URL.test(v)) return v;
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    throw new ConfigError(`${name} is not a valid PostgreSQL URL (expected postgres://user:password@host:5432/database)`);
+  }
+  if (!url.hostname) throw new ConfigError(`${name} must name a host (expected postgres://user:password@host:5432/database)`);
+  return v;
+}
+
 function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
   const v = typeof value === 'string' ? value.trim() : value;
   const found = allowed.find((a) => typeof v === 'string' && a.toLowerCase() === v.toLowerCase());
@@ -92,7 +116,7 @@ function validate(raw: Raw, source: (key: keyof Config) => string): Config {
   if (has('host')) c.host = str(source('host'), raw.host);
   if (has('port')) c.port = int(source('port'), raw.port, 0, 65535);
   if (has('dataDir')) c.dataDir = str(source('dataDir'), raw.dataDir);
-  if (has('databaseUrl')) c.databaseUrl = str(source('databaseUrl'), raw.databaseUrl);
+  if (has('databaseUrl')) c.databaseUrl = databaseUrl(source('databaseUrl'), raw.databaseUrl);
   if (has('adminKey')) {
     const key = str(source('adminKey'), raw.adminKey);
     if (key.length < 20 || /\s/.test(key)) throw new ConfigError(`${source('adminKey')} must be at least 20 characters without spaces`);
@@ -104,6 +128,8 @@ function validate(raw: Raw, source: (key: keyof Config) => string): Config {
   if (has('bodyLimitBytes')) c.bodyLimitBytes = int(source('bodyLimitBytes'), raw.bodyLimitBytes, 1024, 1024 * 1024 * 1024);
   if (has('maxBatchJobs')) c.maxBatchJobs = int(source('maxBatchJobs'), raw.maxBatchJobs, 1, 100000);
   if (has('maxPendingWrites')) c.maxPendingWrites = int(source('maxPendingWrites'), raw.maxPendingWrites, 1, 10000000);
+  if (has('pgPoolSize')) c.pgPoolSize = int(source('pgPoolSize'), raw.pgPoolSize, 2, 1000);
+  if (has('pgConnectWaitSeconds')) c.pgConnectWaitSeconds = int(source('pgConnectWaitSeconds'), raw.pgConnectWaitSeconds, 0, 3600);
   return c;
 }
 
@@ -148,12 +174,23 @@ export function loadConfig({ env, flags, configFile }: ConfigSources): Config {
   return validate(merged, (k) => fromWhere.get(k) ?? k);
 }
 
+/** Which engine the configured store uses: a postgres:// URL selects PostgreSQL, anything else is a SQLite path. */
+export function storeEngine(config: Config): 'sqlite' | 'postgres' {
+  return config.databaseUrl !== undefined && POSTGRES_URL.test(config.databaseUrl) ? 'postgres' : 'sqlite';
+}
+
 /** Where the embedded store lives. */
 export function sqlitePath(config: Config): string {
   const url = config.databaseUrl;
   if (!url) return join(config.dataDir, 'orgledger.sqlite');
-  if (/^postgres(ql)?:\/\//i.test(url)) {
-    throw new ConfigError('--database-url: the PostgreSQL engine is not available in this version yet; use a SQLite path');
-  }
+  if (POSTGRES_URL.test(url)) throw new ConfigError('--database-url names a PostgreSQL database; this command needs a SQLite store');
   return url.replace(/^sqlite:(\/\/)?/i, '');
+}
+
+/** The store for log lines and messages: the SQLite path, or the PostgreSQL URL without its password. */
+export function describeStore(config: Config): string {
+  if (storeEngine(config) === 'sqlite') return sqlitePath(config);
+  const url = new URL(config.databaseUrl as string);
+  if (url.password) url.password = '***';
+  return url.toString();
 }

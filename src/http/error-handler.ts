@@ -28,6 +28,9 @@ function translate(err: FastifyError): ApiError | null {
       return errors.unsupportedMediaType(String(err.message.split(': ').pop() ?? ''));
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return errors.invalidBody('The request body is empty; send a JSON object.');
+    // A store whose database is unreachable (PostgreSQL down or restarting): retryable, nothing was acknowledged.
+    case 'ORGLEDGER_STORE_UNAVAILABLE':
+      return errors.unavailable('The database is unavailable; retry shortly.');
   }
   if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
     return new ApiError(err.statusCode, 'invalid_request_error', err.code ?? null, err.message, null, false);

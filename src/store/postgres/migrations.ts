@@ -1,0 +1,158 @@
+/**
+ * PostgreSQL schema, versioned like the SQLite one (a migration is never edited after it lands).
+ * org_id leads every key: it is the distribution column of a Citus-style cluster (docs/postgres.md).
+ * Every text column is COLLATE "C" so ordering by ids matches SQLite's byte order.
+ * Audit events are range-partitioned by month on effective_at; month partitions are created by the
+ * engine ahead of need (partitions.ts) and a default partition catches the rest.
+ */
+import type pg from 'pg';
+
+export interface PgMigration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const postgresMigrations: PgMigration[] = [
+  {
+    version: 1,
+    name: 'organizations, admin keys, audit events',
+    sql: `
+      CREATE TABLE organizations (
+        id          text COLLATE "C" PRIMARY KEY,
+        name        text NOT NULL,
+        created_at  bigint NOT NULL,
+        audit_seq   bigint NOT NULL DEFAULT 0
+      );
+
+      CREATE TABLE admin_keys (
+        org_id          text COLLATE "C" NOT NULL REFERENCES organizations(id),
+        id              text COLLATE "C" NOT NULL,
+        name            text,
+        secret_hash     text COLLATE "C" NOT NULL,
+        redacted_value  text NOT NULL,
+        created_at      bigint NOT NULL,
+        expires_at      bigint,
+        last_used_at    bigint,
+        revoked_at      bigint,
+        scopes          text NOT NULL,
+        owner           text NOT NULL,
+        PRIMARY KEY (org_id, id)
+      );
+      -- Authentication finds a key by its secret before it knows the organization: the one global key
+      -- (on a distributed cluster admin_keys is a small reference table).
+      CREATE UNIQUE INDEX admin_keys_secret_hash ON admin_keys (secret_hash);
+      CREATE INDEX admin_keys_created ON admin_keys (org_id, created_at, id);
+
+      -- The primary key doubles as the list index (every list filters org_id and tenant, orders by
+      -- effective_at, seq); a partitioned table's unique keys must hold the partition column.
+      CREATE TABLE audit_events (
+        org_id        text COLLATE "C" NOT NULL,
+        seq           bigint NOT NULL,
+        id            text COLLATE "C" NOT NULL,
+        effective_at  bigint NOT NULL,
+        type          text COLLATE "C" NOT NULL,
+        tenant        boolean NOT NULL,
+        project_id    text COLLATE "C",
+        actor_email   text COLLATE "C",
+        resource_id   text COLLATE "C",
+        content_hash  text NOT NULL,
+        ingested_at   bigint NOT NULL,
+        body          text NOT NULL,
+        PRIMARY KEY (org_id, tenant, effective_at, seq)
+      ) PARTITION BY RANGE (effective_at);
+      CREATE INDEX audit_events_type ON audit_events (org_id, type, effective_at, seq);
+      CREATE INDEX audit_events_project ON audit_events (org_id, project_id, effective_at, seq) WHERE project_id IS NOT NULL;
+      CREATE INDEX audit_events_email ON audit_events (org_id, actor_email, effective_at, seq) WHERE actor_email IS NOT NULL;
+      CREATE INDEX audit_events_resource ON audit_events (org_id, resource_id, effective_at, seq) WHERE resource_id IS NOT NULL;
+      CREATE TABLE audit_events_default PARTITION OF audit_events DEFAULT;
+
+      -- Unpartitioned: the idempotency lookup by (org_id, id) whatever the event's time, the cursor
+      -- lookup (id -> position), and the global uniqueness of each organization's sequence numbers.
+      CREATE TABLE audit_event_ids (
+        org_id        text COLLATE "C" NOT NULL,
+        id            text COLLATE "C" NOT NULL,
+        effective_at  bigint NOT NULL,
+        seq           bigint NOT NULL,
+        content_hash  text NOT NULL,
+        PRIMARY KEY (org_id, id),
+        CONSTRAINT audit_event_ids_seq UNIQUE (org_id, seq)
+      );
+
+      -- An event's actor can be found by several ids (user, service account, API key).
+      CREATE TABLE audit_event_actors (
+        org_id        text COLLATE "C" NOT NULL,
+        actor_id      text COLLATE "C" NOT NULL,
+        effective_at  bigint NOT NULL,
+        seq           bigint NOT NULL,
+        PRIMARY KEY (org_id, actor_id, effective_at, seq)
+      ) PARTITION BY RANGE (effective_at);
+      CREATE TABLE audit_event_actors_default PARTITION OF audit_event_actors DEFAULT;
+    `,
+  },
+];
+
+/** Advisory lock keys (two int4 halves: orgledger's namespace, then the purpose). */
+export const LOCK_NAMESPACE = 0x6f4c4447; // 'oLDG'
+export const LOCKS = {
+  migrations: 1,
+  partitions: 2,
+} as const;
+/** Transaction-level locks keyed by hashtext(text) live in their own namespaces. */
+export const HASH_LOCK_NAMESPACES = {
+  organization: 0x6f4c4401,
+  keySecret: 0x6f4c4402,
+  orgKeys: 0x6f4c4403,
+} as const;
+
+const CREATE_MIGRATIONS_TABLE = 'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)';
+
+async function appliedVersions(client: pg.PoolClient | pg.Pool): Promise<Set<number>> {
+  const exists = await client.query<{ t: string | null }>("SELECT to_regclass('schema_migrations')::text AS t");
+  if (!exists.rows[0]?.t) return new Set();
+  const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
+  return new Set(rows.map((r) => r.version));
+}
+
+/**
+ * Applies pending migrations under a session advisory lock, so processes starting together migrate
+ * one at a time (the others find nothing left to do). Each migration commits with its version row.
+ */
+export async function migratePostgres(pool: pg.Pool): Promise<number> {
+  const client = await pool.connect();
+  let applied = 0;
+  try {
+    await client.query('SELECT pg_advisory_lock($1, $2)', [LOCK_NAMESPACE, LOCKS.migrations]);
+    try {
+      await client.query(CREATE_MIGRATIONS_TABLE);
+      const done = await appliedVersions(client);
+      for (const m of postgresMigrations) {
+        if (done.has(m.version)) continue;
+        await client.query('BEGIN');
+        try {
+          await client.query(m.sql);
+          await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+            m.version,
+            m.name,
+            Math.floor(Date.now() / 1000),
+          ]);
+          await client.query('COMMIT');
+        } catch (err) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          throw new Error(`PostgreSQL migration ${m.version} (${m.name}) failed: ${(err as Error).message}`, { cause: err });
+        }
+        applied++;
+      }
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1, $2)', [LOCK_NAMESPACE, LOCKS.migrations]).catch(() => undefined);
+    }
+  } finally {
+    client.release();
+  }
+  return applied;
+}
+
+export async function pendingPostgresMigrations(pool: pg.Pool): Promise<number> {
+  const done = await appliedVersions(pool);
+  return postgresMigrations.filter((m) => !done.has(m.version)).length;
+}
