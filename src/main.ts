@@ -1,5 +1,6 @@
 /** The orgledger command line: a thin shell over the services. */
 import { Command, CommanderError } from 'commander';
+import { registerDemo } from './cli/demo.js';
 import { registerMigrate } from './cli/migrate.js';
 import { registerOrgsAndKeys } from './cli/orgs-keys.js';
 import { registerServe } from './cli/serve.js';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerMigrate(program);
   registerOrgsAndKeys(program);
+  registerDemo(program);
   return program;
 }
 
