@@ -1,8 +1,12 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
+import type { Config } from '../config/config.js';
 import { AuditLogService } from '../features/audit-logs/service.js';
 import { type DemoSummary, generateDemo } from '../features/demo/generator.js';
 import { demoUsageWriter } from '../features/demo/usage-writer.js';
 import { DEFAULT_ORG_ID, type KeyService } from '../features/keys/service.js';
+import { ALL_SCOPES } from '../features/keys/types.js';
 import { systemClock } from '../lib/clock.js';
 import type { Store } from '../store/store.js';
 import { configFrom, type StoreOptions, withStore } from './context.js';
@@ -106,4 +110,55 @@ Examples:
         }
       });
     });
+}
+
+export interface StartDemo {
+  /** The admin key to show (from ORGLEDGER_ADMIN_KEY, the bootstrap, or the demo key file), or null. */
+  adminKey: string | null;
+  generated: DemoSummary | null;
+}
+
+/**
+ * `serve --demo`: the first start generates the demo into the default organization; later starts
+ * reuse it. The demo's admin key is kept in <data>/demo-admin-key (0600) so every start can print a
+ * working key: a convenience for a demo store, which is why plain `serve` never does this.
+ */
+export async function startDemo(store: Store, keys: KeyService, config: Config, bootstrap: string | null): Promise<StartDemo> {
+  const keyFile = join(config.dataDir, 'demo-admin-key');
+  let adminKey = config.adminKey ?? bootstrap;
+  if (!adminKey && existsSync(keyFile)) {
+    const saved = readFileSync(keyFile, 'utf8').trim();
+    if (await keys.authenticate(saved)) adminKey = saved;
+  }
+  if (!adminKey) adminKey = (await keys.createOperatorKey(DEFAULT_ORG_ID, 'demo console', [...ALL_SCOPES])).secret;
+  if (!config.adminKey) {
+    mkdirSync(config.dataDir, { recursive: true });
+    writeFileSync(keyFile, `${adminKey}\n`, { mode: 0o600 });
+  }
+  const any = await store.listAuditEvents({ orgId: DEFAULT_ORG_ID, tenantOnly: false, effectiveAt: {}, direction: 'desc', fetch: 1 });
+  if (any.length > 0) return { adminKey, generated: null };
+  const { summary } = await runDemo(store, keys, DEMO_DEFAULTS);
+  return { adminKey, generated: summary };
+}
+
+/** What `serve --demo` prints: where it is, a key, and two ways to call it. */
+export function demoBanner(url: string, demo: StartDemo): string[] {
+  const lines: string[] = [];
+  if (demo.generated) lines.push(`  ${describeDemo(DEFAULT_ORG_ID, demo.generated)}`);
+  else lines.push('  demo organization: already in the store (reused)');
+  if (!demo.adminKey) return lines;
+  const key = demo.adminKey;
+  lines.push(
+    `  admin key: ${key}`,
+    '',
+    '  curl:',
+    `    curl -s -H "Authorization: Bearer ${key}" "${url}/v1/organization/audit_logs?limit=3"`,
+    '',
+    '  openai SDK (npm install openai):',
+    `    node -e "const OpenAI=require('openai'); new OpenAI({adminAPIKey:'${key}', apiKey:'unused', baseURL:'${url}/v1'}).admin.organization.auditLogs.list({limit:3}).then(p=>console.log(JSON.stringify(p.data,null,2)))"`,
+    '',
+    '  CLI:',
+    `    npx orgledger logs --url ${url} --key ${key} --since 1d`,
+  );
+  return lines;
 }

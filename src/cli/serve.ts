@@ -4,12 +4,14 @@ import { describeStore } from '../config/config.js';
 import { DEFAULT_ORG_ID, KeyService } from '../features/keys/service.js';
 import { systemClock } from '../lib/clock.js';
 import { configFrom, openStore, type StoreOptions } from './context.js';
+import { demoBanner, startDemo } from './demo.js';
 
 interface ServeOptions extends StoreOptions {
   host?: string;
   port?: string;
   logLevel?: string;
   autoMigrate?: boolean;
+  demo?: boolean;
 }
 
 export function registerServe(program: Command): void {
@@ -22,8 +24,9 @@ export function registerServe(program: Command): void {
     .option('--database-url <url>', 'a SQLite file path or postgres:// URL [ORGLEDGER_DATABASE_URL] (default <data>/orgledger.sqlite)')
     .option('--config <file>', 'JSON config file [ORGLEDGER_CONFIG]')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent [ORGLEDGER_LOG_LEVEL]')
+    .option('--demo', 'generate a demo organization into the default one on first start (reused after) and print a working admin key')
     .option('--no-auto-migrate', 'refuse to start on an unmigrated store instead of migrating it [ORGLEDGER_AUTO_MIGRATE=false]')
-    .addHelpText('after', '\nExamples:\n  orgledger serve\n  ORGLEDGER_ADMIN_KEY=sk-admin-my-long-secret orgledger serve --port 9000 --data /var/lib/orgledger')
+    .addHelpText('after', '\nExamples:\n  orgledger serve\n  ORGLEDGER_ADMIN_KEY=sk-admin-my-long-secret orgledger serve --port 9000 --data /var/lib/orgledger\n  orgledger serve --demo --data ./demo-data')
     .action(async (opts: ServeOptions) => {
       const config = configFrom(opts, {
         host: opts.host,
@@ -35,6 +38,7 @@ export function registerServe(program: Command): void {
       const keys = new KeyService(store, systemClock);
       await keys.ensureOrganization(DEFAULT_ORG_ID, 'Default organization');
       const created = await keys.ensureBootstrapKey(DEFAULT_ORG_ID, config.adminKey);
+      const demo = opts.demo ? await startDemo(store, keys, config, created?.secret ?? null) : null;
       const app = await buildApp(config, { store });
       const address = await app.listen({ host: config.host, port: config.port });
       const url = address.replace('[::1]', 'localhost');
@@ -52,7 +56,8 @@ export function registerServe(program: Command): void {
       process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
       const lines = [`orgledger listening on ${url} (store: ${describeStore(config)})`, `  OpenAI base URL: ${url}/v1`];
-      if (created) {
+      if (demo) lines.push(...demoBanner(url, demo));
+      else if (created) {
         lines.push(`  admin key (shown once, store it now): ${created.secret}`);
         lines.push(`  try: curl -H "Authorization: Bearer ${created.secret}" ${url}/v1/organization/audit_logs`);
       } else if (config.adminKey) lines.push('  admin key: the one in ORGLEDGER_ADMIN_KEY');
