@@ -1,0 +1,78 @@
+/**
+ * The engines the store contract suite runs on: SQLite always, PostgreSQL when
+ * ORGLEDGER_TEST_DATABASE_URL is set (see helpers/pg.ts). Each open() gives a fresh, empty store.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { EngineName, Store } from '../../src/store/store.js';
+import { freshTestDatabase, PG_SKIP_MESSAGE, PG_TEST_URL } from '../helpers/pg.js';
+
+export interface OpenedStore {
+  store: Store;
+  /** Another store on the same database, as a second orgledger process would open it; closed by close(). */
+  another(): Promise<Store>;
+  close(): Promise<void>;
+}
+
+export interface EngineUnderTest {
+  name: EngineName;
+  /** Why the engine is skipped, when it is. */
+  skip: string | null;
+  open(): Promise<OpenedStore>;
+}
+
+export const engines: EngineUnderTest[] = [
+  {
+    name: 'sqlite',
+    skip: null,
+    async open() {
+      const dir = mkdtempSync(join(tmpdir(), 'orgledger-contract-'));
+      const open = () => new SqliteStore({ path: join(dir, 'store.sqlite'), synchronous: 'NORMAL', maxJobsPerBatch: 2000, autoMigrate: true });
+      const store = open();
+      const others: Store[] = [];
+      return {
+        store,
+        async another() {
+          const other = open();
+          others.push(other);
+          return other;
+        },
+        async close() {
+          for (const other of others) await other.close();
+          await store.close();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    },
+  },
+  {
+    name: 'postgres',
+    skip: PG_TEST_URL ? null : PG_SKIP_MESSAGE,
+    async open() {
+      const db = await freshTestDatabase();
+      const open = async () => {
+        const store = new PostgresStore({ url: db.url, poolSize: 4, maxJobsPerBatch: 2000, autoMigrate: true, connectWaitSeconds: 5 });
+        await store.whenReady();
+        return store;
+      };
+      const store = await open();
+      const others: Store[] = [];
+      return {
+        store,
+        async another() {
+          const other = await open();
+          others.push(other);
+          return other;
+        },
+        async close() {
+          for (const other of others) await other.close();
+          await store.close();
+          await db.drop();
+        },
+      };
+    },
+  },
+];
