@@ -7,8 +7,11 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config/config.js';
 import { auditLogRoutes } from './features/audit-logs/routes.js';
 import { AuditLogService } from './features/audit-logs/service.js';
+import { loadPriceTable } from './features/costs/price-table.js';
+import { costRoutes } from './features/costs/routes.js';
 import { keyRoutes } from './features/keys/routes.js';
 import { KeyService } from './features/keys/service.js';
+import { usageRoutes } from './features/usage/routes.js';
 import { registerAuth } from './http/auth.js';
 import { registerBodyParsers } from './http/body-parsers.js';
 import { registerErrorHandling } from './http/error-handler.js';
@@ -66,5 +69,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   await app.register(auditLogRoutes, { auditLogs: services.auditLogs, store, maxPendingWrites: config.maxPendingWrites });
   await app.register(keyRoutes, { keys: services.keys });
+  const prices = loadPriceTable(config.pricesFile);
+  await app.register(usageRoutes, { store, clock, prices, maxPendingWrites: config.maxPendingWrites });
+  await app.register(costRoutes, { store, clock, prices, maxPendingWrites: config.maxPendingWrites });
   return app;
 }

@@ -24,6 +24,8 @@ export interface Config {
   maxBatchJobs: number;
   /** Queued writes beyond which ingest answers 429. */
   maxPendingWrites: number;
+  /** A price file of the user's, overlaid on the shipped data-files/prices.json. */
+  pricesFile: string | undefined;
   /** PostgreSQL: connections in the pool (one is held by the group commit while a batch runs). */
   pgPoolSize: number;
   /** PostgreSQL: how long start-up waits for a database that is not answering yet. */
@@ -42,6 +44,7 @@ export const defaultConfig: Config = {
   bodyLimitBytes: 32 * 1024 * 1024,
   maxBatchJobs: 2000,
   maxPendingWrites: 20000,
+  pricesFile: undefined,
   pgPoolSize: 10,
   pgConnectWaitSeconds: 30,
 };
@@ -65,6 +68,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   bodyLimitBytes: 'ORGLEDGER_BODY_LIMIT_BYTES',
   maxBatchJobs: 'ORGLEDGER_MAX_BATCH_JOBS',
   maxPendingWrites: 'ORGLEDGER_MAX_PENDING_WRITES',
+  pricesFile: 'ORGLEDGER_PRICES_FILE',
   pgPoolSize: 'ORGLEDGER_PG_POOL_SIZE',
   pgConnectWaitSeconds: 'ORGLEDGER_PG_CONNECT_WAIT_SECONDS',
 };
@@ -128,6 +132,7 @@ function validate(raw: Raw, source: (key: keyof Config) => string): Config {
   if (has('bodyLimitBytes')) c.bodyLimitBytes = int(source('bodyLimitBytes'), raw.bodyLimitBytes, 1024, 1024 * 1024 * 1024);
   if (has('maxBatchJobs')) c.maxBatchJobs = int(source('maxBatchJobs'), raw.maxBatchJobs, 1, 100000);
   if (has('maxPendingWrites')) c.maxPendingWrites = int(source('maxPendingWrites'), raw.maxPendingWrites, 1, 10000000);
+  if (has('pricesFile')) c.pricesFile = str(source('pricesFile'), raw.pricesFile);
   if (has('pgPoolSize')) c.pgPoolSize = int(source('pgPoolSize'), raw.pgPoolSize, 2, 1000);
   if (has('pgConnectWaitSeconds')) c.pgConnectWaitSeconds = int(source('pgConnectWaitSeconds'), raw.pgConnectWaitSeconds, 0, 3600);
   return c;

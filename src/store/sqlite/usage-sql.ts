@@ -37,12 +37,13 @@ function filterSql(q: UsageSegmentQuery, rollup: boolean, params: unknown[]): st
   return where;
 }
 
-const bucketExpr = (col: string) => `(? + ((${col} - ?) / ?) * ?)`;
+// % works on integers (a bound JS number may arrive as REAL, where / would not truncate).
+const bucketExpr = (col: string) => `(${col} - ((${col} - ?) % ?))`;
 
 /** Sums of the kind's measures per bucket and group (level kinds: see levelSql). */
 export function usageSegmentSql(kind: UsageKind, q: UsageSegmentQuery): Sql {
   if (kind.levelMeasure) return levelSql(kind, q);
-  const params: unknown[] = [q.origin, q.origin, q.width, q.width];
+  const params: unknown[] = [q.origin, q.width];
   const groups = q.groupBy.length ? `, ${q.groupBy.join(', ')}` : '';
   const sums = kind.measures.map((m) => `sum(${m}) AS ${m}`).join(', ');
   const raw = q.source === 'raw';
@@ -67,7 +68,7 @@ export function usageSegmentSql(kind: UsageKind, q: UsageSegmentQuery): Sql {
  */
 function levelSql(kind: UsageKind, q: UsageSegmentQuery): Sql {
   const m = kind.levelMeasure as string;
-  const params: unknown[] = [q.origin, q.origin, q.width, q.width];
+  const params: unknown[] = [q.origin, q.width];
   const dims = kind.dimensions.join(', ');
   let inner: string;
   if (q.source === 'raw') {
@@ -89,7 +90,7 @@ const COST_COLUMNS: Record<string, CostKeyDimension> = { project_id: 'project_id
 export function costSegmentSql(q: CostSegmentQuery): Sql {
   const needed = [...q.groupBy, ...(Object.keys(q.filters) as CostKeyDimension[])].map((d) => COST_COLUMNS[d] as CostKeyDimension);
   const cube = cubeFor(COST_CUBES as unknown as Dimension[][], needed as unknown as Dimension[]);
-  const params: unknown[] = [q.origin, q.origin, q.width, q.width, q.orgId, q.source === '1d' ? DAY : HOUR, cube, q.from, q.to];
+  const params: unknown[] = [q.origin, q.width, q.orgId, q.source === '1d' ? DAY : HOUR, cube, q.from, q.to];
   let where = '';
   for (const [dim, values] of Object.entries(q.filters) as [string, string[]][]) {
     where += ` AND ${dim} IN (SELECT value FROM json_each(?))`;

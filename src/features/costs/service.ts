@@ -1,0 +1,139 @@
+/**
+ * Costs: the read side (GET /v1/organization/costs) over the hourly and daily cost rollups, and the
+ * explicit cost entries extension (POST), idempotent by id like usage records.
+ *
+ * Costs are kept at hour resolution: a start_time off the hour is moved back to the hour and an
+ * end_time off the hour forward to the next one (docs/usage-and-costs.md).
+ */
+import { createHash } from 'node:crypto';
+import { errors } from '../../http/errors.js';
+import { canonicalJson } from '../../lib/canonical-json.js';
+import type { Clock } from '../../lib/clock.js';
+import { timeSortableSuffix } from '../../lib/ids.js';
+import { describeAjvError } from '../../lib/validator.js';
+import type { Store } from '../../store/store.js';
+import { pageWindow, plan } from '../usage/buckets.js';
+import { bucketsOf, checkRange, type UsagePage } from '../usage/query.js';
+import type { CostsQuery } from '../usage/schemas.js';
+import type { CostDimension, CostEntry, CostGroupRow } from '../usage/types.js';
+import { MAX_COST_ENTRIES, validateCostEntry } from './schemas.js';
+
+const HOUR = 3600;
+const GROUPS: CostDimension[] = ['project_id', 'api_key_id', 'line_item'];
+
+function mergeCosts(rows: CostGroupRow[]): CostGroupRow[] {
+  const out = new Map<string, CostGroupRow>();
+  for (const r of rows) {
+    const k = JSON.stringify([r.bucketStart, r.projectId, r.apiKeyId, r.lineItem]);
+    const cur = out.get(k);
+    if (!cur) out.set(k, { ...r });
+    else {
+      cur.amountNano += r.amountNano;
+      cur.quantity += r.quantity;
+      if (cur.quantityUnit !== r.quantityUnit) cur.quantityUnit = null;
+    }
+  }
+  return [...out.values()].sort((a, b) => {
+    const x = `${a.lineItem ?? ''}\u0000${a.projectId ?? ''}\u0000${a.apiKeyId ?? ''}`;
+    const y = `${b.lineItem ?? ''}\u0000${b.projectId ?? ''}\u0000${b.apiKeyId ?? ''}`;
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+}
+
+function costResult(r: CostGroupRow, byLineItem: boolean): Record<string, unknown> {
+  return {
+    object: 'organization.costs.result',
+    amount: { value: r.amountNano / 1e9, currency: 'usd' },
+    line_item: r.lineItem ?? null,
+    project_id: r.projectId ?? null,
+    api_key_id: r.apiKeyId ?? null,
+    quantity: byLineItem ? r.quantity : null,
+    quantity_unit: byLineItem ? r.quantityUnit : null,
+  };
+}
+
+export async function queryCosts(store: Store, orgId: string, q: CostsQuery, now: number): Promise<UsagePage> {
+  checkRange(q.start_time, q.end_time);
+  const limit = q.limit ?? 7;
+  const start = q.start_time - (q.start_time % HOUR);
+  const end = q.end_time === undefined ? undefined : Math.ceil(q.end_time / HOUR) * HOUR;
+  const groupBy = GROUPS.filter((g) => (q.group_by ?? []).includes(g));
+  const filters: Partial<Record<CostDimension, string[]>> = {};
+  if (q.project_ids) filters.project_id = [...new Set(q.project_ids)];
+  if (q.api_key_ids) filters.api_key_id = [...new Set(q.api_key_ids)];
+  if (q.line_items) filters.line_item = [...new Set(q.line_items)];
+  const identity = { costs: true, start: q.start_time, end: q.end_time ?? null, groupBy, filters };
+  const w = pageWindow({ start, end, width: 86400, limit, page: q.page, now, identity });
+  const parts = await Promise.all(
+    plan(w, '1h').map((s) =>
+      store.queryCosts({ orgId, source: s.source as '1d' | '1h', from: s.from, to: s.to, origin: w.origin, width: w.width, groupBy, filters }),
+    ),
+  );
+  const byLineItem = groupBy.includes('line_item');
+  const data = bucketsOf(
+    w,
+    mergeCosts(parts.flat()),
+    (r) => r.bucketStart,
+    (r) => costResult(r, byLineItem),
+  );
+  return { object: 'page', data, has_more: w.nextPage !== null, next_page: w.nextPage };
+}
+
+interface RawEntry {
+  id?: string;
+  created_at?: number;
+  project_id?: string | null;
+  api_key_id?: string | null;
+  line_item: string;
+  amount: { value: number; currency: 'usd' };
+  quantity?: number | null;
+  quantity_unit?: string | null;
+}
+
+function prepareEntry(raw: unknown, index: number, now: number): CostEntry {
+  if (!validateCostEntry(raw)) {
+    const { param, message } = describeAjvError(`data[${index}]`, (validateCostEntry.errors ?? [])[0] as never);
+    throw errors.invalidBody(message, param);
+  }
+  const e = raw as RawEntry;
+  return {
+    id: e.id ?? `cost_${timeSortableSuffix()}`,
+    createdAt: e.created_at ?? now,
+    projectId: e.project_id ?? null,
+    apiKeyId: e.api_key_id ?? null,
+    lineItem: e.line_item,
+    amountNano: Math.round(e.amount.value * 1e9),
+    currency: 'usd',
+    quantity: e.quantity ?? null,
+    quantityUnit: e.quantity_unit ?? null,
+    contentHash: e.id ? createHash('sha256').update(canonicalJson(raw)).digest('base64url').slice(0, 22) : null,
+  };
+}
+
+export async function ingestCostEntries(deps: { store: Store; clock: Clock }, orgId: string, entries: unknown[]) {
+  if (entries.length === 0) throw errors.invalidBody("'data' must hold at least one cost entry.", 'data');
+  if (entries.length > MAX_COST_ENTRIES) throw errors.invalidBody(`'data' holds ${entries.length} entries; at most ${MAX_COST_ENTRIES} are accepted.`, 'data');
+  const now = deps.clock.nowSeconds();
+  const prepared = entries.map((e, i) => prepareEntry(e, i, now));
+  const acked = new Map<number, number>();
+  await deps.store.write(async (tx) => {
+    acked.clear();
+    const clientIds = prepared.flatMap((e, i) => ((entries[i] as RawEntry).id ? [e.id] : []));
+    const stored = await tx.findCostEntryHashes(orgId, clientIds);
+    const seen = new Map<string, CostEntry>();
+    const todo: CostEntry[] = [];
+    prepared.forEach((e, i) => {
+      const earlier = e.contentHash ? (stored.get(e.id) ?? seen.get(e.id)) : undefined;
+      if (earlier) {
+        if (earlier.contentHash !== e.contentHash)
+          throw errors.conflict(`A cost entry with id '${e.id}' already exists with different content.`, `data[${i}].id`);
+        acked.set(i, earlier.createdAt);
+        return;
+      }
+      if (e.contentHash) seen.set(e.id, e);
+      todo.push(e);
+    });
+    await tx.insertCostEntries(orgId, todo);
+  });
+  return { object: 'list' as const, data: prepared.map((e, i) => ({ id: e.id, created_at: acked.get(i) ?? e.createdAt })) };
+}

@@ -1,0 +1,175 @@
+/**
+ * Usage ingest: validate every record (nothing is written unless all pass), apply defaults, check the
+ * token convention, price, then write the batch in one group-committed write. Client ids are
+ * idempotency keys: a replay is acknowledged without counting twice; the same id with other content
+ * is a 409 and nothing of the batch is written.
+ */
+import { createHash } from 'node:crypto';
+import { errors } from '../../http/errors.js';
+import { canonicalJson } from '../../lib/canonical-json.js';
+import type { Clock } from '../../lib/clock.js';
+import { timeSortableSuffix } from '../../lib/ids.js';
+import { describeAjvError } from '../../lib/validator.js';
+import type { Store, WriteTx } from '../../store/store.js';
+import type { PriceTable } from '../costs/price-table.js';
+import { priceKeyOf, priceRecord, tierOf } from '../costs/price-usage.js';
+import { type Measure, type UsageKind, type UsageKindName, usageKind } from './kinds.js';
+import { MAX_RECORDS_PER_BATCH, recordValidator } from './record-schema.js';
+import type { DimValues, MeasureValues, UnpricedUsage, UsageRecord } from './types.js';
+
+export interface UnpricedWarning {
+  code: 'unpriced_model';
+  message: string;
+  model: string | null;
+  tier: string;
+  records: number;
+}
+
+export interface IngestResult {
+  data: { id: string; created_at: number }[];
+  warnings: UnpricedWarning[];
+}
+
+type Raw = Record<string, unknown>;
+
+/** Sum of the parts must not exceed the whole: the token convention, checked per record. */
+const PART_CHECKS: { whole: Measure; parts: Measure[] }[] = [
+  { whole: 'input_tokens', parts: ['input_cached_tokens', 'input_cache_write_tokens'] },
+  { whole: 'input_uncached_tokens', parts: ['input_text_tokens', 'input_audio_tokens', 'input_image_tokens'] },
+  { whole: 'input_cached_tokens', parts: ['input_cached_text_tokens', 'input_cached_audio_tokens', 'input_cached_image_tokens'] },
+  { whole: 'output_tokens', parts: ['output_text_tokens', 'output_audio_tokens', 'output_image_tokens'] },
+];
+
+function measuresOf(kind: UsageKind, raw: Raw, param: string): MeasureValues {
+  const m: MeasureValues = {};
+  for (const name of kind.measures) if (typeof raw[name] === 'number') m[name] = raw[name] as number;
+  if (kind.defaultsToOneRequest && m.num_model_requests === undefined) m.num_model_requests = 1;
+  if (kind.name !== 'completions') return m;
+  const uncached = (m.input_tokens ?? 0) - (m.input_cached_tokens ?? 0) - (m.input_cache_write_tokens ?? 0);
+  if (m.input_uncached_tokens !== undefined && m.input_uncached_tokens !== uncached && uncached >= 0)
+    throw errors.invalidBody(
+      `input_uncached_tokens must equal input_tokens - input_cached_tokens - input_cache_write_tokens (${uncached}).`,
+      `${param}.input_uncached_tokens`,
+    );
+  m.input_uncached_tokens = uncached;
+  for (const { whole, parts } of PART_CHECKS) {
+    const sum = parts.reduce((s, p) => s + (m[p] ?? 0), 0);
+    if (sum > (m[whole] ?? 0)) {
+      const first = parts.find((p) => m[p] !== undefined) as string;
+      throw errors.invalidBody(`${parts.join(' + ')} must not exceed ${whole} (input_tokens includes cached and cache-write tokens).`, `${param}.${first}`);
+    }
+  }
+  return m;
+}
+
+interface Prepared {
+  record: UsageRecord;
+  clientId: string | null;
+  unpricedKey: string | null;
+}
+
+function prepare(kind: UsageKind, raw: unknown, index: number, now: number, prices: PriceTable): Prepared {
+  const param = `data[${index}]`;
+  const validate = recordValidator(kind.name);
+  if (!validate(raw)) {
+    const { param: p, message } = describeAjvError(param, (validate.errors ?? [])[0] as never);
+    throw errors.invalidBody(message, p);
+  }
+  const r = raw as Raw;
+  const dims: DimValues = {};
+  for (const d of kind.dimensions) dims[d] = (r[d] as string | boolean | null | undefined) ?? null;
+  const measures = measuresOf(kind, r, param);
+  const createdAt = (r.created_at as number | undefined) ?? now;
+  const clientId = (r.id as string | undefined) ?? null;
+  const priced = priceRecord(prices, kind.name, createdAt, dims, measures);
+  const priceable = priceKeyOf(kind.name, dims) !== null || kind.dimensions.includes('model');
+  const unpricedKey = !priced && priceable ? `${priceKeyOf(kind.name, dims) ?? ''}\u0000${tierOf(dims)}` : null;
+  return {
+    clientId,
+    unpricedKey,
+    record: {
+      id: clientId ?? `usage_${timeSortableSuffix()}`,
+      createdAt,
+      dims,
+      measures,
+      contentHash: clientId ? createHash('sha256').update(canonicalJson(raw)).digest('base64url').slice(0, 22) : null,
+      priceId: priced?.priceId ?? null,
+      costs: priced?.costs ?? [],
+    },
+  };
+}
+
+/** Checks ids against the store and the batch itself; returns the records to insert. */
+async function fresh(tx: WriteTx, orgId: string, kind: UsageKindName, items: Prepared[], acks: Map<number, number>): Promise<Prepared[]> {
+  const clientIds = items.flatMap((p) => (p.clientId ? [p.clientId] : []));
+  const stored = await tx.findUsageHashes(orgId, kind, clientIds);
+  const seen = new Map<string, Prepared>();
+  const out: Prepared[] = [];
+  items.forEach((p, index) => {
+    if (p.clientId) {
+      const earlier = stored.get(p.clientId) ?? seen.get(p.clientId)?.record;
+      if (earlier) {
+        if (earlier.contentHash !== p.record.contentHash)
+          throw errors.conflict(`A ${kind} usage record with id '${p.clientId}' already exists with different content.`, `data[${index}].id`);
+        acks.set(index, earlier.createdAt);
+        return;
+      }
+      seen.set(p.clientId, p);
+    }
+    out.push(p);
+  });
+  return out;
+}
+
+function unpricedTally(items: Prepared[]): Map<string, UnpricedUsage & { count: number }> {
+  const tally = new Map<string, UnpricedUsage & { count: number }>();
+  for (const p of items) {
+    if (!p.unpricedKey) continue;
+    const [model = '', tier = 'default'] = p.unpricedKey.split('\u0000');
+    const t = tally.get(p.unpricedKey);
+    const at = p.record.createdAt;
+    if (t) {
+      t.records++;
+      t.firstAt = Math.min(t.firstAt, at);
+      t.lastAt = Math.max(t.lastAt, at);
+    } else tally.set(p.unpricedKey, { kind: 'completions', model, tier, firstAt: at, lastAt: at, records: 1, count: 1 });
+  }
+  return tally;
+}
+
+export async function ingestUsage(
+  deps: { store: Store; clock: Clock; prices: PriceTable },
+  orgId: string,
+  kindName: UsageKindName,
+  records: unknown[],
+): Promise<IngestResult> {
+  const kind = usageKind(kindName);
+  if (records.length === 0) throw errors.invalidBody("'data' must hold at least one record.", 'data');
+  if (records.length > MAX_RECORDS_PER_BATCH)
+    throw errors.invalidBody(`'data' holds ${records.length} records; at most ${MAX_RECORDS_PER_BATCH} are accepted per request.`, 'data');
+  const now = deps.clock.nowSeconds();
+  const items = records.map((raw, i) => prepare(kind, raw, i, now, deps.prices));
+  const acks = new Map<number, number>();
+  await deps.store.write(async (tx) => {
+    acks.clear();
+    const todo = await fresh(tx, orgId, kindName, items, acks);
+    const inserted = new Set(await tx.insertUsage({ orgId, kind: kindName, records: todo.map((p) => p.record) }));
+    const tally = unpricedTally(todo.filter((p) => inserted.has(p.record.id)));
+    if (tally.size > 0)
+      await tx.noteUnpricedUsage(
+        orgId,
+        [...tally.values()].map(({ count: _, ...u }) => ({ ...u, kind: kindName })),
+      );
+  });
+  const data = items.map((p, i) => ({ id: p.record.id, created_at: acks.get(i) ?? p.record.createdAt }));
+  const warnings = [...unpricedTally(items).values()].map((t) => ({
+    code: 'unpriced_model' as const,
+    model: t.model || null,
+    tier: t.tier,
+    records: t.records,
+    message: t.model
+      ? `No price for '${t.model}' (${t.tier} tier) at the records' created_at: ${t.records} record(s) stored as usage without cost. Add it to your price file.`
+      : `${t.records} record(s) have no model, so they could not be priced; they are stored as usage without cost.`,
+  }));
+  return { data, warnings };
+}

@@ -1,0 +1,49 @@
+/** TypeBox schemas of the usage and costs queries, per kind, built from the kinds registry. */
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { StringEnum } from '../../lib/string-enum.js';
+import type { UsageKind } from './kinds.js';
+
+const StringList = Type.Array(Type.String({ minLength: 1 }));
+const Time = Type.Integer({ minimum: 0, maximum: 253402300799 });
+
+const common = {
+  start_time: Time,
+  end_time: Type.Optional(Time),
+  limit: Type.Optional(Type.Integer({ minimum: 1 })),
+  page: Type.Optional(Type.String()),
+};
+
+/** The query after the query-string parser folded `x[]=`, `x=` and `x[0]=` into arrays. */
+export function usageQuerySchema(kind: UsageKind) {
+  const props: Record<string, TSchema> = {
+    ...common,
+    bucket_width: Type.Optional(StringEnum(['1m', '1h', '1d'], { default: '1d' })),
+    group_by: Type.Optional(Type.Array(StringEnum(kind.groupBy))),
+  };
+  for (const f of kind.filters) {
+    props[f.param] = Type.Optional(f.boolean ? Type.Boolean() : f.values ? Type.Array(StringEnum(f.values)) : StringList);
+  }
+  return Type.Object(props);
+}
+
+export interface UsageQuery {
+  start_time: number;
+  end_time?: number;
+  bucket_width?: '1m' | '1h' | '1d';
+  limit?: number;
+  page?: string;
+  group_by?: string[];
+  [filter: string]: unknown;
+}
+
+export const costsQuerySchema = Type.Object({
+  ...common,
+  bucket_width: Type.Optional(StringEnum(['1d'], { default: '1d' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 180 })),
+  group_by: Type.Optional(Type.Array(StringEnum(['project_id', 'line_item', 'api_key_id']))),
+  project_ids: Type.Optional(StringList),
+  api_key_ids: Type.Optional(StringList),
+  /** SDK 7.57 extra: exact line-item strings. */
+  line_items: Type.Optional(StringList),
+});
+export type CostsQuery = Static<typeof costsQuerySchema>;
