@@ -4,6 +4,7 @@
  * routes validate with.
  */
 import { IngestAuditLogsBody, IngestAuditLogsResponse } from '../features/audit-logs/schemas.js';
+import { addUsageOperations } from '../features/usage/openapi-ops.js';
 import { officialOpenApi } from '../spec/spec-files.js';
 
 const errorResponse = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponse' } } } };
@@ -33,6 +34,7 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
     },
   };
   paths['/organization/audit_logs'] = auditLogs;
+  addUsageOperations(paths);
   return {
     ...official,
     info: {
