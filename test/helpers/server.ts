@@ -1,6 +1,7 @@
 /**
- * A real orgledger for tests: the production buildApp() on a real SQLite file in a temp folder,
- * listening on a real port, with the official openai SDK as the client.
+ * A real orgledger for tests: the production buildApp() on a real SQLite file in a temp folder (or,
+ * when ORGLEDGER_TEST_DATABASE_URL is set, on a fresh PostgreSQL schema: see pg.ts), listening on a
+ * real port, with the official openai SDK as the client.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,9 +12,14 @@ import { buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config/config.js';
 import { DEFAULT_ORG_ID, KeyService } from '../../src/features/keys/service.js';
 import { systemClock } from '../../src/lib/clock.js';
+import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { contractFetch } from './contract.js';
+import { freshTestDatabase, PG_TEST_URL, type TestDatabase } from './pg.js';
+
+/** The engine HTTP tests run on: PostgreSQL when ORGLEDGER_TEST_DATABASE_URL is set, else SQLite. */
+export const TEST_ENGINE: 'sqlite' | 'postgres' = PG_TEST_URL ? 'postgres' : 'sqlite';
 
 export interface TestServer {
   app: FastifyInstance;
@@ -39,12 +45,27 @@ export interface TestServer {
 export async function startServer(overrides: Partial<Record<keyof Config, unknown>> = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'orgledger-test-'));
   const config = loadConfig({ env: {}, flags: { dataDir: dir, port: 0, logLevel: 'silent', ...overrides } });
-  const store = new SqliteStore({
-    path: join(dir, 'orgledger.sqlite'),
-    synchronous: config.sqliteSynchronous,
-    maxJobsPerBatch: config.maxBatchJobs,
-    autoMigrate: true,
-  });
+  let pgDatabase: TestDatabase | undefined;
+  let store: Store;
+  if (TEST_ENGINE === 'postgres') {
+    pgDatabase = await freshTestDatabase();
+    const pgStore = new PostgresStore({
+      url: pgDatabase.url,
+      poolSize: config.pgPoolSize,
+      maxJobsPerBatch: config.maxBatchJobs,
+      autoMigrate: true,
+      connectWaitSeconds: 5,
+    });
+    await pgStore.whenReady();
+    store = pgStore;
+  } else {
+    store = new SqliteStore({
+      path: join(dir, 'orgledger.sqlite'),
+      synchronous: config.sqliteSynchronous,
+      maxJobsPerBatch: config.maxBatchJobs,
+      autoMigrate: true,
+    });
+  }
   const keys = new KeyService(store, systemClock);
   await keys.ensureOrganization(DEFAULT_ORG_ID, 'Default organization');
   const bootstrap = await keys.ensureBootstrapKey(DEFAULT_ORG_ID, undefined);
@@ -83,6 +104,7 @@ export async function startServer(overrides: Partial<Record<keyof Config, unknow
     async close() {
       await app.close();
       await store.close();
+      await pgDatabase?.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
