@@ -1,0 +1,116 @@
+/**
+ * Concurrent ingest shares transactions (group commit): a failing request must not take its
+ * neighbours down, idempotency holds across concurrent requests, and every stored event has a dense
+ * per-organization sequence number, contiguous within its batch.
+ */
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contractViolations } from '../helpers/contract.js';
+import { ingest } from '../helpers/events.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+
+let server: TestServer;
+let otherKey: string;
+beforeAll(async () => {
+  server = await startServer();
+  otherKey = (await server.keys.createOrganization('second')).key.secret;
+});
+afterAll(async () => {
+  await server.close();
+});
+
+const PATH = '/v1/organization/audit_logs';
+
+function tagged(tag: string, n: number, withIds: boolean) {
+  return Array.from({ length: n }, (_, i) => ({
+    ...(withIds ? { id: `${tag}-${i}` } : {}),
+    type: 'group.updated',
+    effective_at: 1_700_000_000 + i,
+    project: { id: tag },
+    'group.updated': { id: `grp_${tag}_${i}`, changes_requested: { group_name: `g${i}` } },
+  }));
+}
+
+/** seq, id and project of every stored event of an organization, read from the SQLite file. */
+function storedRows(orgId: string): { seq: number; id: string; project_id: string | null }[] {
+  const db = new Database(join(server.dir, 'orgledger.sqlite'), { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare('SELECT seq, id, project_id FROM audit_events WHERE org_id = ? ORDER BY seq').all(orgId) as any;
+  } finally {
+    db.close();
+  }
+}
+
+describe('group commit', () => {
+  it('concurrent batches: good ones all commit, conflicting ones fail alone, seq stays dense', async () => {
+    await ingest(server, tagged('seed', 5, true));
+    const requests: { tag: string; good: boolean; body: unknown }[] = [];
+    for (let r = 0; r < 30; r++) {
+      const tag = `req-${r}`;
+      if (r % 6 === 5) {
+        // a valid new event followed by a conflicting replay of seed-2
+        const events = [...tagged(tag, 3, true), { ...tagged('seed', 5, true)[2], effective_at: 5 }];
+        requests.push({ tag, good: false, body: { data: events } });
+      } else requests.push({ tag, good: true, body: { data: tagged(tag, 10 + (r % 4), r % 2 === 0) } });
+    }
+    const results = await Promise.all(requests.map((q) => server.request('POST', PATH, { body: q.body })));
+    results.forEach((res, i) => {
+      const q = requests[i] as (typeof requests)[number];
+      expect(res.status, `${q.tag}: ${JSON.stringify(res.body)}`).toBe(q.good ? 200 : 409);
+      if (!q.good) expect(res.body.error.param).toBe('data[3].id');
+    });
+
+    const rows = storedRows('org-default');
+    const expectedCount = 5 + requests.filter((q) => q.good).reduce((sum, q) => sum + (q.body as any).data.length, 0);
+    expect(rows).toHaveLength(expectedCount);
+    // dense: consecutive numbers without gaps, even though some savepoints rolled back
+    rows.forEach((row, i) => {
+      expect(row.seq).toBe((rows[0]?.seq as number) + i);
+    });
+    // each request's events are contiguous and in input order
+    for (const q of requests) {
+      const mine = rows.filter((r) => r.project_id === q.tag);
+      if (!q.good) {
+        expect(mine).toEqual([]);
+        continue;
+      }
+      const seqs = mine.map((r) => r.seq);
+      expect(seqs).toEqual(seqs.map((_, i) => (seqs[0] as number) + i));
+    }
+  });
+
+  it('the same client ids sent concurrently are stored once; conflicting content: exactly one wins', async () => {
+    const events = tagged('same', 4, true);
+    const replays = await Promise.all(Array.from({ length: 8 }, () => server.request('POST', PATH, { body: { data: events } })));
+    for (const r of replays) expect(r.status).toBe(200);
+    expect(storedRows('org-default').filter((r) => r.project_id === 'same')).toHaveLength(4);
+
+    const variants = Array.from({ length: 6 }, (_, v) => [{ id: 'contested', type: 'login.failed', effective_at: 1_700_000_000 + v }]);
+    const raced = await Promise.all(variants.map((data) => server.request('POST', PATH, { body: { data } })));
+    expect(raced.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(raced.filter((r) => r.status === 409)).toHaveLength(5);
+  });
+
+  it('organizations number their events separately and may reuse a client id', async () => {
+    const mine = await ingest(server, tagged('org2', 3, true), otherKey);
+    expect(mine).toEqual(['org2-0', 'org2-1', 'org2-2']);
+    // the same client id in another organization is a different event, not a conflict
+    const reused = await server.request('POST', PATH, { key: otherKey, body: { data: [{ ...tagged('x', 1, false)[0], id: 'seed-0' }] } });
+    expect(reused.status).toBe(200);
+    const db = new Database(join(server.dir, 'orgledger.sqlite'), { readonly: true });
+    try {
+      const orgs = db.prepare('SELECT DISTINCT org_id FROM audit_events').all() as { org_id: string }[];
+      const other = orgs.map((o) => o.org_id).find((id) => id !== 'org-default') as string;
+      const rows = storedRows(other);
+      expect(rows).toHaveLength(4);
+      expect(rows.map((r) => r.seq)).toEqual(rows.map((_, i) => (rows[0]?.seq as number) + i));
+    } finally {
+      db.close();
+    }
+  });
+
+  it('every response matched the spec', () => {
+    expect(contractViolations).toEqual([]);
+  });
+});
