@@ -1,6 +1,7 @@
 /** The orgledger command line: a thin shell over the services. */
 import { Command, CommanderError } from 'commander';
 import { registerDemo } from './cli/demo.js';
+import { registerLogs } from './cli/logs.js';
 import { registerMigrate } from './cli/migrate.js';
 import { registerOrgsAndKeys } from './cli/orgs-keys.js';
 import { registerServe } from './cli/serve.js';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerMigrate(program);
   registerOrgsAndKeys(program);
   registerDemo(program);
+  registerLogs(program);
   return program;
 }
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Config } from '../config/config.js';
 import { AuditLogService } from '../features/audit-logs/service.js';
+import { loadPriceTable, type PriceTable } from '../features/costs/price-table.js';
 import { type DemoSummary, generateDemo } from '../features/demo/generator.js';
 import { demoUsageWriter } from '../features/demo/usage-writer.js';
 import { DEFAULT_ORG_ID, type KeyService } from '../features/keys/service.js';
@@ -27,6 +28,7 @@ export const DEMO_DEFAULTS: DemoRun = { days: 90, seed: 1, people: 200 };
 export async function runDemo(
   store: Store,
   keys: KeyService,
+  prices: PriceTable,
   run: DemoRun,
   orgName?: string,
 ): Promise<{ orgId: string; orgName: string; adminKey: string | null; summary: DemoSummary }> {
@@ -48,7 +50,7 @@ export async function runDemo(
   }
   const bar = progressBar(`demo ${run.days}d`);
   const summary = await generateDemo(
-    { auditLogs: new AuditLogService(store, systemClock), usage: demoUsageWriter(store, systemClock) ?? undefined },
+    { auditLogs: new AuditLogService(store, systemClock), usage: demoUsageWriter(store, systemClock, prices) },
     { orgId, orgName: orgName ?? 'Northwind Labs', days: run.days, seed: run.seed, people: run.people, end: run.end ?? systemClock.nowSeconds() },
     (done, total, events) => bar.update(done, total, `${events.toLocaleString('en-US')} events`),
   );
@@ -59,8 +61,7 @@ export async function runDemo(
 export function describeDemo(orgId: string, s: DemoSummary): string {
   const from = new Date(s.start * 1000).toISOString().slice(0, 10);
   const to = new Date(s.end * 1000).toISOString().slice(0, 10);
-  const usage =
-    s.usageRecords > 0 ? `, ${s.usageRecords.toLocaleString('en-US')} usage records (${s.usageKinds.length} kinds)` : ' (usage: not available in this build)';
+  const usage = s.usageRecords > 0 ? `, ${s.usageRecords.toLocaleString('en-US')} usage records (${s.usageKinds.length} kinds)` : '';
   return (
     `demo: ${s.events.toLocaleString('en-US')} audit events of ${s.eventTypes} types${usage} into ${orgId}, ${from} to ${to}, ` +
     `${s.people} people, ${s.projects} projects (${s.archivedProjects} archived), ${s.apiKeys} API keys, in ${s.seconds.toFixed(1)} s`
@@ -101,8 +102,15 @@ Examples:
   orgledger demo --org "Acme Research" --end 2026-06-30T18:00:00Z --json`,
     )
     .action(async (opts: DemoOptions) => {
-      await withStore(configFrom(opts), async (store, keys) => {
-        const { orgId, adminKey, summary } = await runDemo(store, keys, { days: opts.days, seed: opts.seed, people: opts.people, end: opts.end }, opts.org);
+      const config = configFrom(opts);
+      await withStore(config, async (store, keys) => {
+        const { orgId, adminKey, summary } = await runDemo(
+          store,
+          keys,
+          loadPriceTable(config.pricesFile),
+          { days: opts.days, seed: opts.seed, people: opts.people, end: opts.end },
+          opts.org,
+        );
         if (opts.json) printJson({ organization: orgId, admin_key: adminKey, ...summary });
         else {
           process.stdout.write(`${describeDemo(orgId, summary)}\n`);
@@ -137,7 +145,7 @@ export async function startDemo(store: Store, keys: KeyService, config: Config, 
   }
   const any = await store.listAuditEvents({ orgId: DEFAULT_ORG_ID, tenantOnly: false, effectiveAt: {}, direction: 'desc', fetch: 1 });
   if (any.length > 0) return { adminKey, generated: null };
-  const { summary } = await runDemo(store, keys, DEMO_DEFAULTS);
+  const { summary } = await runDemo(store, keys, loadPriceTable(config.pricesFile), DEMO_DEFAULTS);
   return { adminKey, generated: summary };
 }
 

@@ -26,7 +26,10 @@ export function registerServe(program: Command): void {
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent [ORGLEDGER_LOG_LEVEL]')
     .option('--demo', 'generate a demo organization into the default one on first start (reused after) and print a working admin key')
     .option('--no-auto-migrate', 'refuse to start on an unmigrated store instead of migrating it [ORGLEDGER_AUTO_MIGRATE=false]')
-    .addHelpText('after', '\nExamples:\n  orgledger serve\n  ORGLEDGER_ADMIN_KEY=sk-admin-my-long-secret orgledger serve --port 9000 --data /var/lib/orgledger\n  orgledger serve --demo --data ./demo-data')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  orgledger serve\n  ORGLEDGER_ADMIN_KEY=sk-admin-my-long-secret orgledger serve --port 9000 --data /var/lib/orgledger\n  orgledger serve --demo --data ./demo-data',
+    )
     .action(async (opts: ServeOptions) => {
       const config = configFrom(opts, {
         host: opts.host,

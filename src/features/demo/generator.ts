@@ -91,6 +91,7 @@ export async function generateDemo(deps: DemoDeps, opts: DemoOptions, onProgress
     onProgress?.(d + 1, opts.days, events);
   }
   await flush();
+  if (usage && deps.usage) usageRecords += await usage.flush(deps.usage, opts.orgId);
   return {
     events,
     eventTypes: Object.keys(byType).length,

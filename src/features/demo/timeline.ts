@@ -200,7 +200,7 @@ export class AuditTimeline {
         if (!this.keyActive(key, d)) return;
         const actor = this.keyCreator(key, d);
         if (!actor) return;
-        const at = this.start + d * DAY + rng.int(14, 20) * HOUR;
+        const at = this.start + d * DAY + rng.int(14 * HOUR, 20 * HOUR);
         const next: ApiKey = { ...key, id: makeId(rng, 'key_', 16), createdOnDay: d, retiredOnDay: null };
         this.createKey(next, actor, at);
         this.deleteKey(key, actor, at + rng.int(600, 7200));
@@ -210,7 +210,7 @@ export class AuditTimeline {
         const actor = this.keyCreator(key, d);
         if (actor && this.keyActive(key, d))
           this.emit(
-            this.start + d * DAY + rng.int(14, 20) * HOUR,
+            this.start + d * DAY + rng.int(14 * HOUR, 20 * HOUR),
             'api_key.updated',
             actor,
             this.details('api_key.updated', { project: this.projectOf(key) }, { key: key.id }),
@@ -220,7 +220,7 @@ export class AuditTimeline {
     } else if (r < 0.42) {
       this.later(from + rng.int(5, 80), (d) => {
         const actor = this.keyCreator(key, d);
-        if (actor && this.keyActive(key, d)) this.deleteKey(key, actor, this.start + d * DAY + rng.int(14, 21) * HOUR);
+        if (actor && this.keyActive(key, d)) this.deleteKey(key, actor, this.start + d * DAY + rng.int(14 * HOUR, 21 * HOUR));
       });
     }
   }

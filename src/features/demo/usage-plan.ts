@@ -25,6 +25,8 @@ export type UsageKind = (typeof USAGE_KINDS)[number];
 /** One usage record: its hour, its dimensions and its measures (the names the usage results use). */
 export interface DemoUsageRecord {
   kind: UsageKind;
+  /** Derived from the seed: writing the same demo twice stores each record once. */
+  id: string;
   /** Unix seconds within the hour the usage happened in. */
   timestamp: number;
   project_id: string;
@@ -46,6 +48,8 @@ export interface DemoUsageWriter {
 }
 
 const CHAT_MODELS: readonly (readonly [string, number])[] = [
+  ['gpt-5-mini-2025-08-07', 3],
+  ['gpt-5-2025-08-07', 2],
   ['gpt-4.1-mini-2025-04-14', 5],
   ['gpt-4.1-2025-04-14', 3],
   ['gpt-4o-mini-2024-07-18', 3],
@@ -60,6 +64,7 @@ const HOUR_TOTAL = HOUR_SHAPE.reduce((a, b) => a + b, 0);
 
 export class UsagePlan {
   private readonly written = new Set<UsageKind>();
+  private readonly buffers = new Map<UsageKind, DemoUsageRecord[]>();
   private readonly keyModels = new Map<string, string>();
   private readonly vectorStores = new Map<string, string[]>();
 
@@ -75,18 +80,35 @@ export class UsagePlan {
     return USAGE_KINDS.filter((k) => this.written.has(k));
   }
 
-  /** Generates and writes day `d`; returns how many records were written. */
-  async writeDay(d: number, writer: DemoUsageWriter, orgId: string): Promise<number> {
-    const byKind = this.day(d);
+  /**
+   * Generates day `d` into per-kind buffers and writes each buffer once it holds `flushAt` records
+   * (one write per buffer, not per day: fewer commits). Returns how many records were written.
+   */
+  async writeDay(d: number, writer: DemoUsageWriter, orgId: string, flushAt = 10_000): Promise<number> {
     let count = 0;
-    for (const kind of USAGE_KINDS) {
-      const records = byKind.get(kind) ?? [];
-      if (records.length === 0) continue;
-      await writer.write(orgId, kind, records);
-      this.written.add(kind);
-      count += records.length;
+    for (const [kind, records] of this.day(d)) {
+      const buffer = this.buffers.get(kind) ?? [];
+      buffer.push(...records);
+      this.buffers.set(kind, buffer);
+      if (buffer.length >= flushAt) count += await this.flushKind(kind, writer, orgId);
     }
     return count;
+  }
+
+  /** Writes whatever is still buffered. */
+  async flush(writer: DemoUsageWriter, orgId: string): Promise<number> {
+    let count = 0;
+    for (const kind of USAGE_KINDS) count += await this.flushKind(kind, writer, orgId);
+    return count;
+  }
+
+  private async flushKind(kind: UsageKind, writer: DemoUsageWriter, orgId: string): Promise<number> {
+    const records = this.buffers.get(kind) ?? [];
+    if (records.length === 0) return 0;
+    this.buffers.set(kind, []);
+    await writer.write(orgId, kind, records);
+    this.written.add(kind);
+    return records.length;
   }
 
   day(d: number): Map<UsageKind, DemoUsageRecord[]> {
@@ -95,10 +117,11 @@ export class UsagePlan {
     const weekday = new Date(dayStart * 1000).getUTCDay();
     const rhythm = (weekday === 0 || weekday === 6 ? 0.25 : 1) * (1 + (0.6 * d) / Math.max(1, this.timeline.days));
     const out = new Map<UsageKind, DemoUsageRecord[]>();
-    const add = (r: DemoUsageRecord) => {
+    const add = (r: Omit<DemoUsageRecord, 'id'>) => {
+      const id = `demo-${r.kind}-${rng.base32(20)}`;
       if (r.timestamp >= this.end) return;
       const list = out.get(r.kind) ?? [];
-      list.push(r);
+      list.push({ ...r, id });
       out.set(r.kind, list);
     };
     const hour = () => dayStart + rng.weighted(HOUR_SHAPE.map((w, h) => [h, w / HOUR_TOTAL] as const)) * 3600 + rng.int(0, 3599);
@@ -160,7 +183,7 @@ export class UsagePlan {
           kind: 'moderations',
           timestamp: hour(),
           ...base,
-          model: 'omni-moderation-2024-09-26',
+          model: 'omni-moderation-latest',
           measures: { input_tokens: requests * rng.int(40, 300), num_model_requests: requests },
         });
       }
@@ -186,7 +209,7 @@ export class UsagePlan {
           kind: 'audio_speeches',
           timestamp: hour(),
           ...base,
-          model: rng.pick(['gpt-4o-mini-tts', 'tts-1']),
+          model: rng.pick(['tts-1', 'tts-1-hd']),
           measures: { characters: requests * rng.int(200, 3000), num_model_requests: requests },
         });
       }
@@ -196,7 +219,7 @@ export class UsagePlan {
           kind: 'audio_transcriptions',
           timestamp: hour(),
           ...base,
-          model: rng.pick(['gpt-4o-transcribe', 'whisper-1']),
+          model: 'whisper-1',
           measures: { seconds: requests * rng.int(20, 900), num_model_requests: requests },
         });
       }

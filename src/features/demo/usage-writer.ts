@@ -1,11 +1,29 @@
 /**
- * The hook between the demo's usage plan and the usage feature. Returns null while the store has no
- * usage ingest to write through (the demo then writes audit events only).
+ * The hook between the demo's usage plan and the usage feature: every record goes through
+ * ingestUsage (the same validation, pricing and idempotency as POST /v1/organization/usage/{kind}).
  */
 import type { Clock } from '../../lib/clock.js';
 import type { Store } from '../../store/store.js';
-import type { DemoUsageWriter } from './usage-plan.js';
+import type { PriceTable } from '../costs/price-table.js';
+import { ingestUsage } from '../usage/ingest.js';
+import { usageKind } from '../usage/kinds.js';
+import { MAX_RECORDS_PER_BATCH } from '../usage/record-schema.js';
+import type { DemoUsageRecord, DemoUsageWriter } from './usage-plan.js';
 
-export function demoUsageWriter(_store: Store, _clock: Clock): DemoUsageWriter | null {
-  return null;
+export function demoUsageWriter(store: Store, clock: Clock, prices: PriceTable): DemoUsageWriter {
+  return {
+    async write(orgId, kind, records) {
+      const dims = usageKind(kind).dimensions as string[];
+      const wire = records.map((r: DemoUsageRecord) => {
+        const out: Record<string, unknown> = { id: r.id, created_at: r.timestamp };
+        for (const d of dims) {
+          const value = (r as unknown as Record<string, unknown>)[d];
+          if (value !== undefined) out[d] = value;
+        }
+        return Object.assign(out, r.measures);
+      });
+      for (let i = 0; i < wire.length; i += MAX_RECORDS_PER_BATCH)
+        await ingestUsage({ store, clock, prices }, orgId, kind, wire.slice(i, i + MAX_RECORDS_PER_BATCH));
+    },
+  };
 }

@@ -1,0 +1,183 @@
+import { type Command, InvalidArgumentError } from 'commander';
+import { eventTypes } from '../features/audit-logs/event-types.js';
+import { type AuditQuery, auditEvents, openSource, type SourceOptions, sourceOptions } from './api-source.js';
+import { isoTime, table } from './output.js';
+import { collect, positiveInt, timeArg } from './time-args.js';
+
+export interface AuditFilterOptions {
+  type?: string[];
+  actor?: string[];
+  email?: string[];
+  project?: string[];
+  resource?: string[];
+  tenant?: boolean;
+  since?: number;
+  until?: number;
+}
+
+function eventTypeList(value: string, previous: string[] = []): string[] {
+  const list = collect(value, previous);
+  for (const t of list) if (!eventTypes().has(t)) throw new InvalidArgumentError(`'${t}' is not an audit-log event type (see GET /openapi.json)`);
+  return list;
+}
+
+/** The filter flags of logs and export logs: the API's query parameters. */
+export function auditFilterOptions(cmd: Command): Command {
+  return cmd
+    .option('--type <type>', 'event type (repeatable, or comma-separated): event_types[]', eventTypeList)
+    .option('--actor <id>', 'user, service-account or API-key id of the actor (repeatable): actor_ids[]', collect)
+    .option('--email <email>', 'email of the actor (repeatable): actor_emails[]', collect)
+    .option('--project <id>', 'project id (repeatable): project_ids[]', collect)
+    .option('--resource <id>', 'id of the target (repeatable): resource_ids[]', collect)
+    .option('--tenant', 'tenant-scoped events only: tenant_only=true')
+    .option('--since <when>', 'from this time: a duration back from now (7d, 12h, 30m) or an ISO date', timeArg)
+    .option('--until <when>', 'before this time: a duration back from now or an ISO date', timeArg);
+}
+
+export function auditQueryFrom(o: AuditFilterOptions): AuditQuery {
+  const q: AuditQuery = {};
+  if (o.type) q.event_types = o.type;
+  if (o.actor) q.actor_ids = o.actor;
+  if (o.email) q.actor_emails = o.email;
+  if (o.project) q.project_ids = o.project;
+  if (o.resource) q.resource_ids = o.resource;
+  if (o.tenant) q.tenant_only = true;
+  if (o.since !== undefined || o.until !== undefined) {
+    q.effective_at = {};
+    if (o.since !== undefined) q.effective_at.gte = o.since;
+    if (o.until !== undefined) q.effective_at.lt = o.until;
+  }
+  return q;
+}
+
+type Event = Record<string, unknown>;
+
+function actorOf(e: Event): string {
+  type User = { id?: string; email?: string };
+  const a = e.actor as
+    | { type?: string; session?: { user?: User }; api_key?: { id?: string; user?: User; service_account?: { id?: string } } }
+    | null
+    | undefined;
+  if (!a) return '';
+  if (a.type === 'session') return a.session?.user?.email ?? a.session?.user?.id ?? 'session';
+  const k = a.api_key ?? {};
+  const who = k.user?.email ?? k.user?.id ?? k.service_account?.id ?? '';
+  return `${who}${who ? ' ' : ''}(${k.id ?? 'api key'})`;
+}
+
+function targetOf(e: Event): string {
+  const d = e[e.type as string] as Record<string, unknown> | undefined;
+  if (!d) return '';
+  if (typeof d.id === 'string') return d.id;
+  if (typeof d.error_code === 'string') return d.error_code;
+  const list = (d.certificates ?? d.configs) as { id?: string }[] | undefined;
+  return Array.isArray(list) ? list.map((x) => x.id ?? '').join(',') : '';
+}
+
+function projectOf(e: Event): string {
+  const p = e.project as { id?: string; name?: string } | undefined;
+  return p?.name ?? p?.id ?? '';
+}
+
+export function eventRow(e: Event): Record<string, string> {
+  return { time: isoTime(e.effective_at as number), type: e.type as string, actor: actorOf(e), target: targetOf(e), project: projectOf(e) };
+}
+
+const COLUMNS = ['time', 'type', 'actor', 'target', 'project'];
+
+interface LogsOptions extends SourceOptions, AuditFilterOptions {
+  limit: number;
+  all?: boolean;
+  json?: boolean;
+  follow?: boolean;
+  interval: number;
+}
+
+export function registerLogs(program: Command): void {
+  const cmd = program.command('logs').description('List audit logs, newest first, from a local store or any server speaking the OpenAI Admin API.');
+  auditFilterOptions(sourceOptions(cmd))
+    .option('--limit <n>', 'show at most this many events', positiveInt(1_000_000), 20)
+    .option('--all', 'show every matching event (pages through all of them)')
+    .option('--json', 'one JSON event per line (NDJSON), exactly as the API returns it')
+    .option('-f, --follow', 'keep running and print new events as they arrive (oldest first)')
+    .option('--interval <seconds>', 'polling interval of --follow', positiveInt(3600), 2)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  orgledger logs --since 7d --type login.failed
+  orgledger logs --email ada.lovelace@acme.example --limit 100 --json | jq .type
+  orgledger logs --project proj_abc --resource key_123 --since 2026-01-01 --until 2026-02-01
+  orgledger logs --tenant --type tenant.user.added
+  orgledger logs --url http://localhost:8080 --key sk-admin-... --follow
+  OPENAI_ADMIN_KEY=sk-admin-... orgledger logs --url https://api.openai.com --since 1d`,
+    )
+    .action(async (opts: LogsOptions) => {
+      const source = openSource(opts);
+      try {
+        const query = auditQueryFrom(opts);
+        const max = opts.all ? Number.POSITIVE_INFINITY : opts.limit;
+        const events: Event[] = [];
+        for await (const e of auditEvents(source.audit, query, max)) {
+          if (opts.json && !opts.follow) process.stdout.write(`${JSON.stringify(e)}\n`);
+          else events.push(e);
+        }
+        if (opts.follow) {
+          events.reverse();
+          print(events, opts.json === true, true);
+          await follow(source.audit, query, events[events.length - 1]?.id as string | undefined, opts);
+        } else if (!opts.json) {
+          process.stdout.write(events.length > 0 ? `${table(events.map(eventRow), COLUMNS)}\n` : 'no matching audit logs\n');
+        }
+      } finally {
+        await source.close();
+      }
+    });
+}
+
+let headerPrinted = false;
+function print(events: Event[], json: boolean, header: boolean): void {
+  if (json) {
+    for (const e of events) process.stdout.write(`${JSON.stringify(e)}\n`);
+    return;
+  }
+  if (events.length === 0) return;
+  // Fixed widths keep rows aligned across polls.
+  const widths = [20, 34, 36, 30];
+  const line = (r: Record<string, string>) =>
+    COLUMNS.map((c, i) => (i < widths.length ? (r[c] ?? '').padEnd(widths[i] as number) : (r[c] ?? '')))
+      .join('  ')
+      .trimEnd();
+  if (header && !headerPrinted) {
+    process.stdout.write(`${line(Object.fromEntries(COLUMNS.map((c) => [c, c.toUpperCase()])))}\n`);
+    headerPrinted = true;
+  }
+  for (const e of events) process.stdout.write(`${line(eventRow(e))}\n`);
+}
+
+/** Polls for events newer than the newest seen (`before` walks towards newer ones) until interrupted. */
+async function follow(
+  reader: { page: (q: AuditQuery) => Promise<{ data: Event[]; has_more: boolean }> },
+  query: AuditQuery,
+  newest: string | undefined,
+  opts: LogsOptions,
+): Promise<void> {
+  let cursor = newest;
+  let stop = false;
+  const onSignal = () => {
+    stop = true;
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  while (!stop) {
+    await new Promise((r) => setTimeout(r, opts.interval * 1000));
+    if (stop) break;
+    for (;;) {
+      const page = cursor ? await reader.page({ ...query, limit: 100, before: cursor }) : await reader.page({ ...query, limit: 100 });
+      const fresh = [...page.data].reverse();
+      print(fresh, opts.json === true, true);
+      if (fresh.length > 0) cursor = fresh[fresh.length - 1]?.id as string;
+      if (!page.has_more || !cursor) break;
+    }
+  }
+}
