@@ -98,7 +98,7 @@ if (!PG_TEST_URL) {
     }, 60_000);
 
     it('a database that refuses us (unknown role) fails at once with one line, exit 2', async () => {
-      const url = new URL(PG_TEST_URL);
+      const url = new URL(PG_TEST_URL as string);
       url.username = 'no_such_role_orgledger';
       url.password = 'secret-password';
       const r = await runCli(['serve', '--port', '0', '--database-url', url.toString()]);
