@@ -110,6 +110,29 @@ describe('group commit', () => {
     }
   });
 
+  it('under backpressure ingest answers 200 or a well-formed 429, and stores exactly the acknowledged events', async () => {
+    const tight = await startServer({ maxPendingWrites: 1 });
+    try {
+      const results = await Promise.all(Array.from({ length: 40 }, (_, r) => tight.request('POST', PATH, { body: { data: tagged(`bp-${r}`, 5, false) } })));
+      let acked = 0;
+      for (const res of results) {
+        expect([200, 429]).toContain(res.status);
+        if (res.status === 200) acked += 5;
+        else {
+          expect(res.body.error.type).toBe('rate_limit_error');
+          expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+          expect(res.headers.get('x-should-retry')).toBe('true');
+        }
+      }
+      expect(acked).toBeGreaterThan(0);
+      let stored = 0;
+      for await (const _log of tight.client().admin.organization.auditLogs.list({ event_types: ['group.updated'], limit: 100 })) stored++;
+      expect(stored).toBe(acked);
+    } finally {
+      await tight.close();
+    }
+  });
+
   it('every response matched the spec', () => {
     expect(contractViolations).toEqual([]);
   });

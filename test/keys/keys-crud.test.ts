@@ -157,6 +157,20 @@ describe('admin API keys through the SDK', () => {
     ]);
   });
 
+  it('last_used_at is recorded once a key is used', async () => {
+    const created = await keysApi().create({ name: 'used' });
+    expect((await keysApi().retrieve(created.id)).last_used_at).toBeNull();
+    await server.client(created.value).admin.organization.auditLogs.list({ limit: 1 });
+    // the touch is written in the background: poll (bounded) for it rather than assume a delay
+    let lastUsed: number | null | undefined = null;
+    for (let i = 0; i < 100 && !lastUsed; i++) {
+      lastUsed = (await keysApi().retrieve(created.id)).last_used_at;
+      if (!lastUsed) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(lastUsed).toBeGreaterThanOrEqual(created.created_at);
+    expect(lastUsed).toBeLessThanOrEqual(Math.floor(Date.now() / 1000));
+  });
+
   it('a failed delete (unknown id) leaves no audit event', async () => {
     await expect(keysApi().delete('key_never_existed')).rejects.toBeInstanceOf(OpenAI.NotFoundError);
     const found = await server.client().admin.organization.auditLogs.list({ resource_ids: ['key_never_existed'] });
