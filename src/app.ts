@@ -14,7 +14,8 @@ import { KeyService } from './features/keys/service.js';
 import { usageRoutes } from './features/usage/routes.js';
 import { registerAuth } from './http/auth.js';
 import { registerBodyParsers } from './http/body-parsers.js';
-import { registerErrorHandling } from './http/error-handler.js';
+import { registerErrorHandling, send } from './http/error-handler.js';
+import { errors } from './http/errors.js';
 import { buildOpenApiDocument } from './http/openapi.js';
 import { parseQueryString } from './http/query-string.js';
 import { type Clock, systemClock } from './lib/clock.js';
@@ -51,6 +52,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     // The SDK's base URL ends in /v1; bare /organization/... works as well.
     rewriteUrl: (req) => (req.url?.startsWith('/organization/') ? `/v1${req.url}` : (req.url ?? '/')),
     ajv: { customOptions: { coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors: false } },
+    // Errors Fastify raises before any hook runs (an undecodable URL) still get the envelope and a request id.
+    frameworkErrors: (error, request, reply) => {
+      reply.header('x-request-id', request.id);
+      send(reply, errors.invalidParam('url', `The request URL is not valid: ${error.message}`));
+    },
   });
 
   const services: AppServices = { keys: new KeyService(store, clock), auditLogs: new AuditLogService(store, clock) };
