@@ -5,6 +5,7 @@ import { registerLogs } from './cli/logs.js';
 import { registerMigrate } from './cli/migrate.js';
 import { registerOrgsAndKeys } from './cli/orgs-keys.js';
 import { registerServe } from './cli/serve.js';
+import { registerUsageAndCosts } from './cli/usage-costs.js';
 import { ConfigError } from './config/config.js';
 import { ApiError } from './http/errors.js';
 import { VERSION } from './version.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerOrgsAndKeys(program);
   registerDemo(program);
   registerLogs(program);
+  registerUsageAndCosts(program);
   return program;
 }
 

@@ -6,7 +6,11 @@
 import { type Command, Option } from 'commander';
 import { ConfigError } from '../config/config.js';
 import { AuditLogService } from '../features/audit-logs/service.js';
+import { queryCosts } from '../features/costs/service.js';
 import { DEFAULT_ORG_ID } from '../features/keys/service.js';
+import { type UsageKindName, usageKind } from '../features/usage/kinds.js';
+import { queryUsage, type UsagePage } from '../features/usage/query.js';
+import type { CostsQuery, UsageQuery } from '../features/usage/schemas.js';
 import { systemClock } from '../lib/clock.js';
 import type { Store } from '../store/store.js';
 import { configFrom, openStore, type StoreOptions } from './context.js';
@@ -102,8 +106,12 @@ export interface AuditReader {
   close(): Promise<void>;
 }
 
+/** One page of usage buckets of a kind, or of costs. */
+export type BucketReader = (what: UsageKindName | 'costs', query: Record<string, unknown>) => Promise<UsagePage>;
+
 export interface Source {
   remote: RemoteApi | null;
+  buckets: BucketReader;
   /** The local store (null for a remote source). */
   store: Store | null;
   orgId: string;
@@ -116,14 +124,20 @@ export function openSource(opts: SourceOptions): Source {
     if (!opts.key) throw new ConfigError('--url needs an admin key: --key or OPENAI_ADMIN_KEY');
     const remote = new RemoteApi(opts.url, opts.key);
     const close = async () => {};
-    return { remote, store: null, orgId: opts.org, audit: { page: (q) => remote.get<AuditPage>('/organization/audit_logs', { ...q }), close }, close };
+    const buckets: BucketReader = (what, q) => remote.get<UsagePage>(what === 'costs' ? '/organization/costs' : `/organization/usage/${what}`, q);
+    return { remote, store: null, orgId: opts.org, buckets, audit: { page: (q) => remote.get<AuditPage>('/organization/audit_logs', { ...q }), close }, close };
   }
   if (opts.key && !opts.url && process.env.OPENAI_ADMIN_KEY !== opts.key) throw new ConfigError('--key is for --url; a local store needs no key');
   const store = openStore(configFrom(opts));
   const service = new AuditLogService(store, systemClock);
   const close = () => store.close();
+  const buckets: BucketReader = (what, q) =>
+    what === 'costs'
+      ? queryCosts(store, opts.org, q as unknown as CostsQuery, systemClock.nowSeconds())
+      : queryUsage(store, opts.org, usageKind(what), q as unknown as UsageQuery, systemClock.nowSeconds());
   return {
     remote: null,
+    buckets,
     store,
     orgId: opts.org,
     audit: { page: async (q) => JSON.parse(await service.list(opts.org, q)) as AuditPage, close },
@@ -144,5 +158,16 @@ export async function* auditEvents(reader: AuditReader, query: AuditQuery, max =
     }
     if (!page.has_more || !page.last_id || seen >= max) return;
     after = page.last_id;
+  }
+}
+
+/** Every bucket of the query, page by page (oldest first, as the API returns them). */
+export async function* allBuckets(read: BucketReader, what: UsageKindName | 'costs', query: Record<string, unknown>) {
+  let page: string | undefined;
+  for (;;) {
+    const res = await read(what, { ...query, ...(page ? { page } : {}) });
+    for (const bucket of res.data) yield bucket;
+    if (!res.has_more || !res.next_page) return;
+    page = res.next_page;
   }
 }
