@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliJson, runCli, type ServeChild, startServeChild, testSecret } from '../helpers/cli.js';
@@ -125,6 +126,40 @@ describe('the CLI on the store of a running server', () => {
     const keys = await client.admin.organization.adminAPIKeys.list();
     expect(keys.data.map((k) => k.id)).toEqual([created.admin_key.id]);
     expect((await client.admin.organization.auditLogs.list()).data).toEqual([]);
+  });
+
+  it('CLI key changes while the server ingests: no request fails, and the audit sequence stays dense', async () => {
+    let stop = false;
+    const statuses: number[] = [];
+    const worker = async (w: number) => {
+      for (let n = 0; !stop; n++) {
+        const res = await fetch(`${serve.url}/v1/organization/audit_logs`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ data: Array.from({ length: 20 }, (_, i) => ({ type: 'login.succeeded', project: { id: `w${w}-${n}-${i}` } })) }),
+        });
+        statuses.push(res.status);
+        await res.arrayBuffer();
+      }
+    };
+    const load = Promise.all([0, 1].map(worker));
+    try {
+      const key = await cliJson(['keys', 'create', '--name', 'busy', '--data', data]);
+      await cliJson(['keys', 'revoke', key.id, '--data', data]);
+    } finally {
+      stop = true;
+      await load;
+    }
+    expect(statuses.length).toBeGreaterThan(0);
+    expect(new Set(statuses)).toEqual(new Set([200]));
+    const db = new Database(join(data, 'orgledger.sqlite'), { readonly: true });
+    try {
+      const seqs = (db.prepare("SELECT seq FROM audit_events WHERE org_id = 'org-default' ORDER BY seq").all() as { seq: number }[]).map((r) => r.seq);
+      expect(seqs.length).toBeGreaterThan(20);
+      expect(seqs).toEqual(seqs.map((_, i) => (seqs[0] as number) + i));
+    } finally {
+      db.close();
+    }
   });
 
   it('SIGTERM shuts the server down cleanly (exit 0)', async () => {
