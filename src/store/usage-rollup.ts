@@ -109,7 +109,8 @@ export interface CostRollupDelta {
 export function costRollupDeltas(lines: CostLine[]): CostRollupDelta[] {
   const out = new Map<string, CostRollupDelta>();
   for (const l of lines) {
-    for (const grain of GRAINS) {
+    // Costs are served in 1d buckets only, so line items are kept per day (not per hour).
+    for (const grain of [DAY]) {
       const bucket = l.createdAt - (l.createdAt % grain);
       COST_CUBES.forEach((cube, cubeIndex) => {
         const d: CostRollupDelta = {

@@ -2,8 +2,8 @@
  * Costs: the read side (GET /v1/organization/costs) over the hourly and daily cost rollups, and the
  * explicit cost entries extension (POST), idempotent by id like usage records.
  *
- * Costs are kept at hour resolution: a start_time off the hour is moved back to the hour and an
- * end_time off the hour forward to the next one (docs/usage-and-costs.md).
+ * Costs are kept at day resolution (their buckets are 1d only): a start_time off UTC midnight is
+ * moved back to midnight and an end_time off midnight forward to the next (docs/usage-and-costs.md).
  */
 import { createHash } from 'node:crypto';
 import { errors } from '../../http/errors.js';
@@ -18,7 +18,7 @@ import type { CostsQuery } from '../usage/schemas.js';
 import type { CostDimension, CostEntry, CostGroupRow } from '../usage/types.js';
 import { MAX_COST_ENTRIES, validateCostEntry } from './schemas.js';
 
-const HOUR = 3600;
+const DAY = 86400;
 const GROUPS: CostDimension[] = ['project_id', 'api_key_id', 'line_item'];
 
 function mergeCosts(rows: CostGroupRow[]): CostGroupRow[] {
@@ -55,8 +55,8 @@ function costResult(r: CostGroupRow, byLineItem: boolean): Record<string, unknow
 export async function queryCosts(store: Store, orgId: string, q: CostsQuery, now: number): Promise<UsagePage> {
   checkRange(q.start_time, q.end_time);
   const limit = q.limit ?? 7;
-  const start = q.start_time - (q.start_time % HOUR);
-  const end = q.end_time === undefined ? undefined : Math.ceil(q.end_time / HOUR) * HOUR;
+  const start = q.start_time - (q.start_time % DAY);
+  const end = q.end_time === undefined ? undefined : Math.ceil(q.end_time / DAY) * DAY;
   const groupBy = GROUPS.filter((g) => (q.group_by ?? []).includes(g));
   const filters: Partial<Record<CostDimension, string[]>> = {};
   if (q.project_ids) filters.project_id = [...new Set(q.project_ids)];
@@ -65,7 +65,7 @@ export async function queryCosts(store: Store, orgId: string, q: CostsQuery, now
   const identity = { costs: true, start: q.start_time, end: q.end_time ?? null, groupBy, filters };
   const w = pageWindow({ start, end, width: 86400, limit, page: q.page, now, identity });
   const parts = await Promise.all(
-    plan(w, '1h').map((s) =>
+    plan(w, '1d').map((s) =>
       store.queryCosts({ orgId, source: s.source as '1d' | '1h', from: s.from, to: s.to, origin: w.origin, width: w.width, groupBy, filters }),
     ),
   );

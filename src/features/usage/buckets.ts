@@ -105,8 +105,9 @@ export function plan(w: PageWindow, finest: UsageSource = 'raw'): { source: Usag
     { source: '1d', g: 86400 },
     { source: '1h', g: 3600 },
   ];
-  if (finest === 'raw') grains.push({ source: 'raw', g: 1 });
-  const usable = grains.filter(({ g }) => g <= w.width && w.width % g === 0 && w.origin % g === 0);
+  grains.push({ source: 'raw', g: 1 });
+  const order: UsageSource[] = ['1d', '1h', 'raw'];
+  const usable = grains.filter(({ source, g }) => order.indexOf(source) <= order.indexOf(finest) && g <= w.width && w.width % g === 0 && w.origin % g === 0);
   const out: { source: UsageSource; from: number; to: number }[] = [];
   let at = w.from;
   for (const { source, g } of usable) {

@@ -7,8 +7,8 @@
  * - usage_rollups: hourly (grain 3600) and daily (grain 86400) sums per "cube" (a set of kept
  *   dimensions; cube 0 keeps all of them, narrower cubes serve coarse group_by cheaply). Dimensions a
  *   cube drops, and nulls, are stored as '' (batch: -1) so they can sit in the primary key.
- * - cost_rollups: cost line items per hour (cube 0 keeps project, key, line item, unit and the price
- *   id used) and per day, same cube scheme.
+ * - cost_rollups: cost line items per day (cube 0 keeps project, key, line item, unit and the price
+ *   id used; narrower cubes as for usage). The grain column leaves room for hourly costs.
  */
 import { ALL_MEASURES } from '../../features/usage/kinds.js';
 
