@@ -1,6 +1,8 @@
 /** The orgledger command line: a thin shell over the services. */
 import { Command, CommanderError } from 'commander';
 import { registerDemo } from './cli/demo.js';
+import { registerExport } from './cli/export.js';
+import { registerImport } from './cli/import.js';
 import { registerLogs } from './cli/logs.js';
 import { registerMigrate } from './cli/migrate.js';
 import { registerOrgsAndKeys } from './cli/orgs-keys.js';
@@ -23,6 +25,8 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerLogs(program);
   registerUsageAndCosts(program);
+  registerExport(program);
+  registerImport(program);
   return program;
 }
 

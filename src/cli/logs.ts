@@ -2,6 +2,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { eventTypes } from '../features/audit-logs/event-types.js';
 import { type AuditQuery, auditEvents, openSource, type SourceOptions, sourceOptions } from './api-source.js';
 import { isoTime, table } from './output.js';
+import { quietOnBrokenPipe } from './sink.js';
 import { collect, positiveInt, timeArg } from './time-args.js';
 
 export interface AuditFilterOptions {
@@ -113,6 +114,7 @@ Examples:
   OPENAI_ADMIN_KEY=sk-admin-... orgledger logs --url https://api.openai.com --since 1d`,
     )
     .action(async (opts: LogsOptions) => {
+      quietOnBrokenPipe();
       const source = openSource(opts);
       try {
         const query = auditQueryFrom(opts);

@@ -2,10 +2,11 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { USAGE_KIND_NAMES, type UsageKindName, usageKind } from '../features/usage/kinds.js';
 import { allBuckets, openSource, type SourceOptions, sourceOptions } from './api-source.js';
 import { isoTime, table } from './output.js';
-import { collect, positiveInt, timeArg } from './time-args.js';
+import { quietOnBrokenPipe } from './sink.js';
+import { collect, timeArg } from './time-args.js';
 
 export interface BucketFilterOptions {
-  since: number;
+  since?: number;
   until?: number;
   width?: '1m' | '1h' | '1d';
   groupBy?: string[];
@@ -21,12 +22,14 @@ function width(value: string): '1m' | '1h' | '1d' {
 }
 
 /** The flags of usage, costs and their exports: the API's query parameters. */
-export function bucketFilterOptions(cmd: Command, defaultSince = '7d'): Command {
+export function bucketFilterOptions(cmd: Command, defaultSince = '7d', shared = true): Command {
+  if (shared)
+    cmd
+      .option('--since <when>', `start: a duration back from now (7d, 12h) or an ISO date (default ${defaultSince})`, timeArg)
+      .option('--until <when>', 'end (exclusive): a duration back from now or an ISO date (default now)', timeArg)
+      .option('--project <id>', 'project id (repeatable): project_ids[]', collect);
   return cmd
-    .option('--since <when>', `start: a duration back from now (7d, 12h) or an ISO date (default ${defaultSince})`, timeArg)
-    .option('--until <when>', 'end (exclusive): a duration back from now or an ISO date (default now)', timeArg)
     .option('--group-by <dim>', 'group results by a dimension (repeatable): group_by[]', collect)
-    .option('--project <id>', 'project id (repeatable): project_ids[]', collect)
     .option('--user <id>', 'user id (repeatable, usage kinds that have it): user_ids[]', collect)
     .option('--api-key <id>', 'API key id (repeatable): api_key_ids[]', collect)
     .option('--model <name>', 'model (repeatable, usage kinds that have it): models[]', collect);
@@ -74,6 +77,7 @@ interface BucketCommandOptions extends SourceOptions, BucketFilterOptions {
 }
 
 async function printBuckets(what: UsageKindName | 'costs', opts: BucketCommandOptions): Promise<void> {
+  quietOnBrokenPipe();
   const source = openSource(opts);
   try {
     const query = bucketQueryFrom(opts, what);

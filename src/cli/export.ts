@@ -1,0 +1,171 @@
+import { type Command, InvalidArgumentError } from 'commander';
+import { ALL_DIMENSIONS, ALL_MEASURES, USAGE_KIND_NAMES, type UsageKindName, usageKind } from '../features/usage/kinds.js';
+import { allBuckets, auditEvents, openSource, type SourceOptions, sourceOptions } from './api-source.js';
+import { type CostRow, FOCUS_COLUMNS, focusRow } from './focus.js';
+import { type AuditFilterOptions, auditFilterOptions, auditQueryFrom } from './logs.js';
+import { isoTime } from './output.js';
+import { progressBar } from './progress.js';
+import { csvLine, LineSink } from './sink.js';
+import { collect } from './time-args.js';
+import { type BucketFilterOptions, bucketFilterOptions, bucketQueryFrom, flatRows } from './usage-costs.js';
+
+type Format = 'jsonl' | 'csv' | 'focus';
+
+interface ExportOptions extends SourceOptions, AuditFilterOptions, BucketFilterOptions {
+  format: Format;
+  output?: string;
+  kind?: string[];
+  width?: '1m' | '1h' | '1d';
+}
+
+const LOG_COLUMNS = [
+  'id',
+  'type',
+  'effective_at',
+  'effective_at_iso',
+  'actor_type',
+  'actor_user_id',
+  'actor_email',
+  'actor_api_key_id',
+  'actor_service_account_id',
+  'ip_address',
+  'project_id',
+  'project_name',
+  'resource_id',
+  'details',
+];
+
+interface WireActor {
+  type?: string;
+  session?: { user?: { id?: string; email?: string }; ip_address?: string };
+  api_key?: { id?: string; user?: { id?: string; email?: string }; service_account?: { id?: string } };
+}
+
+function logCsvRow(e: Record<string, unknown>): unknown[] {
+  const a = (e.actor ?? {}) as WireActor;
+  const user = a.session?.user ?? a.api_key?.user ?? {};
+  const details = e[e.type as string] as { id?: unknown } | undefined;
+  const project = e.project as { id?: string; name?: string } | undefined;
+  return [
+    e.id,
+    e.type,
+    e.effective_at,
+    isoTime(e.effective_at as number),
+    a.type ?? null,
+    user.id ?? null,
+    user.email ?? null,
+    a.api_key?.id ?? null,
+    a.api_key?.service_account?.id ?? null,
+    a.session?.ip_address ?? null,
+    project?.id ?? null,
+    project?.name ?? null,
+    typeof details?.id === 'string' ? details.id : null,
+    details === undefined ? null : JSON.stringify(details),
+  ];
+}
+
+async function exportLogs(opts: ExportOptions): Promise<number> {
+  if (opts.format === 'focus') throw new InvalidArgumentError('--format focus is for costs');
+  const source = openSource(opts);
+  const sink = new LineSink(opts.output);
+  const bar = progressBar('export logs');
+  let count = 0;
+  try {
+    if (opts.format === 'csv') await sink.write(csvLine(LOG_COLUMNS));
+    for await (const e of auditEvents(source.audit, auditQueryFrom(opts))) {
+      await sink.write(opts.format === 'csv' ? csvLine(logCsvRow(e)) : JSON.stringify(e));
+      count++;
+      if (count % 1000 === 0) bar.update(count, null, 'events');
+    }
+  } finally {
+    bar.done();
+    await sink.end();
+    await source.close();
+  }
+  return count;
+}
+
+async function exportBuckets(what: 'usage' | 'costs', opts: ExportOptions): Promise<number> {
+  if (opts.format === 'focus' && what !== 'costs') throw new InvalidArgumentError('--format focus is for costs');
+  const kinds: (UsageKindName | 'costs')[] = what === 'costs' ? ['costs'] : ((opts.kind as UsageKindName[] | undefined) ?? [...USAGE_KIND_NAMES]);
+  for (const k of kinds) if (k !== 'costs' && !(USAGE_KIND_NAMES as readonly string[]).includes(k)) throw new InvalidArgumentError(`unknown usage kind '${k}'`);
+  const source = openSource(opts);
+  const sink = new LineSink(opts.output);
+  const bar = progressBar(`export ${what}`);
+  const columns =
+    what === 'costs'
+      ? ['start_time', 'end_time', 'line_item', 'project_id', 'api_key_id', 'amount', 'currency', 'quantity', 'quantity_unit']
+      : ['start_time', 'end_time', 'kind', ...ALL_DIMENSIONS, ...ALL_MEASURES];
+  let count = 0;
+  try {
+    if (opts.format === 'csv') await sink.write(csvLine(columns));
+    if (opts.format === 'focus') await sink.write(csvLine([...FOCUS_COLUMNS]));
+    for (const [i, kind] of kinds.entries()) {
+      const query = bucketQueryFrom(opts, kind, '30d');
+      if (kind === 'costs' && !opts.groupBy) query.group_by = ['project_id', 'api_key_id', 'line_item'];
+      if (kind !== 'costs' && !opts.groupBy) query.group_by = usageKind(kind).groupBy;
+      // Daily buckets from midnight UTC, so rows are calendar days.
+      if (kind === 'costs' || (opts.width ?? '1d') === '1d') query.start_time = Math.floor((query.start_time as number) / 86400) * 86400;
+      if (kind !== 'costs') query.limit = opts.width === '1m' ? 1440 : opts.width === '1h' ? 168 : 31;
+      else query.limit = 180;
+      const start = query.start_time as number;
+      const end = (query.end_time as number | undefined) ?? Math.floor(Date.now() / 1000);
+      for await (const bucket of allBuckets(source.buckets, kind, query)) {
+        for (const row of flatRows(bucket)) {
+          if (kind !== 'costs') row.kind = kind;
+          if (opts.format === 'jsonl') await sink.write(JSON.stringify(row));
+          else if (opts.format === 'focus') await sink.write(csvLine(focusRow(row as unknown as CostRow)));
+          else await sink.write(csvLine(columns.map((c) => row[c])));
+          count++;
+        }
+        bar.update(i * (end - start) + (bucket.end_time - start), kinds.length * (end - start), `${kind} ${count.toLocaleString('en-US')} rows`);
+      }
+    }
+  } finally {
+    bar.done();
+    await sink.end();
+    await source.close();
+  }
+  return count;
+}
+
+function format(value: string): Format {
+  if (value !== 'jsonl' && value !== 'csv' && value !== 'focus') throw new InvalidArgumentError('must be jsonl, csv or focus');
+  return value;
+}
+
+function width(value: string): '1m' | '1h' | '1d' {
+  if (value !== '1m' && value !== '1h' && value !== '1d') throw new InvalidArgumentError('must be 1m, 1h or 1d');
+  return value;
+}
+
+export function registerExport(program: Command): void {
+  const cmd = program
+    .command('export')
+    .description('Stream audit logs, usage or costs to a file (or stdout) as JSONL or CSV; costs also as FinOps FOCUS 1.2 CSV.')
+    .argument('<what>', 'logs, usage or costs');
+  bucketFilterOptions(auditFilterOptions(sourceOptions(cmd)), '30d', false)
+    .requiredOption('--format <format>', 'jsonl, csv, or focus (costs only)', format, 'jsonl')
+    .option('-o, --output <file>', 'write here instead of stdout')
+    .option('--kind <kind>', 'usage kinds to export (repeatable; default all)', collect)
+    .option('--width <width>', 'usage bucket width: 1m, 1h or 1d (default 1d)', width)
+    .addHelpText(
+      'after',
+      `
+Logs are written newest first, exactly as the API returns them (import accepts that order).
+Usage and costs default to the last 30 days; costs are grouped by project, API key and line item.
+
+Examples:
+  orgledger export logs -o audit.jsonl
+  orgledger export logs --format csv --since 30d --type login.failed -o failed-logins.csv
+  orgledger export usage --format csv --kind completions --width 1h --since 7d -o usage.csv
+  orgledger export costs --format focus --since 2026-06-01 --until 2026-07-01 -o focus-june.csv
+  orgledger export logs --url https://api.openai.com --key sk-admin-... -o openai-audit.jsonl`,
+    )
+    .action(async (what: string, opts: ExportOptions) => {
+      if (what !== 'logs' && what !== 'usage' && what !== 'costs') throw new InvalidArgumentError(`export logs, usage or costs (not '${what}')`);
+      const count = what === 'logs' ? await exportLogs(opts) : await exportBuckets(what, opts);
+      if (opts.output && opts.output !== '-')
+        process.stderr.write(`exported ${count.toLocaleString('en-US')} ${what === 'logs' ? 'events' : 'rows'} to ${opts.output}\n`);
+    });
+}
