@@ -16,6 +16,8 @@ import { registerAuth } from './http/auth.js';
 import { registerBodyParsers } from './http/body-parsers.js';
 import { registerErrorHandling, send } from './http/error-handler.js';
 import { errors } from './http/errors.js';
+import { registerHealth } from './http/health.js';
+import { instrumentStore, Metrics, registerMetrics } from './http/metrics.js';
 import { buildOpenApiDocument } from './http/openapi.js';
 import { parseQueryString } from './http/query-string.js';
 import { type Clock, systemClock } from './lib/clock.js';
@@ -42,9 +44,12 @@ declare module 'fastify' {
 
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
   const clock = deps.clock ?? systemClock;
-  const { store } = deps;
+  const metrics = new Metrics();
+  const store = instrumentStore(deps.store, metrics);
   const app = Fastify({
     logger: deps.logger === false ? false : { level: config.logLevel },
+    // One line per request, at completion, from registerMetrics (id, method, route, status, duration).
+    disableRequestLogging: true,
     bodyLimit: config.bodyLimitBytes,
     requestIdHeader: 'x-request-id',
     genReqId: () => `req_${randomBytes(12).toString('hex')}`,
@@ -71,7 +76,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   const openApi = buildOpenApiDocument(VERSION);
   app.get('/openapi.json', async () => openApi);
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  registerHealth(app, store);
+  registerMetrics(app, store, metrics);
 
   await app.register(auditLogRoutes, { auditLogs: services.auditLogs, store, maxPendingWrites: config.maxPendingWrites });
   await app.register(keyRoutes, { keys: services.keys });
