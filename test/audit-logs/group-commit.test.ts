@@ -3,8 +3,6 @@
  * neighbours down, idempotency holds across concurrent requests, and every stored event has a dense
  * per-organization sequence number, contiguous within its batch.
  */
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contractViolations } from '../helpers/contract.js';
 import { ingest } from '../helpers/events.js';
@@ -32,14 +30,11 @@ function tagged(tag: string, n: number, withIds: boolean) {
   }));
 }
 
-/** seq, id and project of every stored event of an organization, read from the SQLite file. */
-function storedRows(orgId: string): { seq: number; id: string; project_id: string | null }[] {
-  const db = new Database(join(server.dir, 'orgledger.sqlite'), { readonly: true, fileMustExist: true });
-  try {
-    return db.prepare('SELECT seq, id, project_id FROM audit_events WHERE org_id = ? ORDER BY seq').all(orgId) as any;
-  } finally {
-    db.close();
-  }
+/** seq, id and project of every stored event of an organization, read from the engine itself. */
+async function storedRows(orgId: string): Promise<{ seq: number; id: string; project_id: string | null }[]> {
+  if (!/^[\w-]+$/.test(orgId)) throw new Error(`unexpected org id ${orgId}`);
+  const rows = await server.sql(`SELECT seq, id, project_id FROM audit_events WHERE org_id = '${orgId}' ORDER BY seq`);
+  return rows.map((r) => ({ ...r, seq: Number(r.seq) }));
 }
 
 describe('group commit', () => {
@@ -61,7 +56,7 @@ describe('group commit', () => {
       if (!q.good) expect(res.body.error.param).toBe('data[3].id');
     });
 
-    const rows = storedRows('org-default');
+    const rows = await storedRows('org-default');
     const expectedCount = 5 + requests.filter((q) => q.good).reduce((sum, q) => sum + (q.body as any).data.length, 0);
     expect(rows).toHaveLength(expectedCount);
     // dense: consecutive numbers without gaps, even though some savepoints rolled back
@@ -84,7 +79,7 @@ describe('group commit', () => {
     const events = tagged('same', 4, true);
     const replays = await Promise.all(Array.from({ length: 8 }, () => server.request('POST', PATH, { body: { data: events } })));
     for (const r of replays) expect(r.status).toBe(200);
-    expect(storedRows('org-default').filter((r) => r.project_id === 'same')).toHaveLength(4);
+    expect((await storedRows('org-default')).filter((r) => r.project_id === 'same')).toHaveLength(4);
 
     const variants = Array.from({ length: 6 }, (_, v) => [{ id: 'contested', type: 'login.failed', effective_at: 1_700_000_000 + v }]);
     const raced = await Promise.all(variants.map((data) => server.request('POST', PATH, { body: { data } })));
@@ -98,16 +93,11 @@ describe('group commit', () => {
     // the same client id in another organization is a different event, not a conflict
     const reused = await server.request('POST', PATH, { key: otherKey, body: { data: [{ ...tagged('x', 1, false)[0], id: 'seed-0' }] } });
     expect(reused.status).toBe(200);
-    const db = new Database(join(server.dir, 'orgledger.sqlite'), { readonly: true });
-    try {
-      const orgs = db.prepare('SELECT DISTINCT org_id FROM audit_events').all() as { org_id: string }[];
-      const other = orgs.map((o) => o.org_id).find((id) => id !== 'org-default') as string;
-      const rows = storedRows(other);
-      expect(rows).toHaveLength(4);
-      expect(rows.map((r) => r.seq)).toEqual(rows.map((_, i) => (rows[0]?.seq as number) + i));
-    } finally {
-      db.close();
-    }
+    const orgs = await server.sql<{ org_id: string }>('SELECT DISTINCT org_id FROM audit_events');
+    const other = orgs.map((o) => o.org_id).find((id) => id !== 'org-default') as string;
+    const rows = await storedRows(other);
+    expect(rows).toHaveLength(4);
+    expect(rows.map((r) => r.seq)).toEqual(rows.map((_, i) => (rows[0]?.seq as number) + i));
   });
 
   it('under backpressure ingest answers 200 or a well-formed 429, and stores exactly the acknowledged events', async () => {

@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import OpenAI from 'openai';
 import { buildApp } from '../../src/app.js';
@@ -39,6 +40,8 @@ export interface TestServer {
     path: string,
     opts?: { key?: string | null; body?: unknown; contentType?: string; rawBody?: string },
   ): Promise<{ status: number; headers: Headers; body: any }>;
+  /** Reads the engine directly, for assertions on what it wrote: one parameterless SELECT on either engine. */
+  sql<R = any>(select: string): Promise<R[]>;
   close(): Promise<void>;
 }
 
@@ -100,6 +103,15 @@ export async function startServer(overrides: Partial<Record<keyof Config, unknow
         parsed = JSON.parse(text);
       } catch {}
       return { status: res.status, headers: res.headers, body: parsed };
+    },
+    async sql(select) {
+      if (pgDatabase) return pgDatabase.query(select);
+      const db = new Database(join(dir, 'orgledger.sqlite'), { readonly: true, fileMustExist: true });
+      try {
+        return db.prepare(select).all() as any[];
+      } finally {
+        db.close();
+      }
     },
     async close() {
       await app.close();
