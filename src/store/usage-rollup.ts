@@ -65,20 +65,24 @@ export function usageRollupDeltas(kind: UsageKind, records: UsageRecord[]): Usag
   for (const r of records) {
     for (const grain of GRAINS) {
       const bucket = r.createdAt - (r.createdAt % grain);
-      cubes.forEach((cube, cubeIndex) => {
-        const dims = {} as Record<Dimension, DimValue>;
+      for (let cubeIndex = 0; cubeIndex < cubes.length; cubeIndex++) {
+        const cube = cubes[cubeIndex] as Dimension[];
         let key = `${grain}|${cubeIndex}|${bucket}`;
-        for (const d of ALL_DIMENSIONS) {
-          const v = cube.includes(d) ? (r.dims[d] ?? null) : null;
-          dims[d] = v;
-          key += `|${v === null ? '\u0000' : String(v)}`;
+        for (const d of cube) {
+          const v = r.dims[d];
+          key += v === null || v === undefined ? '|\u0000' : `|${v}`;
         }
         const found = out.get(key);
         if (found) {
           mergeMeasures(found.measures, r.measures, kind.measures, kind.levelMeasure, r.createdAt, found.latestAt);
           found.latestAt = Math.max(found.latestAt, r.createdAt);
-        } else out.set(key, { grain, cube: cubeIndex, bucket, dims, measures: { ...r.measures }, latestAt: r.createdAt });
-      });
+          continue;
+        }
+        const dims = {} as Record<Dimension, DimValue>;
+        for (const d of ALL_DIMENSIONS) dims[d] = null;
+        for (const d of cube) dims[d] = r.dims[d] ?? null;
+        out.set(key, { grain, cube: cubeIndex, bucket, dims, measures: { ...r.measures }, latestAt: r.createdAt });
+      }
     }
   }
   return [...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, d]) => d);
