@@ -3,7 +3,7 @@
  * benchmarks. It owns no resources: the caller opens the store and closes it after app.close().
  */
 import { randomBytes } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Config } from './config/config.js';
 import { auditLogRoutes } from './features/audit-logs/routes.js';
 import { AuditLogService } from './features/audit-logs/service.js';
@@ -49,7 +49,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const app = Fastify({
     logger: deps.logger === false ? false : { level: config.logLevel },
     // One line per request, at completion, from registerMetrics (id, method, route, status, duration).
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
     requestIdHeader: 'x-request-id',
     genReqId: () => `req_${randomBytes(12).toString('hex')}`,
