@@ -17,8 +17,7 @@ export function buildProgram(): Command {
     .description("A self-hosted ledger of an organization's audit logs, usage and costs, served as the OpenAI Admin API.")
     .version(VERSION)
     .option('--verbose', 'print stack traces of errors')
-    .exitOverride()
-    .showHelpAfterError('(add --help for usage)');
+    .exitOverride();
   registerServe(program);
   registerMigrate(program);
   registerOrgsAndKeys(program);

@@ -18,8 +18,13 @@ function translate(err: FastifyError): ApiError | null {
   if (err instanceof ApiError) return err;
   if (err.validation && err.validation.length > 0) {
     const first = err.validation[0] as Parameters<typeof describeAjvError>[1];
-    const { param, message } = describeAjvError('', first);
-    return err.validationContext === 'body' ? errors.invalidBody(message, param || null) : errors.invalidParam(param, message);
+    if (err.validationContext === 'body') {
+      const { param, message } = describeAjvError('', first);
+      return errors.invalidBody(message, param || null);
+    }
+    // Query parameters are named as they travel: effective_at[gte], event_types[2].
+    const { param, message } = describeAjvError('', first, 'brackets');
+    return errors.invalidParam(param, message);
   }
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

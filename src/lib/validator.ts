@@ -11,12 +11,16 @@ export function compile<T>(schema: object): ValidateFunction<T> {
   return ajv.compile<T>(schema);
 }
 
-/** Appends a JSON pointer (/a/0/b) to a param path in OpenAI's dotted style (a[0].b). */
-export function pointerToParam(base: string, pointer: string): string {
+/** dotted: a[0].b, for bodies; brackets: a[0][b], as query parameters travel (effective_at[gte]). */
+export type ParamStyle = 'dotted' | 'brackets';
+
+/** Appends a JSON pointer (/a/0/b) to a param path. */
+export function pointerToParam(base: string, pointer: string, style: ParamStyle = 'dotted'): string {
   let out = base;
   for (const raw of pointer.split('/').slice(1)) {
     const part = raw.replace(/~1/g, '/').replace(/~0/g, '~');
     if (/^\d+$/.test(part)) out += `[${part}]`;
+    else if (style === 'brackets' && out) out += `[${part}]`;
     else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(part)) out += out ? `.${part}` : part;
     else out += `[${JSON.stringify(part)}]`;
   }
@@ -24,13 +28,13 @@ export function pointerToParam(base: string, pointer: string): string {
 }
 
 /** The param path and a sentence for the first Ajv error. */
-export function describeAjvError(base: string, error: ErrorObject): { param: string; message: string } {
+export function describeAjvError(base: string, error: ErrorObject, style: ParamStyle = 'dotted'): { param: string; message: string } {
   if (error.keyword === 'required') {
     const missing = (error.params as { missingProperty: string }).missingProperty;
-    const param = pointerToParam(base, `${error.instancePath}/${missing}`);
+    const param = pointerToParam(base, `${error.instancePath}/${missing}`, style);
     return { param, message: `Missing required parameter: '${param}'.` };
   }
-  const param = pointerToParam(base, error.instancePath);
+  const param = pointerToParam(base, error.instancePath, style);
   if (error.keyword === 'enum') {
     const allowed = (error.params as { allowedValues: unknown[] }).allowedValues;
     const list = allowed.length <= 12 ? `: ${allowed.map((v) => JSON.stringify(v)).join(', ')}` : ' (see GET /openapi.json)';
@@ -38,7 +42,7 @@ export function describeAjvError(base: string, error: ErrorObject): { param: str
   }
   if (error.keyword === 'additionalProperties') {
     const extra = (error.params as { additionalProperty: string }).additionalProperty;
-    const extraParam = pointerToParam(base, `${error.instancePath}/${extra}`);
+    const extraParam = pointerToParam(base, `${error.instancePath}/${extra}`, style);
     return { param: extraParam, message: `Unrecognized parameter: '${extraParam}'.` };
   }
   return { param, message: `Invalid value for '${param}': ${error.message ?? 'invalid'}.` };
