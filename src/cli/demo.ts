@@ -131,7 +131,13 @@ export interface StartDemo {
  * reuse it. The demo's admin key is kept in <data>/demo-admin-key (0600) so every start can print a
  * working key: a convenience for a demo store, which is why plain `serve` never does this.
  */
-export async function startDemo(store: Store, keys: KeyService, config: Config, bootstrap: string | null): Promise<StartDemo> {
+export async function startDemo(
+  store: Store,
+  keys: KeyService,
+  config: Config,
+  bootstrap: string | null,
+  size: { days?: number; people?: number } = {},
+): Promise<StartDemo> {
   const keyFile = join(config.dataDir, 'demo-admin-key');
   let adminKey = config.adminKey ?? bootstrap;
   if (!adminKey && existsSync(keyFile)) {
@@ -145,7 +151,11 @@ export async function startDemo(store: Store, keys: KeyService, config: Config, 
   }
   const any = await store.listAuditEvents({ orgId: DEFAULT_ORG_ID, tenantOnly: false, effectiveAt: {}, direction: 'desc', fetch: 1 });
   if (any.length > 0) return { adminKey, generated: null };
-  const { summary } = await runDemo(store, keys, loadPriceTable(config.pricesFile), DEMO_DEFAULTS);
+  const { summary } = await runDemo(store, keys, loadPriceTable(config.pricesFile), {
+    ...DEMO_DEFAULTS,
+    days: size.days ?? DEMO_DEFAULTS.days,
+    people: size.people ?? DEMO_DEFAULTS.people,
+  });
   return { adminKey, generated: summary };
 }
 

@@ -5,6 +5,7 @@ import { DEFAULT_ORG_ID, KeyService } from '../features/keys/service.js';
 import { systemClock } from '../lib/clock.js';
 import { configFrom, openStore, type StoreOptions } from './context.js';
 import { demoBanner, startDemo } from './demo.js';
+import { positiveInt } from './time-args.js';
 
 interface ServeOptions extends StoreOptions {
   host?: string;
@@ -12,6 +13,8 @@ interface ServeOptions extends StoreOptions {
   logLevel?: string;
   autoMigrate?: boolean;
   demo?: boolean;
+  demoDays?: number;
+  demoPeople?: number;
 }
 
 export function registerServe(program: Command): void {
@@ -25,6 +28,8 @@ export function registerServe(program: Command): void {
     .option('--config <file>', 'JSON config file [ORGLEDGER_CONFIG]')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent [ORGLEDGER_LOG_LEVEL]')
     .option('--demo', 'generate a demo organization into the default one on first start (reused after) and print a working admin key')
+    .option('--demo-days <n>', 'days of history the first --demo start generates (default 90)', positiveInt(3660))
+    .option('--demo-people <n>', 'size of the organization the first --demo start generates (default 200)', positiveInt(100000))
     .option('--no-auto-migrate', 'refuse to start on an unmigrated store instead of migrating it [ORGLEDGER_AUTO_MIGRATE=false]')
     .addHelpText(
       'after',
@@ -41,7 +46,7 @@ export function registerServe(program: Command): void {
       const keys = new KeyService(store, systemClock);
       await keys.ensureOrganization(DEFAULT_ORG_ID, 'Default organization');
       const created = await keys.ensureBootstrapKey(DEFAULT_ORG_ID, config.adminKey);
-      const demo = opts.demo ? await startDemo(store, keys, config, created?.secret ?? null) : null;
+      const demo = opts.demo ? await startDemo(store, keys, config, created?.secret ?? null, { days: opts.demoDays, people: opts.demoPeople }) : null;
       const app = await buildApp(config, { store });
       const address = await app.listen({ host: config.host, port: config.port });
       const url = address.replace('[::1]', 'localhost');

@@ -1,0 +1,122 @@
+/**
+ * The demo, end to end: the real `orgledger demo` command into a real store, then a real spawned
+ * server reading it back through the openai SDK, every page checked against the spec.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventTypeNames } from '../../src/features/audit-logs/event-types.js';
+import { USAGE_KIND_NAMES } from '../../src/features/usage/kinds.js';
+import { cliJson, runCli, type ServeChild, startServeChild, testSecret } from '../helpers/cli.js';
+import { checkResponse, contractViolations } from '../helpers/contract.js';
+
+const END = '2026-06-30T18:00:00Z';
+const DEMO = ['demo', '--days', '4', '--people', '25', '--seed', '11', '--end', END];
+
+describe('orgledger demo', () => {
+  const dirs: string[] = [];
+  const dir = () => {
+    const d = mkdtempSync(join(tmpdir(), 'orgledger-demo-'));
+    dirs.push(d);
+    return d;
+  };
+  let data: string;
+  let summary: any;
+  let server: ServeChild;
+  const key = testSecret('demo');
+
+  beforeAll(async () => {
+    data = dir();
+    summary = await cliJson([...DEMO, '--data', data]);
+    server = await startServeChild(['--data', data], { ORGLEDGER_ADMIN_KEY: key });
+  }, 120_000);
+
+  afterAll(async () => {
+    await server?.kill();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('reports every event type and every usage kind', () => {
+    expect(summary.eventTypes).toBe(eventTypeNames().length);
+    expect(Object.keys(summary.byType).sort()).toEqual([...eventTypeNames()].sort());
+    expect(summary.usageKinds.sort()).toEqual([...USAGE_KIND_NAMES].sort());
+    expect(summary.events).toBe(Object.values(summary.byType as Record<string, number>).reduce((a, b) => a + b, 0));
+    // Sign-ins dominate; rare administration appears, but rarely.
+    expect(summary.byType['login.succeeded']).toBeGreaterThan(summary.byType['scim.enabled'] * 5);
+  });
+
+  it('serves every event type back, each page valid against the spec', async () => {
+    const client = server.client(key);
+    const seen = new Map<string, number>();
+    for (const tenant_only of [false, true]) {
+      for await (const log of client.admin.organization.auditLogs.list({ limit: 100, tenant_only })) seen.set(log.type, (seen.get(log.type) ?? 0) + 1);
+    }
+    expect([...seen.keys()].sort()).toEqual([...eventTypeNames()].sort());
+    expect(Object.fromEntries(seen)).toEqual(summary.byType);
+    expect(contractViolations).toEqual([]);
+  });
+
+  it('writes usage of every kind that the usage API returns, valid against the spec', async () => {
+    const start = Math.floor(Date.parse(END) / 1000) - 5 * 86400;
+    for (const kind of USAGE_KIND_NAMES) {
+      const res = await fetch(`${server.url}/v1/organization/usage/${kind}?start_time=${start}&limit=7`, { headers: { authorization: `Bearer ${key}` } });
+      const body = await res.json();
+      expect(res.status).toBe(200);
+      expect(checkResponse('GET', `/v1/organization/usage/${kind}`, 200, body).errors).toEqual([]);
+      const measured = body.data
+        .flatMap((b: any) => b.results)
+        .filter((r: any) => Object.entries(r).some(([k, v]) => k !== 'object' && typeof v === 'number' && v > 0));
+      expect(measured.length, kind).toBeGreaterThan(0);
+    }
+    const costs = await (
+      await fetch(`${server.url}/v1/organization/costs?start_time=${start}&limit=7`, { headers: { authorization: `Bearer ${key}` } })
+    ).json();
+    const total = costs.data.flatMap((b: any) => b.results).reduce((s: number, r: any) => s + r.amount.value, 0);
+    expect(total).toBeGreaterThan(0);
+  });
+
+  it('is deterministic for a seed and idempotent when run again', async () => {
+    const other = dir();
+    const again = await cliJson([...DEMO, '--data', other]);
+    expect(again.byType).toEqual(summary.byType);
+    const a = await runCli(['export', 'logs', '--data', data]);
+    const b = await runCli(['export', 'logs', '--data', other]);
+    expect(a.code).toBe(0);
+    expect(b.stdout).toBe(a.stdout);
+    // A second run into the same store adds nothing.
+    await cliJson([...DEMO, '--data', other]);
+    const c = await runCli(['export', 'logs', '--data', other]);
+    expect(c.stdout.split('\n').length).toBe(a.stdout.split('\n').length);
+    // Another seed tells another story.
+    const third = await cliJson(['demo', '--days', '4', '--people', '25', '--seed', '12', '--end', END, '--data', dir()]);
+    expect(third.byType).not.toEqual(summary.byType);
+  }, 120_000);
+});
+
+describe('serve --demo', () => {
+  it('generates on first start, reuses after, and prints a key that works', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'orgledger-demo-serve-'));
+    try {
+      const first = await startServeChild(['--demo', '--demo-days', '3', '--demo-people', '15', '--data', data]);
+      const out1 = first.stdout();
+      const key = /admin key: (sk-admin-\S+)/.exec(out1)?.[1] as string;
+      expect(out1).toMatch(/demo: [\d,]+ audit events of 149 types/);
+      expect(out1).toContain(`curl -s -H "Authorization: Bearer ${key}"`);
+      expect(out1).toContain('new OpenAI(');
+      const page = await first.client(key).admin.organization.auditLogs.list({ limit: 5 });
+      expect(page.data.length).toBe(5);
+      await first.kill();
+
+      const second = await startServeChild(['--demo', '--demo-days', '3', '--demo-people', '15', '--data', data]);
+      const out2 = second.stdout();
+      expect(out2).toContain('already in the store (reused)');
+      expect(/admin key: (sk-admin-\S+)/.exec(out2)?.[1]).toBe(key);
+      const again = await second.client(key).admin.organization.auditLogs.list({ limit: 5 });
+      expect(again.data.map((e) => e.id)).toEqual(page.data.map((e) => e.id));
+      await second.kill();
+    } finally {
+      rmSync(data, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
