@@ -218,7 +218,7 @@ async function httpIngest(path: string, load: LoadGenerator, clients: number, pe
 }
 
 /** Fills through the service in calls of 1000, effective_at rising over 90 days (with jitter), as events arrive in life. */
-async function fillStore(path: string, pop: Population, total: number): Promise<Rate> {
+export async function fillStore(path: string, pop: Population, total: number): Promise<Rate> {
   const store = await openBenchStore(benchConfig(path), path);
   const service = new AuditLogService(store, systemClock);
   const r = rng(3);
@@ -301,7 +301,7 @@ function explain(path: string, cases: ListCase[]): void {
     const pos = q.after
       ? (db.prepare('SELECT effective_at, seq FROM audit_events WHERE org_id = ? AND id = ?').get(ORG, q.after) as { effective_at: number; seq: number })
       : null;
-    const { sql, params } = auditListSql({
+    const statements = auditListSql({
       orgId: ORG,
       tenantOnly: false,
       types: q.event_types,
@@ -311,8 +311,9 @@ function explain(path: string, cases: ListCase[]): void {
       fetch: (q.limit ?? 20) + 1,
       ...(pos ? { olderThan: { effectiveAt: pos.effective_at, seq: pos.seq } } : {}),
     });
+    const { sql, params } = statements[0] as { sql: string; params: unknown[] };
     const plan = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[];
-    console.log(`  ${kind}: ${plan.map((p) => p.detail).join(' | ')}`);
+    console.log(`  ${kind}: ${statements.length} statement(s); ${plan.map((p) => p.detail).join(' | ')}`);
   }
   db.close();
 }

@@ -124,8 +124,18 @@ export class SqliteStore implements Store {
   }
 
   async listAuditEvents(query: AuditListQuery): Promise<StoredAuditEvent[]> {
-    const { sql, params } = auditListSql(query);
-    const rows = this.read(sql).all(...params) as AuditEventRow[];
+    const statements = auditListSql(query);
+    let rows: AuditEventRow[];
+    if (statements.length === 1) {
+      const { sql, params } = statements[0] as { sql: string; params: unknown[] };
+      rows = this.read(sql).all(...params) as AuditEventRow[];
+    } else {
+      // One statement per value of the driving filter, each already in list order: merge and cut.
+      rows = statements.flatMap(({ sql, params }) => this.read(sql).all(...params) as AuditEventRow[]);
+      const sign = query.direction === 'desc' ? -1 : 1;
+      rows.sort((a, b) => sign * (a.effective_at - b.effective_at || a.seq - b.seq));
+      rows.length = Math.min(rows.length, query.fetch);
+    }
     return rows.map((r) => ({
       orgId: r.org_id,
       seq: r.seq,
