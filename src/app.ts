@@ -14,6 +14,7 @@ import { KeyService } from './features/keys/service.js';
 import { usageRoutes } from './features/usage/routes.js';
 import { registerAuth } from './http/auth.js';
 import { registerBodyParsers } from './http/body-parsers.js';
+import { registerConsole } from './http/console.js';
 import { registerErrorHandling, send } from './http/error-handler.js';
 import { errors } from './http/errors.js';
 import { registerHealth } from './http/health.js';
@@ -84,5 +85,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const prices = loadPriceTable(config.pricesFile);
   await app.register(usageRoutes, { store, clock, prices, maxPendingWrites: config.maxPendingWrites });
   await app.register(costRoutes, { store, clock, prices, maxPendingWrites: config.maxPendingWrites });
+  // The web console (static files at /), a client of the API above like any other.
+  registerConsole(app);
   return app;
 }

@@ -1,0 +1,53 @@
+/** Formatting shared by the views: times (local with UTC alongside), numbers, money. */
+const local = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const localDay = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', timeZone: 'UTC' });
+const localHour = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const integer = new Intl.NumberFormat('en-US');
+const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
+const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+export function localTime(seconds: number): string {
+  return local.format(new Date(seconds * 1000));
+}
+export function utcTime(seconds: number): string {
+  return `${new Date(seconds * 1000).toISOString().replace('T', ' ').replace('.000Z', '')} UTC`;
+}
+/** A bucket label: the UTC day for daily buckets, the local hour or minute otherwise. */
+export function bucketLabel(seconds: number, width: number): string {
+  if (width >= 86400) return localDay.format(new Date(seconds * 1000));
+  return localHour.format(new Date(seconds * 1000));
+}
+export function utcDate(seconds: number): string {
+  return new Date(seconds * 1000).toISOString().slice(0, 10);
+}
+export function formatInt(n: number): string {
+  return integer.format(n);
+}
+export function formatCompact(n: number): string {
+  return compact.format(n);
+}
+export function formatUsd(n: number): string {
+  return usd.format(n);
+}
+export function formatBytes(n: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
+}
+/** `datetime-local` input value <-> Unix seconds, in the browser's time zone. */
+export function toLocalInput(seconds: number): string {
+  const d = new Date(seconds * 1000);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+export function fromLocalInput(value: string): number | null {
+  if (!value) return null;
+  const ms = new Date(value).getTime();
+  return Number.isFinite(ms) ? Math.floor(ms / 1000) : null;
+}
+export const nowSeconds = (): number => Math.floor(Date.now() / 1000);

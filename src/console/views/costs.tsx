@@ -1,0 +1,145 @@
+/** Costs: daily cost stacked by project or line item, the range total, top lists and a CSV download. */
+import { allBuckets, type Bucket, type UsageResult } from '../api.js';
+import { SeriesTable, StackedBars } from '../components/stacked-bars.js';
+import { Empty, ErrorBox } from '../components/status.js';
+import { costsCsv } from '../costs-csv.js';
+import { formatUsd, nowSeconds, utcDate } from '../format.js';
+import { navigate, type Route } from '../router.js';
+import { buildSeries, groupValue } from '../series.js';
+import { alignedRange } from '../usage-kinds.js';
+import { useFetch } from '../use-fetch.js';
+
+const RANGES = [7, 30, 90, 180];
+const GROUPS = [
+  { id: 'project_id', label: 'Project' },
+  { id: 'line_item', label: 'Line item' },
+] as const;
+type GroupId = (typeof GROUPS)[number]['id'];
+
+const amountOf = (r: UsageResult) => (r.amount as { value?: number } | undefined)?.value ?? 0;
+
+interface CostData {
+  byProject: Bucket[];
+  byLineItem: Bucket[];
+  byKey: Bucket[];
+}
+
+/** Sums per key over every bucket, largest first. */
+function top(buckets: Bucket[], keyOf: (r: UsageResult) => string, n = 5): { key: string; value: number }[] {
+  const sums = new Map<string, number>();
+  for (const b of buckets) for (const r of b.results) sums.set(keyOf(r), (sums.get(keyOf(r)) ?? 0) + amountOf(r));
+  return [...sums.entries()]
+    .map(([key, value]) => ({ key, value }))
+    .sort((a, b) => b.value - a.value || a.key.localeCompare(b.key))
+    .slice(0, n);
+}
+
+/** Line items read `<model>, <measure>`: the model is what precedes the comma. */
+const modelOf = (r: UsageResult) => String(r.line_item ?? '').split(', ')[0] || '(none)';
+
+function TopList({ title, rows }: { title: string; rows: { key: string; value: number }[] }) {
+  return (
+    <section class="card top" aria-label={title}>
+      <h2>{title}</h2>
+      {rows.length === 0 ? (
+        <p class="muted">Nothing in this range.</p>
+      ) : (
+        <ol>
+          {rows.map((r) => (
+            <li key={r.key}>
+              <span class="top-row">
+                <span class="top-name" title={r.key}>
+                  {r.key}
+                </span>
+                <span class="num">{formatUsd(r.value)}</span>
+              </span>
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}
+
+export function CostsView({ route }: { route: Route }) {
+  const days = RANGES.includes(Number(route.params.get('range'))) ? Number(route.params.get('range')) : 30;
+  const group: GroupId = route.params.get('group') === 'line_item' ? 'line_item' : 'project_id';
+  const range = alignedRange(86400, days, nowSeconds());
+  const query = (by: string) => ({ start_time: range.start, end_time: range.end, bucket_width: '1d', limit: days, group_by: [by] });
+  const load = useFetch<CostData>(`${days}|${range.end}`, async (signal) => {
+    const [byProject, byLineItem, byKey] = await Promise.all(['project_id', 'line_item', 'api_key_id'].map((by) => allBuckets('costs', query(by), signal)));
+    return { byProject: byProject ?? [], byLineItem: byLineItem ?? [], byKey: byKey ?? [] };
+  });
+  const buckets = (group === 'project_id' ? load.data?.byProject : load.data?.byLineItem) ?? [];
+  const chart = buildSeries(buckets, (r) => groupValue(r, group), amountOf);
+  const table = buildSeries(buckets, (r) => groupValue(r, group), amountOf, { maxSeries: Number.POSITIVE_INFINITY });
+  const set = (change: Record<string, string>) => {
+    const p = new URLSearchParams(route.params);
+    for (const [k, v] of Object.entries(change)) p.set(k, v);
+    navigate(route.path, p);
+  };
+  const download = () => {
+    const url = URL.createObjectURL(new Blob([costsCsv(buckets, group)], { type: 'text/csv;charset=utf-8' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = fileName;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  };
+  const fileName = `orgledger-costs-by-${group}-${utcDate(range.start)}-to-${utcDate(range.end - 1)}.csv`;
+
+  return (
+    <section class="view costs" aria-labelledby="view-title" data-start={range.start} data-end={range.end} data-days={days}>
+      <h1 id="view-title">Costs</h1>
+      <form class="controls" aria-label="Cost options" onSubmit={(e) => e.preventDefault()}>
+        <label class="field">
+          <span class="field-label">Range</span>
+          <select name="range" value={String(days)} onChange={(e) => set({ range: e.currentTarget.value })}>
+            {RANGES.map((r) => (
+              <option key={r} value={String(r)}>
+                Last {r} days
+              </option>
+            ))}
+          </select>
+        </label>
+        <label class="field">
+          <span class="field-label">Stack by</span>
+          <select name="group" value={group} onChange={(e) => set({ group: e.currentTarget.value })}>
+            {GROUPS.map((g) => (
+              <option key={g.id} value={g.id}>
+                {g.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="button" onClick={download} disabled={!load.data || load.loading}>
+          Download CSV
+        </button>
+      </form>
+      {load.error && <ErrorBox error={load.error} onRetry={load.reload} />}
+      <div class="totals">
+        <div class="card stat">
+          <span class="muted">
+            Total, {utcDate(range.start)} to {utcDate(range.end - 1)} (UTC)
+          </span>
+          <strong data-testid="range-total">{load.data ? formatUsd(table.total) : '…'}</strong>
+        </div>
+      </div>
+      <section class="card" aria-labelledby="chart-title" aria-busy={load.loading}>
+        <h2 id="chart-title">Daily cost by {group === 'project_id' ? 'project' : 'line item'}</h2>
+        <div class={load.loading && load.data ? 'stale' : ''}>
+          <StackedBars data={chart} format={formatUsd} title={`Daily cost by ${group === 'project_id' ? 'project' : 'line item'}`} />
+        </div>
+        {load.data && table.series.length === 0 && <Empty>No costs in this range.</Empty>}
+        {table.series.length > 0 && <SeriesTable data={table} format={formatUsd} caption="Daily cost" />}
+      </section>
+      <div class="tops">
+        <TopList title="Top projects" rows={top(load.data?.byProject ?? [], (r) => groupValue(r, 'project_id'))} />
+        <TopList title="Top keys" rows={top(load.data?.byKey ?? [], (r) => groupValue(r, 'api_key_id'))} />
+        <TopList title="Top models" rows={top(load.data?.byLineItem ?? [], modelOf)} />
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,42 @@
+/**
+ * Browser helpers for the console tests: Debian's chromium through playwright-core, the console built
+ * from the current source (so a test never runs a stale bundle), screenshots under test-artifacts/.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Browser, chromium } from 'playwright-core';
+import { build } from 'vite';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const HAS_CHROMIUM = existsSync(CHROMIUM);
+export const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'console');
+
+if (!HAS_CHROMIUM) {
+  console.warn(`console browser tests skipped: ${CHROMIUM} is missing (apt-get install -y chromium; .ci/run installs it)`);
+}
+
+/** Builds src/console into dist/console, as `npm run build` does; the server reads it at start. */
+export async function buildConsole(): Promise<void> {
+  await build({ configFile: join(process.cwd(), 'vite.config.ts'), logLevel: 'warn' });
+}
+
+export async function launchChromium(): Promise<Browser> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+export function artifact(name: string): string {
+  return join(ARTIFACTS, name);
+}

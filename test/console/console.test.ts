@@ -1,0 +1,271 @@
+/**
+ * The web console in a real browser (Debian's chromium via playwright-core) against a real server
+ * holding a generated demo organization. Every check compares what the page shows with what the
+ * public API answers for the same question. Screenshots of each view go to test-artifacts/console/.
+ */
+import { readFileSync } from 'node:fs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuditLogService } from '../../src/features/audit-logs/service.js';
+import { loadPriceTable } from '../../src/features/costs/price-table.js';
+import { generateDemo } from '../../src/features/demo/generator.js';
+import { demoUsageWriter } from '../../src/features/demo/usage-writer.js';
+import { DEFAULT_ORG_ID } from '../../src/features/keys/service.js';
+import { systemClock } from '../../src/lib/clock.js';
+import { startServer, TEST_ENGINE, type TestServer } from '../helpers/server.js';
+import { artifact, buildConsole, HAS_CHROMIUM, launchChromium } from './browser.js';
+
+// Usage and costs are not implemented on PostgreSQL yet (src/store/postgres/usage-stubs.ts).
+const WITH_USAGE = TEST_ENGINE === 'sqlite';
+
+describe.skipIf(!HAS_CHROMIUM)('web console (chromium)', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+
+  const get = async (path: string) => {
+    const res = await server.request('GET', path);
+    expect(res.status, `${path}: ${JSON.stringify(res.body).slice(0, 300)}`).toBe(200);
+    return res.body;
+  };
+  /** The ids of the audit-log rows on screen, top to bottom, once the table settled. */
+  const rowIds = async () => {
+    await page.waitForSelector('table.events[aria-busy="false"]');
+    return page.$$eval('table.events tbody tr[data-id]', (rows) => rows.map((r) => r.getAttribute('data-id')));
+  };
+  const apiIds = async (query: string) => (await get(`/v1/organization/audit_logs?limit=50${query}`)).data.map((e: { id: string }) => e.id);
+
+  beforeAll(async () => {
+    await buildConsole();
+    server = await startServer();
+    await generateDemo(
+      {
+        auditLogs: new AuditLogService(server.store, systemClock),
+        ...(WITH_USAGE ? { usage: demoUsageWriter(server.store, systemClock, loadPriceTable()) } : {}),
+      },
+      { orgId: DEFAULT_ORG_ID, orgName: 'Console Test Labs', days: 8, seed: 3, people: 24, end: systemClock.nowSeconds() },
+    );
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true, colorScheme: 'light' });
+    page = await context.newPage();
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('serves the console with content types and caching; API paths keep the JSON 404', async () => {
+    const index = await fetch(`${server.url}/`);
+    expect(index.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(index.headers.get('cache-control')).toBe('no-cache');
+    const html = await index.text();
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeTruthy();
+    const asset = await fetch(`${server.url}${script}`);
+    expect(asset.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(asset.headers.get('cache-control')).toContain('immutable');
+    const again = await fetch(`${server.url}${script}`, { headers: { 'if-none-match': asset.headers.get('etag') ?? '' } });
+    expect(again.status).toBe(304);
+    // A browser reloading a console URL gets the page; the API and non-browser clients do not.
+    const deep = await fetch(`${server.url}/logs?type=project.created`, { headers: { accept: 'text/html' } });
+    expect(await deep.text()).toBe(html);
+    const api = await fetch(`${server.url}/v1/organization/nothing`, { headers: { accept: 'text/html' } });
+    expect(api.status).toBe(404);
+    expect((await api.json()).error.code).toBe('unknown_url');
+    expect((await fetch(`${server.url}/assets/missing.js`, { headers: { accept: 'text/html' } })).status).toBe(404);
+  });
+
+  it('signs in with an admin key (a wrong key is refused) and lists the newest events first', async () => {
+    await page.goto(`${server.url}/`);
+    await page.fill('input[name=key]', 'sk-admin-not-a-real-key-000000000000');
+    await page.click('button[type=submit]');
+    await page.waitForSelector('text=That admin key is not valid');
+    await page.fill('input[name=key]', server.adminKey);
+    await page.click('button[type=submit]');
+    await page.waitForURL(/\/logs$/);
+    expect(await rowIds()).toEqual(await apiIds(''));
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(1);
+    expect(await page.evaluate(() => localStorage.length)).toBe(0);
+    await page.screenshot({ path: artifact('audit-logs-1280.png') });
+  });
+
+  it('filters by event type and by actor: exactly the rows the API returns, kept in the URL', async () => {
+    const first = (await get('/v1/organization/audit_logs?limit=100')).data as { type: string; actor: any }[];
+    // The most frequent type of the newest events, and an actor of that type.
+    const counts = new Map<string, number>();
+    for (const e of first) counts.set(e.type, (counts.get(e.type) ?? 0) + 1);
+    const type = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] as string;
+    await page.click('.picker-button');
+    await page.check(`input[name=event_type][value="${type}"]`);
+    await page.keyboard.press('Escape');
+    await page.waitForURL((u) => u.searchParams.getAll('type').includes(type));
+    const byType = await rowIds();
+    expect(byType).toEqual(await apiIds(`&event_types[]=${type}`));
+    expect(byType.length).toBeGreaterThan(0);
+
+    const typed = (await get(`/v1/organization/audit_logs?limit=100&event_types[]=${type}`)).data as any[];
+    const actorOf = (e: any): string | undefined => e.actor?.session?.user?.id ?? e.actor?.api_key?.user?.id ?? e.actor?.api_key?.id;
+    const actor = typed.map(actorOf).find(Boolean) as string;
+    await page.fill('input[name=actor]', actor);
+    await page.press('input[name=actor]', 'Enter');
+    await page.waitForURL((u) => u.searchParams.get('actor') === actor);
+    const both = await rowIds();
+    expect(both).toEqual(await apiIds(`&event_types[]=${type}&actor_ids[]=${encodeURIComponent(actor)}`));
+    expect(both.length).toBeGreaterThan(0);
+    expect(both.length).toBeLessThan(byType.length + 1);
+
+    // A reload (or a shared link) shows the same view.
+    await page.reload();
+    expect(await rowIds()).toEqual(both);
+    expect(await page.inputValue('input[name=actor]')).toBe(actor);
+  });
+
+  it('opens an event: the detail panel holds the whole event as JSON', async () => {
+    const ids = await rowIds();
+    const target = ids[0] as string;
+    await page.click(`tr[data-id="${target}"] button.link`);
+    const shown = JSON.parse((await page.textContent('[data-testid=event-json]')) ?? '');
+    const listed = (
+      await get(
+        `/v1/organization/audit_logs?limit=50&${new URL(page.url()).searchParams.toString().replace('type=', 'event_types[]=').replace('actor=', 'actor_ids[]=')}`,
+      )
+    ).data;
+    expect(shown).toEqual(listed.find((e: { id: string }) => e.id === target));
+    await page.click('button:has-text("Copy JSON")');
+    await page.waitForSelector('button.copy:has-text("Copied")');
+    await page.screenshot({ path: artifact('audit-log-detail-1280.png') });
+    await page.keyboard.press('Escape');
+    expect(await page.$('.detail')).toBeNull();
+  });
+
+  it('pages forward and back through the cursors', async () => {
+    await page.click('button:has-text("Clear filters")');
+    await page.waitForURL((u) => u.search === '');
+    const page1 = await rowIds();
+    expect(page1).toEqual(await apiIds(''));
+    expect(await page.isDisabled('button:has-text("Newer")')).toBe(true);
+    await page.click('button:has-text("Older")');
+    await page.waitForURL((u) => u.searchParams.get('after') === page1.at(-1));
+    const page2 = await rowIds();
+    expect(page2).toEqual(await apiIds(`&after=${page1.at(-1)}`));
+    await page.click('button:has-text("Older")');
+    await page.waitForURL((u) => u.searchParams.get('after') === page2.at(-1));
+    const page3 = await rowIds();
+    expect(page3).toEqual(await apiIds(`&after=${page2.at(-1)}`));
+    await page.click('button:has-text("Newer")');
+    await page.waitForURL((u) => u.searchParams.get('before') === page3[0]);
+    expect(await rowIds()).toEqual(page2);
+    await page.click('button:has-text("Newer")');
+    await page.waitForURL((u) => u.searchParams.get('before') === page2[0]);
+    expect(await rowIds()).toEqual(page1);
+    expect(await page.isDisabled('button:has-text("Newer")')).toBe(true);
+  });
+
+  it.skipIf(!WITH_USAGE)('renders a usage chart stacked by model, with the API totals in its table', async () => {
+    await page.click('nav a:has-text("Usage")');
+    await page.selectOption('select[name=range]', '7');
+    await page.waitForURL((u) => u.searchParams.get('range') === '7');
+    await page.waitForSelector('section.card[aria-busy="false"] .series-table');
+    const view = await page.$('section.usage');
+    const start = await view?.getAttribute('data-start');
+    const end = await view?.getAttribute('data-end');
+    const api = await get(`/v1/organization/usage/completions?start_time=${start}&end_time=${end}&bucket_width=1d&limit=7&group_by[]=model`);
+    const expected = new Map<string, number>();
+    for (const b of api.data) for (const r of b.results) expected.set(r.model, (expected.get(r.model) ?? 0) + r.input_tokens);
+    const shown = await page.$$eval('.series-table tbody tr', (rows) =>
+      rows.map((r) => [r.querySelector('th')?.textContent ?? '', Number((r.querySelector('td')?.textContent ?? '').replaceAll(',', ''))] as const),
+    );
+    expect(new Map(shown)).toEqual(expected);
+    expect(expected.size).toBeGreaterThan(0);
+    expect(await page.$$eval('.chart rect.segment', (s) => s.length)).toBeGreaterThan(0);
+    expect(await page.$$eval('.breakdown-table tr[data-measure=input_cached_tokens] td.num', (c) => c[0]?.textContent)).toBe(
+      api.data
+        .flatMap((b: any) => b.results)
+        .reduce((a: number, r: any) => a + r.input_cached_tokens, 0)
+        .toLocaleString('en-US'),
+    );
+    await page.screenshot({ path: artifact('usage-1280.png'), fullPage: true });
+  });
+
+  it.skipIf(!WITH_USAGE)('renders the costs chart; the CSV download is exactly what the API returned', async () => {
+    await page.click('nav a:has-text("Costs")');
+    await page.waitForSelector('section.card[aria-busy="false"] .series-table');
+    expect(await page.$$eval('.chart rect.segment', (s) => s.length)).toBeGreaterThan(0);
+    const view = await page.$('section.costs');
+    const [start, end, days] = await Promise.all(['data-start', 'data-end', 'data-days'].map((a) => view?.getAttribute(a)));
+    const api = await get(`/v1/organization/costs?start_time=${start}&end_time=${end}&bucket_width=1d&limit=${days}&group_by[]=project_id`);
+    const expected = ['date,start_time,end_time,project_id,amount,currency'];
+    let total = 0;
+    for (const b of api.data) {
+      for (const r of b.results) {
+        expected.push(
+          [new Date(b.start_time * 1000).toISOString().slice(0, 10), b.start_time, b.end_time, r.project_id ?? '', r.amount.value, r.amount.currency].join(','),
+        );
+        total += r.amount.value;
+      }
+    }
+    expect(expected.length).toBeGreaterThan(1);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('button:has-text("Download CSV")')]);
+    const csv = readFileSync((await download.path()) as string, 'utf8');
+    expect(csv.trimEnd().split('\r\n')).toEqual(expected);
+    expect(await page.textContent('[data-testid=range-total]')).toBe(total.toLocaleString('en-US', { style: 'currency', currency: 'USD' }));
+    await page.screenshot({ path: artifact('costs-1280.png'), fullPage: true });
+  });
+
+  it('creates a key (secret shown once) and revokes it', async () => {
+    await page.click('nav a:has-text("Keys")');
+    await page.fill('input[name=name]', 'console test key');
+    await page.click('button:has-text("Create key")');
+    const secret = (await page.textContent('[data-testid=new-secret]')) as string;
+    expect(secret).toMatch(/^sk-admin-/);
+    const auth = { key: secret };
+    expect((await server.request('GET', '/v1/organization/audit_logs?limit=1', auth)).status).toBe(200);
+    const keys = (await get('/v1/organization/admin_api_keys?limit=100')).data as { id: string; name: string }[];
+    const created = keys.find((k) => k.name === 'console test key');
+    expect(created).toBeTruthy();
+    await page.waitForSelector(`tr[data-id="${created?.id}"]`);
+    await page.screenshot({ path: artifact('keys-1280.png') });
+    await page.click('button:has-text("Done")');
+    expect(await page.$('[data-testid=new-secret]')).toBeNull();
+
+    await page.click(`tr[data-id="${created?.id}"] button:has-text("Revoke")`);
+    await page.click(`tr[data-id="${created?.id}"] button:has-text("Confirm revoke")`);
+    await page.waitForSelector(`tr[data-id="${created?.id}"]`, { state: 'detached' });
+    expect((await server.request('GET', '/v1/organization/audit_logs?limit=1', auth)).status).toBe(401);
+    expect((await server.request('GET', `/v1/organization/admin_api_keys/${created?.id}`)).status).toBe(404);
+  });
+
+  it('works at 390 px and in dark mode without sideways scrolling', async () => {
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: 'dark', deviceScaleFactor: 2 });
+    const p = await phone.newPage();
+    await p.goto(`${server.url}/`);
+    await p.fill('input[name=key]', server.adminKey);
+    await p.click('button[type=submit]');
+    await p.waitForSelector('table.events[aria-busy="false"] tbody tr[data-id]');
+    expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await p.screenshot({ path: artifact('audit-logs-390-dark.png') });
+    await p.click('table.events tbody tr[data-id] button.link');
+    await p.screenshot({ path: artifact('audit-log-detail-390-dark.png') });
+    await p.keyboard.press('Escape');
+    if (WITH_USAGE) {
+      await p.click('nav a:has-text("Costs")');
+      await p.waitForSelector('section.card[aria-busy="false"] .series-table');
+      expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await p.screenshot({ path: artifact('costs-390-dark.png'), fullPage: true });
+    }
+    await p.click('nav a:has-text("Keys")');
+    await p.waitForSelector('.key-table tbody tr');
+    await p.screenshot({ path: artifact('keys-390-dark.png'), fullPage: true });
+    await phone.close();
+  });
+
+  it('signs out: the key is gone and the sign-in form is back', async () => {
+    await page.click('button:has-text("Sign out")');
+    await page.waitForSelector('input[name=key]');
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    await page.reload();
+    await page.waitForSelector('input[name=key]');
+  });
+});
