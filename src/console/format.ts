@@ -6,6 +6,14 @@ const integer = new Intl.NumberFormat('en-US');
 const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
 const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
+const shortThisYear = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const shortOtherYear = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+
+/** A compact local time for table cells: seconds this year, the year otherwise (the full time is on hover). */
+export function localTimeShort(seconds: number): string {
+  const d = new Date(seconds * 1000);
+  return (d.getFullYear() === new Date().getFullYear() ? shortThisYear : shortOtherYear).format(d);
+}
 export function localTime(seconds: number): string {
   return local.format(new Date(seconds * 1000));
 }

@@ -141,7 +141,12 @@ export function StackedBars({ data, format, title }: { data: SeriesSet; format: 
 }
 
 /** The table under a chart: one row per series, one column per bucket, with totals. */
-export function SeriesTable({ data, format, caption }: { data: SeriesSet; format: (n: number) => string; caption: string }) {
+export function SeriesTable({ data, chart, format, caption }: { data: SeriesSet; chart: SeriesSet; format: (n: number) => string; caption: string }) {
+  // A row has its chart colour, or the "others" colour when the chart folded it into others.
+  const colorOf = (key: string) => {
+    const i = chart.series.findIndex((s) => s.key === key);
+    return i >= 0 ? seriesColor(i, key) : seriesColor(0, OTHER);
+  };
   return (
     <div class="table-wrap scroll-x">
       <table class="series-table">
@@ -160,10 +165,10 @@ export function SeriesTable({ data, format, caption }: { data: SeriesSet; format
           </tr>
         </thead>
         <tbody>
-          {data.series.map((s, si) => (
+          {data.series.map((s) => (
             <tr key={s.key}>
               <th scope="row">
-                <span class="swatch" style={{ background: seriesColor(si, s.key) }} />
+                <span class="swatch" style={{ background: colorOf(s.key) }} />
                 {s.label}
               </th>
               <td class="num">{format(s.total)}</td>

@@ -5,7 +5,7 @@ import { type AuditFilters, apiQuery, filtersFromParams, hasFilters, PAGE_SIZE, 
 import { EventDetail } from '../components/event-detail.js';
 import { EventTypePicker } from '../components/event-type-picker.js';
 import { Empty, ErrorBox } from '../components/status.js';
-import { fromLocalInput, localTime, nowSeconds, toLocalInput, utcTime } from '../format.js';
+import { fromLocalInput, localTime, localTimeShort, nowSeconds, toLocalInput, utcTime } from '../format.js';
 import { navigate, type Route } from '../router.js';
 import { useFetch } from '../use-fetch.js';
 
@@ -192,8 +192,8 @@ export function AuditLogsView({ route }: { route: Route }) {
                     }}
                   >
                     <td class="time">
-                      <time dateTime={new Date(e.effective_at * 1000).toISOString()} title={utcTime(e.effective_at)}>
-                        {localTime(e.effective_at)}
+                      <time dateTime={new Date(e.effective_at * 1000).toISOString()} title={`${localTime(e.effective_at)} · ${utcTime(e.effective_at)}`}>
+                        {localTimeShort(e.effective_at)}
                       </time>
                     </td>
                     <td class="actor" title={actor.title}>
@@ -224,7 +224,11 @@ export function AuditLogsView({ route }: { route: Route }) {
               ← Newer
             </button>
             <span class="muted" aria-live="polite">
-              {page.loading ? 'Loading…' : rows.length ? `${rows.length} events${rows.length === PAGE_SIZE ? ' on this page' : ''}` : ''}
+              {page.loading
+                ? 'Loading…'
+                : rows.length
+                  ? `${rows.length} ${rows.length === 1 ? 'event' : 'events'}${rows.length === PAGE_SIZE ? ' on this page' : ''}`
+                  : ''}
             </span>
             <button type="button" disabled={!older || page.loading} onClick={() => go('after')}>
               Older →

@@ -133,7 +133,7 @@ export function CostsView({ route }: { route: Route }) {
           <StackedBars data={chart} format={formatUsd} title={`Daily cost by ${group === 'project_id' ? 'project' : 'line item'}`} />
         </div>
         {load.data && table.series.length === 0 && <Empty>No costs in this range.</Empty>}
-        {table.series.length > 0 && <SeriesTable data={table} format={formatUsd} caption="Daily cost" />}
+        {table.series.length > 0 && <SeriesTable data={table} chart={chart} format={formatUsd} caption="Daily cost" />}
       </section>
       <div class="tops">
         <TopList title="Top projects" rows={top(load.data?.byProject ?? [], (r) => groupValue(r, 'project_id'))} />

@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks';
 import { type AdminKey, api, type KeyPage } from '../api.js';
 import { CopyButton, Empty, ErrorBox } from '../components/status.js';
-import { localTime, utcTime } from '../format.js';
+import { localTimeShort, utcTime } from '../format.js';
 import { useFetch } from '../use-fetch.js';
 
 const SCOPES = ['audit_logs.read', 'audit_logs.write', 'usage.read', 'usage.write', 'admin_api_keys.manage'];
@@ -77,7 +77,7 @@ function NewSecret({ created, onDone }: { created: AdminKey; onDone: () => void 
         <code data-testid="new-secret">{created.value}</code>
         <CopyButton text={created.value ?? ''} label="Copy secret" />
       </div>
-      <button type="button" onClick={onDone}>
+      <button type="button" class="primary" onClick={onDone}>
         Done
       </button>
     </div>
@@ -152,8 +152,10 @@ export function KeysView() {
                     <code title={k.id}>{k.redacted_value}</code>
                   </td>
                   <td class="scopes-cell">{(k.scopes ?? []).join(', ')}</td>
-                  <td title={utcTime(k.created_at)}>{localTime(k.created_at)}</td>
-                  <td title={k.last_used_at ? utcTime(k.last_used_at) : ''}>{k.last_used_at ? localTime(k.last_used_at) : <span class="muted">never</span>}</td>
+                  <td title={utcTime(k.created_at)}>{localTimeShort(k.created_at)}</td>
+                  <td title={k.last_used_at ? utcTime(k.last_used_at) : ''}>
+                    {k.last_used_at ? localTimeShort(k.last_used_at) : <span class="muted">never</span>}
+                  </td>
                   <td>
                     <RevokeButton keyId={k.id} name={k.name ?? k.id} onRevoked={refresh} />
                   </td>

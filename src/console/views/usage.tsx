@@ -189,7 +189,7 @@ export function UsageView({ route }: { route: Route }) {
           <StackedBars data={chart} format={format} title={title} />
         </div>
         {load.data && table.total === 0 && <Empty>No {label(s.kind.name).toLowerCase()} usage in this range.</Empty>}
-        {table.series.length > 0 && <SeriesTable data={table} format={s.measure === 'usage_bytes' ? formatBytes : formatInt} caption={title} />}
+        {table.series.length > 0 && <SeriesTable data={table} chart={chart} format={s.measure === 'usage_bytes' ? formatBytes : formatInt} caption={title} />}
       </section>
       {s.kind.name === 'completions' && load.data && <TokenBreakdown buckets={buckets} />}
     </section>
