@@ -76,7 +76,13 @@ function send(request: FastifyRequest, reply: FastifyReply, file: StaticFile): F
 }
 
 export function registerConsole(app: FastifyInstance, dir = DEFAULT_CONSOLE_DIR): void {
-  const files = existsSync(join(dir, 'index.html')) ? loadFiles(dir) : new Map<string, StaticFile>();
+  let files = new Map<string, StaticFile>();
+  try {
+    if (existsSync(join(dir, 'index.html'))) files = loadFiles(dir);
+  } catch (err) {
+    // A build rewriting dist/console while the server starts: serve the "not built" page rather than fail.
+    app.log.warn({ err }, 'could not read the web console files');
+  }
   const index: StaticFile = files.get('/index.html') ?? { body: NOT_BUILT, type: TYPES['.html'] as string, etag: '"not-built"', immutable: false };
 
   app.get('/', async (request, reply) => send(request, reply, index));
