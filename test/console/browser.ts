@@ -17,7 +17,14 @@ if (!HAS_CHROMIUM) {
 
 /** Builds src/console into dist/console, as `npm run build` does; the server reads it at start. */
 export async function buildConsole(): Promise<void> {
-  await build({ configFile: join(process.cwd(), 'vite.config.ts'), logLevel: 'warn' });
+  // vitest sets NODE_ENV=test, which Vite would honour (an unminified development bundle): build what ships.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({ configFile: join(process.cwd(), 'vite.config.ts'), mode: 'production', logLevel: 'warn' });
+  } finally {
+    process.env.NODE_ENV = nodeEnv;
+  }
 }
 
 export async function launchChromium(): Promise<Browser> {
