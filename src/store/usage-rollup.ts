@@ -6,7 +6,7 @@
  * on PostgreSQL then lock rows in the same order).
  */
 import { ALL_DIMENSIONS, type Dimension, LOW_CARDINALITY, type Measure, type UsageKind } from '../features/usage/kinds.js';
-import type { CostLine, DimValue, MeasureValues, UsageRecord } from '../features/usage/types.js';
+import type { CostLine, DimValue, DimValues, MeasureValues, UsageRecord } from '../features/usage/types.js';
 
 export const HOUR = 3600;
 export const DAY = 86400;
@@ -59,33 +59,75 @@ function mergeMeasures(into: MeasureValues, from: MeasureValues, measures: Measu
   }
 }
 
+/**
+ * The key part of a delta's dimensions: null is empty, a string is length-prefixed, so values
+ * holding the separator can never make two groups collide.
+ */
+function dimKey(dims: DimValues, cube: readonly Dimension[]): string {
+  let key = '';
+  for (const d of cube) {
+    const v = dims[d];
+    key += v === null || v === undefined ? '|' : typeof v === 'string' ? `|${v.length}:${v}` : v ? '|t' : '|f';
+  }
+  return key;
+}
+
+function newDelta(grain: number, cube: number, bucket: number, from: DimValues, kept: readonly Dimension[], measures: Measure[], m: MeasureValues, at: number) {
+  const dims = {} as Record<Dimension, DimValue>;
+  for (const d of ALL_DIMENSIONS) dims[d] = null;
+  for (const d of kept) dims[d] = from[d] ?? null;
+  const own: MeasureValues = {};
+  for (const name of measures) {
+    const v = m[name];
+    if (v !== undefined) own[name] = v;
+  }
+  return { grain, cube, bucket, dims, measures: own, latestAt: at };
+}
+
+/** Folds finer deltas (or records) into coarser ones: `grain` buckets keeping the `kept` dimensions. */
+function fold(
+  into: Map<string, UsageRollupDelta>,
+  from: Iterable<{ createdAt?: number; latestAt?: number; bucket?: number; dims: DimValues; measures: MeasureValues }>,
+  grain: number,
+  cube: number,
+  kept: readonly Dimension[],
+  kind: UsageKind,
+): void {
+  for (const f of from) {
+    const at = (f.latestAt ?? f.createdAt) as number;
+    const t = f.bucket ?? at;
+    const bucket = t - (t % grain);
+    const key = `${bucket}${dimKey(f.dims, kept)}`;
+    const found = into.get(key);
+    if (found) {
+      mergeMeasures(found.measures, f.measures, kind.measures, kind.levelMeasure, at, found.latestAt);
+      if (at > found.latestAt) found.latestAt = at;
+    } else into.set(key, newDelta(grain, cube, bucket, f.dims, kept, kind.measures, f.measures, at));
+  }
+}
+
+/** Every map's values in key order, maps in the order given (their keys' prefixes already sort that way). */
+function sortedByKey<T>(maps: Map<string, T>[]): T[] {
+  const out: T[] = [];
+  for (const map of maps) for (const k of [...map.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) out.push(map.get(k) as T);
+  return out;
+}
+
+/**
+ * The batch's rollup deltas: one per (grain, cube, bucket, kept dimensions), sorted by key. Records
+ * fold into hourly deltas of cube 0 first; narrower cubes fold from the next wider cube and days
+ * from hours (the cubes are nested), so per-record work is one key, whatever the number of levels.
+ */
 export function usageRollupDeltas(kind: UsageKind, records: UsageRecord[]): UsageRollupDelta[] {
   const cubes = usageCubes(kind);
-  const out = new Map<string, UsageRollupDelta>();
-  for (const r of records) {
-    for (const grain of GRAINS) {
-      const bucket = r.createdAt - (r.createdAt % grain);
-      for (let cubeIndex = 0; cubeIndex < cubes.length; cubeIndex++) {
-        const cube = cubes[cubeIndex] as Dimension[];
-        let key = `${grain}|${cubeIndex}|${bucket}`;
-        for (const d of cube) {
-          const v = r.dims[d];
-          key += v === null || v === undefined ? '|\u0000' : `|${v}`;
-        }
-        const found = out.get(key);
-        if (found) {
-          mergeMeasures(found.measures, r.measures, kind.measures, kind.levelMeasure, r.createdAt, found.latestAt);
-          found.latestAt = Math.max(found.latestAt, r.createdAt);
-          continue;
-        }
-        const dims = {} as Record<Dimension, DimValue>;
-        for (const d of ALL_DIMENSIONS) dims[d] = null;
-        for (const d of cube) dims[d] = r.dims[d] ?? null;
-        out.set(key, { grain, cube: cubeIndex, bucket, dims, measures: { ...r.measures }, latestAt: r.createdAt });
-      }
-    }
-  }
-  return [...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, d]) => d);
+  const hourly = cubes.map(() => new Map<string, UsageRollupDelta>());
+  const daily = cubes.map(() => new Map<string, UsageRollupDelta>());
+  cubes.forEach((cube, c) => {
+    const hours = hourly[c] as Map<string, UsageRollupDelta>;
+    fold(hours, c === 0 ? records : (hourly[c - 1] as Map<string, UsageRollupDelta>).values(), HOUR, c, cube, kind);
+    fold(daily[c] as Map<string, UsageRollupDelta>, hours.values(), DAY, c, cube, kind);
+  });
+  return sortedByKey([...hourly, ...daily]);
 }
 
 export type CostKeyDimension = 'project_id' | 'api_key_id' | 'line_item' | 'quantity_unit' | 'price_id';
