@@ -5,15 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contractViolations } from '../helpers/contract.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
-const PG_USAGE_PENDING = 'usage and costs are not implemented on PostgreSQL yet (issue 4, stage 2: src/store/postgres/usage-stubs.ts)';
-
 let server: TestServer;
 let custom: TestServer;
 const DAY = 86400;
 const T0 = 1_767_225_600; // 2026-01-01T00:00Z, gpt-4o at its 2024-10-02 price
 
 beforeAll(async () => {
-  server = await startServer({}, { sqliteOnly: PG_USAGE_PENDING });
+  server = await startServer();
 });
 afterAll(async () => {
   await server.close();
@@ -131,7 +129,7 @@ describe('pricing at ingest', () => {
         models: { 'house-llm': [{ effective_from: '2025-01-01', input: 1, output: 2 }], 'gpt-4o': [{ effective_from: '2020-01-01', input: 3, output: 4 }] },
       }),
     );
-    custom = await startServer({ pricesFile: file }, { sqliteOnly: PG_USAGE_PENDING });
+    custom = await startServer({ pricesFile: file });
     await custom.request('POST', '/v1/organization/usage/completions', {
       body: {
         data: [

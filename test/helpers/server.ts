@@ -45,27 +45,12 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export interface StartOptions {
-  /**
-   * Runs this server on SQLite even when ORGLEDGER_TEST_DATABASE_URL is set, for the reason given
-   * (printed once per file, so the missing PostgreSQL run is never silent).
-   */
-  sqliteOnly?: string;
-}
-
-const warnedSqliteOnly = new Set<string>();
-
-export async function startServer(overrides: Partial<Record<keyof Config, unknown>> = {}, options: StartOptions = {}): Promise<TestServer> {
-  const engine = options.sqliteOnly && TEST_ENGINE === 'postgres' ? 'sqlite' : TEST_ENGINE;
-  if (engine !== TEST_ENGINE && options.sqliteOnly && !warnedSqliteOnly.has(options.sqliteOnly)) {
-    warnedSqliteOnly.add(options.sqliteOnly);
-    console.warn(`PostgreSQL run SKIPPED (this file runs on SQLite only): ${options.sqliteOnly}`);
-  }
+export async function startServer(overrides: Partial<Record<keyof Config, unknown>> = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'orgledger-test-'));
   const config = loadConfig({ env: {}, flags: { dataDir: dir, port: 0, logLevel: 'silent', ...overrides } });
   let pgDatabase: TestDatabase | undefined;
   let store: Store;
-  if (engine === 'postgres') {
+  if (TEST_ENGINE === 'postgres') {
     pgDatabase = await freshTestDatabase();
     const pgStore = new PostgresStore({
       url: pgDatabase.url,

@@ -9,10 +9,13 @@ import { appendAuditEvents } from '../../src/features/audit-logs/service.js';
 import type { AuditListQuery, StoredAuditEvent } from '../../src/features/audit-logs/types.js';
 import { KeyService } from '../../src/features/keys/service.js';
 import type { AdminKeyRecord } from '../../src/features/keys/types.js';
+import { type Dimension, usageKind } from '../../src/features/usage/kinds.js';
+import type { CostEntry, CostSegmentQuery, DimValue, UnpricedUsage, UsageSource } from '../../src/features/usage/types.js';
 import { ApiError } from '../../src/http/errors.js';
 import { systemClock } from '../../src/lib/clock.js';
 import type { Store } from '../../src/store/store.js';
 import { engines, type OpenedStore } from './engines.js';
+import { costEntry, DAY, expectedSums, HOUR, sortCosts, T0, usageRecord, usageRows } from './usage-fixtures.js';
 
 let counter = 0;
 const uniqueId = (prefix: string) => `${prefix}${++counter}_${Math.random().toString(36).slice(2, 8)}`;
@@ -387,6 +390,197 @@ for (const engine of engines) {
       });
     });
 
+    describe('usage and costs', () => {
+      const completions = (prefix: string) => [
+        usageRecord(
+          `${prefix}1`,
+          T0 + 10,
+          { project_id: 'proj_a', user_id: 'user_1', model: 'gpt-4o', batch: false },
+          { input_tokens: 100, output_tokens: 10, num_model_requests: 1 },
+        ),
+        usageRecord(
+          `${prefix}2`,
+          T0 + 20,
+          { project_id: 'proj_a', user_id: null, model: 'gpt-4o', batch: true },
+          { input_tokens: 200, output_tokens: 20, num_model_requests: 1 },
+        ),
+        usageRecord(
+          `${prefix}3`,
+          T0 + HOUR + 5,
+          { project_id: 'proj_b', api_key_id: 'key_1', model: 'gpt-4o-mini', batch: null },
+          { input_tokens: 300, num_model_requests: 2 },
+        ),
+        usageRecord(
+          `${prefix}4`,
+          T0 + DAY + 7,
+          { project_id: 'proj_a', user_id: 'user_2', model: 'gpt-4o', batch: false, service_tier: 'flex' },
+          { input_tokens: 400, output_tokens: 40, num_model_requests: 1 },
+        ),
+        usageRecord(
+          `${prefix}5`,
+          T0 + DAY + 2 * HOUR,
+          { project_id: null, model: 'o3', batch: true },
+          { input_tokens: 500, output_tokens: 50, num_model_requests: 3 },
+        ),
+      ];
+      const measures = usageKind('completions').measures;
+
+      it('inserts each record once: a replay inserts nothing and counts nothing twice', async () => {
+        const orgId = await newOrg(store);
+        const records = completions('u_once_');
+        const first = await store.write((tx) => tx.insertUsage({ orgId, kind: 'completions', records }));
+        expect(first).toEqual(records.map((r) => r.id));
+        const extra = usageRecord('u_once_6', T0 + 30, { project_id: 'proj_a', model: 'gpt-4o', batch: false }, { input_tokens: 1, num_model_requests: 1 });
+        const again = await store.write((tx) => tx.insertUsage({ orgId, kind: 'completions', records: [...records, extra, extra] }));
+        expect(again).toEqual([extra.id]);
+        const hashes = await store.write((tx) => tx.findUsageHashes(orgId, 'completions', ['u_once_1', 'u_once_6', 'u_missing']));
+        expect(Object.fromEntries(hashes)).toEqual({
+          u_once_1: { contentHash: 'hash-u_once_1', createdAt: T0 + 10 },
+          u_once_6: { contentHash: 'hash-u_once_6', createdAt: T0 + 30 },
+        });
+        expect((await store.write((tx) => tx.findUsageHashes(orgId, 'embeddings', ['u_once_1']))).size).toBe(0);
+        const all = [...records, extra];
+        for (const source of ['raw', '1h', '1d'] as const) {
+          expect(await usageRows(store, { orgId, kind: 'completions', source, groupBy: ['project_id', 'batch'] }), source).toEqual(
+            expectedSums(all, { from: T0, to: T0 + 2 * DAY, width: DAY, groupBy: ['project_id', 'batch'], measures }),
+          );
+        }
+      });
+
+      it('answers every source, grid, group and filter alike (raw, hourly and daily rollups)', async () => {
+        const orgId = await newOrg(store);
+        const records = completions('u_grid_');
+        await store.write((tx) => tx.insertUsage({ orgId, kind: 'completions', records: records.slice(0, 2) }));
+        await store.write((tx) => tx.insertUsage({ orgId, kind: 'completions', records: records.slice(2) }));
+        const cases: { groupBy: Dimension[]; filters?: Partial<Record<Dimension, DimValue[]>>; sources: UsageSource[]; width: number }[] = [
+          { groupBy: [], sources: ['raw', '1h', '1d'], width: DAY },
+          { groupBy: ['model', 'user_id', 'api_key_id', 'service_tier'], sources: ['raw', '1h', '1d'], width: DAY },
+          { groupBy: ['project_id'], filters: { batch: [true] }, sources: ['raw', '1h', '1d'], width: DAY },
+          { groupBy: ['batch'], filters: { project_id: ['proj_a', 'proj_b'], model: ['gpt-4o'] }, sources: ['raw', '1h'], width: HOUR },
+          { groupBy: ['model'], filters: { user_id: [] }, sources: ['raw', '1h', '1d'], width: DAY },
+        ];
+        for (const c of cases) {
+          const expected = expectedSums(records, { from: T0, to: T0 + 2 * DAY, width: c.width, groupBy: c.groupBy, measures, filters: c.filters });
+          for (const source of c.sources) {
+            const got = await usageRows(store, { orgId, kind: 'completions', source, width: c.width, groupBy: c.groupBy, filters: c.filters });
+            expect(got, `${source} ${JSON.stringify(c)}`).toEqual(expected);
+          }
+        }
+        // Another organization sees nothing of it.
+        expect(await usageRows(store, { orgId: await newOrg(store), kind: 'completions', source: 'raw' })).toEqual([]);
+      });
+
+      it('keeps vector_stores usage_bytes as a level: the latest sample wins, equal times keep the larger, never summed', async () => {
+        const orgId = await newOrg(store);
+        const vs = (id: string, at: number, project: string, bytes: number) => usageRecord(id, at, { project_id: project }, { usage_bytes: bytes });
+        await store.write((tx) =>
+          tx.insertUsage({ orgId, kind: 'vector_stores', records: [vs('vs1', T0 + 100, 'proj_a', 500), vs('vs2', T0 + 10, 'proj_b', 5)] }),
+        );
+        // Older, then as old with more bytes, then the next hour: written out of order, in separate batches.
+        await store.write((tx) => tx.insertUsage({ orgId, kind: 'vector_stores', records: [vs('vs3', T0 + 50, 'proj_a', 900)] }));
+        await store.write((tx) => tx.insertUsage({ orgId, kind: 'vector_stores', records: [vs('vs4', T0 + HOUR + 100, 'proj_a', 300)] }));
+        await store.write((tx) =>
+          tx.insertUsage({ orgId, kind: 'vector_stores', records: [vs('vs5', T0 + 100, 'proj_a', 700), vs('vs6', T0 + 100, 'proj_a', 600)] }),
+        );
+        const hourly = [
+          { bucketStart: T0, dims: { project_id: 'proj_a' }, measures: { usage_bytes: 700 }, latestAt: T0 + 100 },
+          { bucketStart: T0, dims: { project_id: 'proj_b' }, measures: { usage_bytes: 5 }, latestAt: T0 + 10 },
+          { bucketStart: T0 + HOUR, dims: { project_id: 'proj_a' }, measures: { usage_bytes: 300 }, latestAt: T0 + HOUR + 100 },
+        ];
+        for (const source of ['raw', '1h'] as const) {
+          expect(await usageRows(store, { orgId, kind: 'vector_stores', source, width: HOUR, to: T0 + DAY }), source).toEqual(hourly);
+        }
+        const daily = [
+          { bucketStart: T0, dims: { project_id: 'proj_a' }, measures: { usage_bytes: 300 }, latestAt: T0 + HOUR + 100 },
+          { bucketStart: T0, dims: { project_id: 'proj_b' }, measures: { usage_bytes: 5 }, latestAt: T0 + 10 },
+        ];
+        for (const source of ['raw', '1h', '1d'] as const) {
+          expect(await usageRows(store, { orgId, kind: 'vector_stores', source, width: DAY }), source).toEqual(daily);
+        }
+      });
+
+      it('stores records of any month: months without a partition yet, and times far in the past', async () => {
+        const orgId = await newOrg(store);
+        const now = Math.floor(Date.now() / 1000);
+        const times = [now - 400 * DAY, now - 40 * DAY, now + 200 * DAY, 631_152_000 /* 1990 */];
+        const records = times.map((t, i) => usageRecord(`u_month_${i}`, t, { project_id: 'proj_a' }, { images: i + 1, num_model_requests: 1 }));
+        expect(await store.write((tx) => tx.insertUsage({ orgId, kind: 'images', records }))).toEqual(records.map((r) => r.id));
+        expect(await store.write((tx) => tx.insertUsage({ orgId, kind: 'images', records }))).toEqual([]);
+        for (const [i, t] of times.entries()) {
+          const from = t - (t % DAY);
+          for (const source of ['raw', '1d'] as const) {
+            expect(await usageRows(store, { orgId, kind: 'images', source, from, to: from + DAY }), `${source} ${t}`).toEqual([
+              { bucketStart: from, dims: {}, measures: { images: i + 1, num_model_requests: 1 } },
+            ]);
+          }
+        }
+      });
+
+      it('rolls cost line items of new records and new cost entries up per day, once', async () => {
+        const orgId = await newOrg(store);
+        const line = (lineItem: string, amountNano: number, quantity: number, priceId = 'gpt-4o@2025-01-01') => ({
+          lineItem,
+          amountNano,
+          quantity,
+          quantityUnit: 'tokens',
+          priceId,
+        });
+        const records = [
+          usageRecord('c_u1', T0 + 10, { project_id: 'proj_a', api_key_id: 'key_1', model: 'gpt-4o' }, { input_tokens: 1000 }, [
+            line('gpt-4o, input', 2_500_000, 1000),
+            line('gpt-4o, output', 1_000_000, 100),
+          ]),
+          usageRecord('c_u2', T0 + HOUR, { project_id: 'proj_a', model: 'gpt-4o' }, { input_tokens: 2000 }, [line('gpt-4o, input', 5_000_000, 2000)]),
+          usageRecord('c_u3', T0 + DAY + 1, { project_id: null, model: 'gpt-4o' }, { input_tokens: 4000 }, [line('gpt-4o, input', 10_000_000, 4000)]),
+        ];
+        await store.write((tx) => tx.insertUsage({ orgId, kind: 'completions', records }));
+        await store.write((tx) => tx.insertUsage({ orgId, kind: 'completions', records })); // replay: no new lines
+        const entries = [costEntry('ce_1', T0 + 500), costEntry('ce_2', T0 + DAY + 500, { projectId: null, quantityUnit: null, quantity: null })];
+        expect(await store.write((tx) => tx.insertCostEntries(orgId, entries))).toEqual(['ce_1', 'ce_2']);
+        expect(await store.write((tx) => tx.insertCostEntries(orgId, [...entries, entries[0] as CostEntry]))).toEqual([]);
+        const hashes = await store.write((tx) => tx.findCostEntryHashes(orgId, ['ce_1', 'ce_x']));
+        expect(Object.fromEntries(hashes)).toEqual({ ce_1: { contentHash: 'hash-ce_1', createdAt: T0 + 500 } });
+
+        const costs = async (groupBy: CostSegmentQuery['groupBy'], filters: CostSegmentQuery['filters'] = {}) =>
+          sortCosts(await store.queryCosts({ orgId, source: '1d', from: T0, to: T0 + 2 * DAY, origin: T0, width: DAY, groupBy, filters }));
+        expect(await costs([])).toEqual([
+          { bucketStart: T0, amountNano: 2_500_000 + 1_000_000 + 5_000_000 + 2_000_000_000, quantity: 1000 + 100 + 2000 + 2, quantityUnit: null },
+          { bucketStart: T0 + DAY, amountNano: 10_000_000 + 2_000_000_000, quantity: 4000, quantityUnit: null }, // tokens and no unit mix
+        ]);
+        expect(await costs(['line_item'])).toEqual([
+          { bucketStart: T0, lineItem: 'gpt-4o, input', amountNano: 7_500_000, quantity: 3000, quantityUnit: 'tokens' },
+          { bucketStart: T0, lineItem: 'gpt-4o, output', amountNano: 1_000_000, quantity: 100, quantityUnit: 'tokens' },
+          { bucketStart: T0, lineItem: 'support, seats', amountNano: 2_000_000_000, quantity: 2, quantityUnit: 'seats' },
+          { bucketStart: T0 + DAY, lineItem: 'gpt-4o, input', amountNano: 10_000_000, quantity: 4000, quantityUnit: 'tokens' },
+          { bucketStart: T0 + DAY, lineItem: 'support, seats', amountNano: 2_000_000_000, quantity: 0, quantityUnit: null },
+        ]);
+        expect(await costs(['project_id', 'api_key_id'], { line_item: ['gpt-4o, input'] })).toEqual([
+          { bucketStart: T0, projectId: 'proj_a', apiKeyId: 'key_1', amountNano: 2_500_000, quantity: 1000, quantityUnit: 'tokens' },
+          { bucketStart: T0, projectId: 'proj_a', apiKeyId: null, amountNano: 5_000_000, quantity: 2000, quantityUnit: 'tokens' },
+          { bucketStart: T0 + DAY, projectId: null, apiKeyId: null, amountNano: 10_000_000, quantity: 4000, quantityUnit: 'tokens' },
+        ]);
+        expect(await costs(['project_id'], { project_id: ['proj_a'] })).toEqual([
+          { bucketStart: T0, projectId: 'proj_a', amountNano: 2_008_500_000, quantity: 3102, quantityUnit: null },
+        ]);
+      });
+
+      it('tallies unpriced usage per kind, model and tier', async () => {
+        const orgId = await newOrg(store);
+        const u = (model: string, tier: string, firstAt: number, lastAt: number, records: number): UnpricedUsage => ({
+          kind: 'completions',
+          model,
+          tier,
+          firstAt,
+          lastAt,
+          records,
+        });
+        await store.write((tx) => tx.noteUnpricedUsage(orgId, [u('m-x', 'default', T0 + 50, T0 + 60, 2), u('m-a', 'batch', T0, T0, 1)]));
+        await store.write((tx) => tx.noteUnpricedUsage(orgId, [u('m-x', 'default', T0 + 10, T0 + 20, 3), u('m-x', 'default', T0 + 70, T0 + 80, 1)]));
+        expect(await store.listUnpricedUsage(orgId)).toEqual([u('m-a', 'batch', T0, T0, 1), u('m-x', 'default', T0 + 10, T0 + 80, 6)]);
+        expect(await store.listUnpricedUsage('org-none')).toEqual([]);
+      });
+    });
+
     describe('two stores on one database (two orgledger processes)', () => {
       it('interleave appends to one organization with dense, unique seqs and no lost event', async () => {
         const second = await opened.another();
@@ -415,6 +609,36 @@ for (const engine of engines) {
         const results = await Promise.all([store, second, store, second].map((s) => s.write((tx) => appendAuditEvents(tx, orgId, batch(), systemClock))));
         for (const r of results) expect(r.map((x) => x.id)).toEqual(batch().map((e) => e.clientId));
         expect((await seqsOf(store, orgId)).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      });
+
+      it('write usage to the same ids and rollup rows at once: every record counted exactly once, no deadlock', async () => {
+        const second = await opened.another();
+        const orgId = await newOrg(store);
+        const records = Array.from({ length: 120 }, (_, i) =>
+          usageRecord(
+            `u_race_${i}`,
+            T0 + (i % 7) * 600,
+            { project_id: `proj_${i % 3}`, model: i % 2 ? 'gpt-4o' : 'o3', batch: i % 4 === 0 },
+            { input_tokens: i + 1, num_model_requests: 1 },
+            [{ lineItem: 'x, input', amountNano: i + 1, quantity: i + 1, quantityUnit: 'tokens', priceId: 'x@1' }],
+          ),
+        );
+        // Overlapping slices in opposite orders from two stores: the same rollup rows, some ids twice.
+        const slices = Array.from({ length: 12 }, (_, k) => {
+          const slice = records.slice(k * 10, k * 10 + 20);
+          return k % 2 ? slice.reverse() : slice;
+        });
+        const inserted = await Promise.all(
+          slices.map((slice, k) => (k % 2 ? second : store).write((tx) => tx.insertUsage({ orgId, kind: 'completions', records: slice }))),
+        );
+        expect(inserted.flat().sort()).toEqual(records.map((r) => r.id).sort());
+        for (const source of ['raw', '1h', '1d'] as const) {
+          expect(await usageRows(store, { orgId, kind: 'completions', source, groupBy: ['project_id', 'model'] }), source).toEqual(
+            expectedSums(records, { from: T0, to: T0 + 2 * DAY, width: DAY, groupBy: ['project_id', 'model'], measures: usageKind('completions').measures }),
+          );
+        }
+        const [day] = await store.queryCosts({ orgId, source: '1d', from: T0, to: T0 + DAY, origin: T0, width: DAY, groupBy: [], filters: {} });
+        expect(day?.amountNano).toBe((120 * 121) / 2);
       });
 
       it('ensure the organization and the bootstrap key once when started together', async () => {

@@ -5,11 +5,9 @@ import { contractViolations } from '../helpers/contract.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { expectedBuckets, normalize, type Rec, sortResults } from './brute-force.js';
 
-const PG_USAGE_PENDING = 'usage and costs are not implemented on PostgreSQL yet (issue 4, stage 2: src/store/postgres/usage-stubs.ts)';
-
 let server: TestServer;
 beforeAll(async () => {
-  server = await startServer({}, { sqliteOnly: PG_USAGE_PENDING });
+  server = await startServer();
 });
 afterAll(async () => {
   await server.close();

@@ -6,6 +6,7 @@
  * engine ahead of need (partitions.ts) and a default partition catches the rest.
  */
 import type pg from 'pg';
+import { ALL_DIMENSIONS, ALL_MEASURES } from '../../features/usage/kinds.js';
 
 export interface PgMigration {
   version: number;
@@ -90,7 +91,106 @@ export const postgresMigrations: PgMigration[] = [
       CREATE TABLE audit_event_actors_default PARTITION OF audit_event_actors DEFAULT;
     `,
   },
+  {
+    version: 2,
+    name: 'usage records, rollups, cost line items and entries',
+    sql: usageSchemaPg(),
+  },
 ];
+
+/**
+ * Migration 2, the PostgreSQL twin of SQLite's usage-schema.ts (same tables, columns and meanings):
+ *
+ * - usage_records: raw, immutable, range-partitioned by month on created_at like audit_events;
+ *   usage_record_ids (unpartitioned) is the idempotency key (org_id, kind, id), since a unique key on
+ *   the partitioned table would have to include created_at.
+ * - usage_rollups: hourly and daily sums per cube; dropped dimensions and nulls are '' (batch: -1).
+ * - cost_rollups, cost_entries, unpriced_usage: as on SQLite.
+ * Measures are bigint (sums are cast back to bigint when read), cost quantities double precision.
+ */
+function usageSchemaPg(): string {
+  const measures = ALL_MEASURES.map((m) => `${m} bigint`).join(',\n        ');
+  const text = (name: string, notNull: boolean) => `${name} text COLLATE "C"${notNull ? ' NOT NULL' : ''}`;
+  const dims = (notNull: boolean) =>
+    ALL_DIMENSIONS.map((d) => (d === 'batch' ? `batch smallint${notNull ? ' NOT NULL' : ''}` : text(d, notNull))).join(',\n        ');
+  return `
+      CREATE TABLE usage_records (
+        org_id          text COLLATE "C" NOT NULL,
+        kind            text COLLATE "C" NOT NULL,
+        created_at      bigint NOT NULL,
+        id              text COLLATE "C" NOT NULL,
+        ${dims(false)},
+        ${measures},
+        price_id        text,
+        content_hash    text,
+        PRIMARY KEY (org_id, kind, created_at, id)
+      ) PARTITION BY RANGE (created_at);
+      CREATE TABLE usage_records_default PARTITION OF usage_records DEFAULT;
+
+      CREATE TABLE usage_record_ids (
+        org_id          text COLLATE "C" NOT NULL,
+        kind            text COLLATE "C" NOT NULL,
+        id              text COLLATE "C" NOT NULL,
+        created_at      bigint NOT NULL,
+        content_hash    text,
+        PRIMARY KEY (org_id, kind, id)
+      );
+
+      CREATE TABLE usage_rollups (
+        org_id          text COLLATE "C" NOT NULL,
+        kind            text COLLATE "C" NOT NULL,
+        grain           integer NOT NULL,
+        cube            smallint NOT NULL,
+        bucket          bigint NOT NULL,
+        ${dims(true)},
+        ${measures},
+        latest_at       bigint,
+        PRIMARY KEY (org_id, kind, grain, cube, bucket, ${ALL_DIMENSIONS.join(', ')})
+      );
+
+      CREATE TABLE cost_rollups (
+        org_id          text COLLATE "C" NOT NULL,
+        grain           integer NOT NULL,
+        cube            smallint NOT NULL,
+        bucket          bigint NOT NULL,
+        line_item       text COLLATE "C" NOT NULL,
+        project_id      text COLLATE "C" NOT NULL,
+        api_key_id      text COLLATE "C" NOT NULL,
+        quantity_unit   text COLLATE "C" NOT NULL,
+        price_id        text COLLATE "C" NOT NULL,
+        amount_nano     bigint NOT NULL,
+        quantity        double precision NOT NULL,
+        PRIMARY KEY (org_id, grain, cube, bucket, line_item, project_id, api_key_id, quantity_unit, price_id)
+      );
+
+      CREATE TABLE cost_entries (
+        org_id          text COLLATE "C" NOT NULL,
+        id              text COLLATE "C" NOT NULL,
+        created_at      bigint NOT NULL,
+        project_id      text COLLATE "C",
+        api_key_id      text COLLATE "C",
+        line_item       text COLLATE "C" NOT NULL,
+        amount_nano     bigint NOT NULL,
+        currency        text NOT NULL,
+        quantity        double precision,
+        quantity_unit   text COLLATE "C",
+        content_hash    text,
+        PRIMARY KEY (org_id, id)
+      );
+      CREATE INDEX cost_entries_time ON cost_entries (org_id, created_at);
+
+      CREATE TABLE unpriced_usage (
+        org_id      text COLLATE "C" NOT NULL,
+        kind        text COLLATE "C" NOT NULL,
+        model       text COLLATE "C" NOT NULL,
+        tier        text COLLATE "C" NOT NULL,
+        first_at    bigint NOT NULL,
+        last_at     bigint NOT NULL,
+        records     bigint NOT NULL,
+        PRIMARY KEY (org_id, kind, model, tier)
+      );
+  `;
+}
 
 /** Advisory lock keys (two int4 halves: orgledger's namespace, then the purpose). */
 export const LOCK_NAMESPACE = 0x6f4c4447; // 'oLDG'

@@ -1,5 +1,6 @@
 /**
- * Monthly partitions of audit_events and audit_event_actors (range on effective_at, Unix seconds, UTC).
+ * Monthly partitions of audit_events and audit_event_actors (range on effective_at) and of
+ * usage_records (range on created_at); Unix seconds, UTC.
  *
  * Creating a partition takes an ACCESS EXCLUSIVE lock on the parent, so it never happens inside a
  * group-commit transaction (that could deadlock with another process's batch). Instead the engine
@@ -11,7 +12,7 @@
 import type pg from 'pg';
 import { LOCK_NAMESPACE, LOCKS } from './migrations.js';
 
-export const PARTITIONED_TABLES = ['audit_events', 'audit_event_actors'] as const;
+export const PARTITIONED_TABLES = ['audit_events', 'audit_event_actors', 'usage_records'] as const;
 const PAST_MONTHS = 120;
 const AHEAD_MONTHS = 12;
 /** Created at start-up and daily: this month and the next ones, so the write path rarely waits. */
@@ -20,7 +21,7 @@ const CREATE_AHEAD = 3;
 export class MissingPartitionsError extends Error {
   override name = 'MissingPartitionsError';
   constructor(readonly months: number[]) {
-    super(`audit partitions missing for months starting ${months.join(', ')}`);
+    super(`partitions missing for months starting ${months.join(', ')}`);
   }
 }
 
@@ -54,8 +55,9 @@ export class PartitionManager {
     const months = [...unknown];
     const { rows } = await client.query<{ present: boolean }>({
       name: 'orgledger_partition_present',
-      text: 'SELECT to_regclass(name) IS NOT NULL AS present FROM unnest($1::text[]) WITH ORDINALITY AS t(name, i) ORDER BY i',
-      values: [months.map((m) => partitionName('audit_events', m))],
+      text: `SELECT to_regclass(a) IS NOT NULL AND to_regclass(u) IS NOT NULL AS present
+             FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(a, u, i) ORDER BY i`,
+      values: [months.map((m) => partitionName('audit_events', m)), months.map((m) => partitionName('usage_records', m))],
     });
     const now = monthIndexOf(Date.now() / 1000);
     const missing: number[] = [];
@@ -78,16 +80,25 @@ export class PartitionManager {
           await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_NAMESPACE, LOCKS.partitions]);
           const from = monthStartSeconds(m);
           const to = monthStartSeconds(m + 1);
+          // Each table on its own: a month whose rows already sit in one table's default partition
+          // (23514) keeps them there, without stopping the other tables' partitions.
+          let own = true;
           for (const table of PARTITIONED_TABLES) {
-            await client.query(`CREATE TABLE IF NOT EXISTS ${partitionName(table, m)} PARTITION OF ${table} FOR VALUES FROM (${from}) TO (${to})`);
+            await client.query('SAVEPOINT partition');
+            try {
+              await client.query(`CREATE TABLE IF NOT EXISTS ${partitionName(table, m)} PARTITION OF ${table} FOR VALUES FROM (${from}) TO (${to})`);
+              await client.query('RELEASE SAVEPOINT partition');
+            } catch (err) {
+              if ((err as { code?: string }).code !== '23514') throw err;
+              await client.query('ROLLBACK TO SAVEPOINT partition');
+              own = false;
+            }
           }
           await client.query('COMMIT');
-          this.known.set(m, 'own');
+          this.known.set(m, own ? 'own' : 'default');
         } catch (err) {
           await client.query('ROLLBACK').catch(() => undefined);
-          // 23514: the default partition already holds rows of this month; they stay there.
-          if ((err as { code?: string }).code !== '23514') throw err;
-          this.known.set(m, 'default');
+          throw err;
         }
       }
     } finally {

@@ -7,7 +7,7 @@
 import type pg from 'pg';
 import type { AuditListQuery, AuditPosition, StoredAuditEvent } from '../../features/audit-logs/types.js';
 import type { AdminKeyRecord, Organization } from '../../features/keys/types.js';
-import type { CostGroupRow, UnpricedUsage, UsageGroupRow } from '../../features/usage/types.js';
+import type { CostGroupRow, CostSegmentQuery, UnpricedUsage, UsageGroupRow, UsageSegmentQuery } from '../../features/usage/types.js';
 import { GroupCommitter } from '../group-commit.js';
 import type { AdminKeyPageQuery, Store, WriteTx } from '../store.js';
 import { auditListSql } from './audit-list-sql.js';
@@ -15,7 +15,7 @@ import { createPool, isRetryableWriteError, storeError, waitForDatabase } from '
 import { migratePostgres, pendingPostgresMigrations } from './migrations.js';
 import { MissingPartitionsError, PartitionManager } from './partitions.js';
 import { type AdminKeyRow, type AuditEventRow, eventFromRow, keyFromRow, type OrganizationRow, orgFromRow } from './rows.js';
-import { notImplemented } from './usage-stubs.js';
+import { PgUsageReader } from './usage-store.js';
 import { PgDriver, type PgWriteTx } from './write-tx.js';
 
 export interface PostgresOptions {
@@ -41,6 +41,7 @@ export class PostgresStore implements Store {
   private readonly ready: Promise<void>;
   private partitionTimer: NodeJS.Timeout | undefined;
   private migrationsApplied = 0;
+  private readonly usageReader = new PgUsageReader((text, values) => this.rows(undefined, text, values));
 
   /** Connects in the background; every call waits for the connection and migrations (see ready()). */
   constructor(readonly options: PostgresOptions) {
@@ -152,15 +153,14 @@ export class PostgresStore implements Store {
     return (await this.rows<AuditEventRow>(undefined, text, values)).map(eventFromRow);
   }
 
-  // Usage and costs: not implemented on PostgreSQL yet (usage-stubs.ts).
-  async queryUsage(): Promise<UsageGroupRow[]> {
-    notImplemented();
+  async queryUsage(query: UsageSegmentQuery): Promise<UsageGroupRow[]> {
+    return this.usageReader.usage(query);
   }
-  async queryCosts(): Promise<CostGroupRow[]> {
-    notImplemented();
+  async queryCosts(query: CostSegmentQuery): Promise<CostGroupRow[]> {
+    return this.usageReader.costs(query);
   }
-  async listUnpricedUsage(): Promise<UnpricedUsage[]> {
-    notImplemented();
+  async listUnpricedUsage(orgId: string): Promise<UnpricedUsage[]> {
+    return this.usageReader.unpriced(orgId);
   }
 
   async close(): Promise<void> {

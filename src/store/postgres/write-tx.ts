@@ -8,12 +8,13 @@
 import type pg from 'pg';
 import type { StoredAuditEvent } from '../../features/audit-logs/types.js';
 import type { AdminKeyRecord, Organization } from '../../features/keys/types.js';
+import type { CostEntry, UnpricedUsage, UsageInsert } from '../../features/usage/types.js';
 import type { TransactionDriver } from '../group-commit.js';
 import type { WriteTx } from '../store.js';
 import { HASH_LOCK_NAMESPACES } from './migrations.js';
 import { MissingPartitionsError, type PartitionManager } from './partitions.js';
 import { type AdminKeyRow, eventColumns, keyFromRow, keyValues, type OrganizationRow, orgFromRow } from './rows.js';
-import { notImplemented } from './usage-stubs.js';
+import { PgUsageWriter } from './usage-store.js';
 
 export class PgDriver implements TransactionDriver<PgWriteTx> {
   constructor(
@@ -85,11 +86,14 @@ const INSERT_EVENTS = `
 export class PgWriteTx implements WriteTx {
   released = false;
   private lostConnection: unknown;
+  private readonly usage: PgUsageWriter;
 
   constructor(
     readonly client: pg.PoolClient,
     private readonly partitions: PartitionManager,
-  ) {}
+  ) {
+    this.usage = new PgUsageWriter(client);
+  }
 
   readonly onClientError = (err: unknown) => {
     this.lostConnection = err;
@@ -224,20 +228,29 @@ export class PgWriteTx implements WriteTx {
     await this.client.query({ name: 'orgledger_tx_insert_events', text: INSERT_EVENTS, values: eventColumns(events) });
   }
 
-  // Usage and costs: not implemented on PostgreSQL yet (usage-stubs.ts).
-  async findUsageHashes(): Promise<Map<string, { contentHash: string | null; createdAt: number }>> {
-    notImplemented();
+  findUsageHashes(orgId: string, kind: string, ids: string[]) {
+    return this.usage.findUsageHashes(orgId, kind, ids);
   }
-  async insertUsage(): Promise<string[]> {
-    notImplemented();
+
+  async insertUsage(batch: UsageInsert) {
+    if (batch.records.length === 0) return [];
+    const missing = await this.partitions.missing(
+      this.client,
+      batch.records.map((r) => r.createdAt),
+    );
+    if (missing.length > 0) throw new MissingPartitionsError(missing);
+    return this.usage.insertUsage(batch);
   }
-  async noteUnpricedUsage(): Promise<void> {
-    notImplemented();
+
+  noteUnpricedUsage(orgId: string, items: UnpricedUsage[]) {
+    return this.usage.noteUnpriced(orgId, items);
   }
-  async findCostEntryHashes(): Promise<Map<string, { contentHash: string | null; createdAt: number }>> {
-    notImplemented();
+
+  findCostEntryHashes(orgId: string, ids: string[]) {
+    return this.usage.findCostEntryHashes(orgId, ids);
   }
-  async insertCostEntries(): Promise<string[]> {
-    notImplemented();
+
+  insertCostEntries(orgId: string, entries: CostEntry[]) {
+    return this.usage.insertCostEntries(orgId, entries);
   }
 }

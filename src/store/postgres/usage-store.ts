@@ -1,0 +1,336 @@
+/**
+ * The PostgreSQL side of usage and costs, the twin of sqlite/usage-store.ts.
+ *
+ * Writes run inside the group-commit transaction, a few statements per batch whatever its size (rows
+ * travel as one array per column through unnest): the ids go into usage_record_ids with ON CONFLICT
+ * DO NOTHING RETURNING, and only the ids that come back are copied into usage_records and feed the
+ * rollups and cost line items, so a replay (or a concurrent writer of the same id in another process,
+ * which waits on the conflicting row) never counts twice. Rollup deltas are pre-merged per key and
+ * upserted in key order (usage-rollup.ts), so concurrent writers lock rollup rows in the same order.
+ */
+import type pg from 'pg';
+import { ALL_DIMENSIONS, ALL_MEASURES, type Dimension, type Measure, usageKind } from '../../features/usage/kinds.js';
+import type {
+  CostEntry,
+  CostGroupRow,
+  CostLine,
+  CostSegmentQuery,
+  DimValues,
+  MeasureValues,
+  UnpricedUsage,
+  UsageGroupRow,
+  UsageInsert,
+  UsageRecord,
+  UsageSegmentQuery,
+} from '../../features/usage/types.js';
+import { costRollupDeltas, usageRollupDeltas } from '../usage-rollup.js';
+import { costSegmentSql, toRawValue, toRollupValue, usageSegmentSql } from './usage-sql.js';
+
+type Hashes = Map<string, { contentHash: string | null; createdAt: number }>;
+
+const dimType = (d: Dimension) => (d === 'batch' ? 'smallint' : 'text');
+const RECORD_COLUMNS = ['org_id', 'kind', 'created_at', 'id', ...ALL_DIMENSIONS, ...ALL_MEASURES, 'price_id', 'content_hash'];
+const RECORD_TYPES = ['text', 'text', 'bigint', 'text', ...ALL_DIMENSIONS.map(dimType), ...ALL_MEASURES.map(() => 'bigint'), 'text', 'text'];
+const unnestOf = (types: string[], first = 1) => types.map((t, i) => `$${first + i}::${t}[]`).join(', ');
+
+const INSERT_RECORDS = `
+  WITH r AS (
+    SELECT * FROM unnest(${unnestOf(RECORD_TYPES)}) WITH ORDINALITY AS t(${RECORD_COLUMNS.join(', ')}, ord)
+  ), ids AS (
+    INSERT INTO usage_record_ids (org_id, kind, id, created_at, content_hash)
+    SELECT org_id, kind, id, created_at, content_hash FROM r ORDER BY ord
+    ON CONFLICT DO NOTHING RETURNING id
+  ), rec AS (
+    INSERT INTO usage_records (${RECORD_COLUMNS.join(', ')})
+    SELECT ${RECORD_COLUMNS.map((c) => `r.${c}`).join(', ')} FROM r JOIN ids ON ids.id = r.id
+  )
+  SELECT id FROM ids`;
+
+const ROLLUP_KEY = ['org_id', 'kind', 'grain', 'cube', 'bucket', ...ALL_DIMENSIONS];
+const ROLLUP_TYPES = ['text', 'text', 'integer', 'smallint', 'bigint', ...ALL_DIMENSIONS.map(dimType), ...ALL_MEASURES.map(() => 'bigint'), 'bigint'];
+
+// Sums add, keeping NULL when neither side has the measure; usage_bytes is a level: latest sample wins.
+const measureUpdate = (m: Measure) =>
+  m === 'usage_bytes'
+    ? `usage_bytes = CASE WHEN u.usage_bytes IS NULL OR excluded.latest_at > u.latest_at OR (excluded.latest_at = u.latest_at AND excluded.usage_bytes > u.usage_bytes) THEN excluded.usage_bytes ELSE u.usage_bytes END`
+    : `${m} = coalesce(u.${m} + excluded.${m}, u.${m}, excluded.${m})`;
+
+const UPSERT_ROLLUPS = `
+  INSERT INTO usage_rollups AS u (${ROLLUP_KEY.join(', ')}, ${ALL_MEASURES.join(', ')}, latest_at)
+  SELECT ${[...ROLLUP_KEY, ...ALL_MEASURES, 'latest_at'].join(', ')}
+  FROM unnest(${unnestOf(ROLLUP_TYPES)}) WITH ORDINALITY AS t(${ROLLUP_KEY.join(', ')}, ${ALL_MEASURES.join(', ')}, latest_at, ord)
+  ORDER BY ord
+  ON CONFLICT (${ROLLUP_KEY.join(', ')}) DO UPDATE SET ${ALL_MEASURES.map(measureUpdate).join(', ')},
+    latest_at = greatest(u.latest_at, excluded.latest_at)`;
+
+const COST_KEY = ['org_id', 'grain', 'cube', 'bucket', 'line_item', 'project_id', 'api_key_id', 'quantity_unit', 'price_id'];
+const UPSERT_COSTS = `
+  INSERT INTO cost_rollups AS c (${COST_KEY.join(', ')}, amount_nano, quantity)
+  SELECT ${COST_KEY.join(', ')}, amount_nano, quantity
+  FROM unnest(${unnestOf(['text', 'integer', 'smallint', 'bigint', 'text', 'text', 'text', 'text', 'text', 'bigint', 'float8'])})
+    WITH ORDINALITY AS t(${COST_KEY.join(', ')}, amount_nano, quantity, ord)
+  ORDER BY ord
+  ON CONFLICT (${COST_KEY.join(', ')}) DO UPDATE SET amount_nano = c.amount_nano + excluded.amount_nano, quantity = c.quantity + excluded.quantity`;
+
+const UPSERT_UNPRICED = `
+  INSERT INTO unpriced_usage AS x (org_id, kind, model, tier, first_at, last_at, records)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[])
+  ON CONFLICT (org_id, kind, model, tier) DO UPDATE SET first_at = least(x.first_at, excluded.first_at),
+    last_at = greatest(x.last_at, excluded.last_at), records = x.records + excluded.records`;
+
+const ENTRY_COLUMNS = [
+  'org_id',
+  'id',
+  'created_at',
+  'project_id',
+  'api_key_id',
+  'line_item',
+  'amount_nano',
+  'currency',
+  'quantity',
+  'quantity_unit',
+  'content_hash',
+];
+const INSERT_ENTRIES = `
+  INSERT INTO cost_entries (${ENTRY_COLUMNS.join(', ')})
+  SELECT ${ENTRY_COLUMNS.join(', ')}
+  FROM unnest(${unnestOf(['text', 'text', 'bigint', 'text', 'text', 'text', 'bigint', 'text', 'float8', 'text', 'text'])})
+    WITH ORDINALITY AS t(${ENTRY_COLUMNS.join(', ')}, ord)
+  ORDER BY ord
+  ON CONFLICT DO NOTHING RETURNING id`;
+
+/** Rows as one array per column, for unnest. */
+function columnsOf(rows: unknown[][], width: number): unknown[][] {
+  const cols: unknown[][] = Array.from({ length: width }, () => []);
+  for (const row of rows) for (let i = 0; i < width; i++) (cols[i] as unknown[]).push(row[i]);
+  return cols;
+}
+
+const byString =
+  <T>(key: (t: T) => string) =>
+  (a: T, b: T) => {
+    const x = key(a);
+    const y = key(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+
+/** The inserted ids in the caller's order, each once (as a row-by-row insert would report them). */
+function inOrder(items: { id: string }[], inserted: Set<string>): string[] {
+  const out: string[] = [];
+  for (const { id } of items) {
+    if (!inserted.has(id)) continue;
+    inserted.delete(id);
+    out.push(id);
+  }
+  return out;
+}
+
+interface HashRow {
+  id: string;
+  content_hash: string | null;
+  created_at: number;
+}
+const hashesOf = (rows: HashRow[]): Hashes => new Map(rows.map((r) => [r.id, { contentHash: r.content_hash, createdAt: r.created_at }]));
+
+/** The usage and cost writes of one group-commit transaction. */
+export class PgUsageWriter {
+  constructor(private readonly client: pg.PoolClient) {}
+
+  async findUsageHashes(orgId: string, kind: string, ids: string[]): Promise<Hashes> {
+    if (ids.length === 0) return new Map();
+    const { rows } = await this.client.query<HashRow>({
+      name: 'orgledger_tx_usage_hashes',
+      text: 'SELECT id, content_hash, created_at FROM usage_record_ids WHERE org_id = $1 AND kind = $2 AND id = ANY($3::text[])',
+      values: [orgId, kind, ids],
+    });
+    return hashesOf(rows);
+  }
+
+  /** Inserts the new records (the caller made sure their months have partitions); returns their ids. */
+  async insertUsage(batch: UsageInsert): Promise<string[]> {
+    if (batch.records.length === 0) return [];
+    const kind = usageKind(batch.kind);
+    // One row per id (the first), in id order: concurrent writers of overlapping ids wait, never deadlock.
+    const unique = new Map<string, UsageRecord>();
+    for (const r of batch.records) if (!unique.has(r.id)) unique.set(r.id, r);
+    const records = [...unique.values()].sort(byString((r) => r.id));
+    const rows = records.map((r) => [
+      batch.orgId,
+      batch.kind,
+      r.createdAt,
+      r.id,
+      ...ALL_DIMENSIONS.map((d) => toRawValue(d, r.dims[d])),
+      ...ALL_MEASURES.map((m) => r.measures[m] ?? null),
+      r.priceId,
+      r.contentHash,
+    ]);
+    const { rows: returned } = await this.client.query<{ id: string }>({
+      name: 'orgledger_tx_usage_insert',
+      text: INSERT_RECORDS,
+      values: columnsOf(rows, RECORD_COLUMNS.length),
+    });
+    const ids = new Set(returned.map((r) => r.id));
+    const inserted = records.filter((r) => ids.has(r.id));
+    const deltas = usageRollupDeltas(kind, inserted);
+    if (deltas.length > 0) {
+      const rollupRows = deltas.map((d) => [
+        batch.orgId,
+        batch.kind,
+        d.grain,
+        d.cube,
+        d.bucket,
+        ...ALL_DIMENSIONS.map((dim) => toRollupValue(dim, d.dims[dim])),
+        ...ALL_MEASURES.map((m) => d.measures[m] ?? null),
+        d.latestAt,
+      ]);
+      await this.client.query({ name: 'orgledger_tx_usage_rollups', text: UPSERT_ROLLUPS, values: columnsOf(rollupRows, ROLLUP_TYPES.length) });
+    }
+    await this.insertCostLines(
+      batch.orgId,
+      inserted.flatMap((r) => r.costs),
+    );
+    return inOrder(batch.records, ids);
+  }
+
+  async insertCostLines(orgId: string, lines: CostLine[]): Promise<void> {
+    const deltas = costRollupDeltas(lines);
+    if (deltas.length === 0) return;
+    const rows = deltas.map((d) => [
+      orgId,
+      d.grain,
+      d.cube,
+      d.bucket,
+      d.lineItem,
+      d.projectId ?? '',
+      d.apiKeyId ?? '',
+      d.quantityUnit ?? '',
+      d.priceId ?? '',
+      d.amountNano,
+      d.quantity,
+    ]);
+    await this.client.query({ name: 'orgledger_tx_cost_rollups', text: UPSERT_COSTS, values: columnsOf(rows, 11) });
+  }
+
+  async noteUnpriced(orgId: string, items: UnpricedUsage[]): Promise<void> {
+    if (items.length === 0) return;
+    // Merged per key and sorted, as for rollups.
+    const merged = new Map<string, UnpricedUsage>();
+    for (const u of items) {
+      const k = `${u.kind}\u0000${u.model}\u0000${u.tier}`;
+      const seen = merged.get(k);
+      if (seen)
+        merged.set(k, { ...seen, firstAt: Math.min(seen.firstAt, u.firstAt), lastAt: Math.max(seen.lastAt, u.lastAt), records: seen.records + u.records });
+      else merged.set(k, { ...u });
+    }
+    const sorted = [...merged.entries()].sort(byString(([k]) => k)).map(([, u]) => u);
+    const rows = sorted.map((u) => [orgId, u.kind, u.model, u.tier, u.firstAt, u.lastAt, u.records]);
+    await this.client.query({ name: 'orgledger_tx_unpriced', text: UPSERT_UNPRICED, values: columnsOf(rows, 7) });
+  }
+
+  async findCostEntryHashes(orgId: string, ids: string[]): Promise<Hashes> {
+    if (ids.length === 0) return new Map();
+    const { rows } = await this.client.query<HashRow>({
+      name: 'orgledger_tx_entry_hashes',
+      text: 'SELECT id, content_hash, created_at FROM cost_entries WHERE org_id = $1 AND id = ANY($2::text[])',
+      values: [orgId, ids],
+    });
+    return hashesOf(rows);
+  }
+
+  async insertCostEntries(orgId: string, entries: CostEntry[]): Promise<string[]> {
+    if (entries.length === 0) return [];
+    const unique = new Map<string, CostEntry>();
+    for (const e of entries) if (!unique.has(e.id)) unique.set(e.id, e);
+    const sorted = [...unique.values()].sort(byString((e) => e.id));
+    const rows = sorted.map((e) => [
+      orgId,
+      e.id,
+      e.createdAt,
+      e.projectId,
+      e.apiKeyId,
+      e.lineItem,
+      e.amountNano,
+      e.currency,
+      e.quantity,
+      e.quantityUnit,
+      e.contentHash,
+    ]);
+    const { rows: returned } = await this.client.query<{ id: string }>({
+      name: 'orgledger_tx_entries_insert',
+      text: INSERT_ENTRIES,
+      values: columnsOf(rows, ENTRY_COLUMNS.length),
+    });
+    const ids = new Set(returned.map((r) => r.id));
+    await this.insertCostLines(
+      orgId,
+      sorted
+        .filter((e) => ids.has(e.id))
+        .map((e) => ({
+          createdAt: e.createdAt,
+          projectId: e.projectId,
+          apiKeyId: e.apiKeyId,
+          lineItem: e.lineItem,
+          quantity: e.quantity ?? 0,
+          quantityUnit: e.quantityUnit,
+          amountNano: e.amountNano,
+          priceId: null,
+        })),
+    );
+    return inOrder(entries, ids);
+  }
+}
+
+type Row = Record<string, number | string | null>;
+
+function dimFromRow(d: Dimension, v: number | string | null): string | boolean | null {
+  if (d === 'batch') return v === null || v === -1 ? null : v === 1;
+  return v === null || v === '' ? null : String(v);
+}
+
+/** Usage and cost reads; `query` runs one statement on any pooled connection. */
+export class PgUsageReader {
+  constructor(private readonly query: (text: string, values: unknown[]) => Promise<Row[]>) {}
+
+  async usage(q: UsageSegmentQuery): Promise<UsageGroupRow[]> {
+    const kind = usageKind(q.kind);
+    const { text, values } = usageSegmentSql(kind, q);
+    const groupBy = kind.levelMeasure ? kind.dimensions : q.groupBy;
+    return (await this.query(text, values)).map((row) => {
+      const dims: DimValues = {};
+      for (const d of groupBy) dims[d] = dimFromRow(d, row[d] ?? null);
+      const measures: MeasureValues = {};
+      for (const m of kind.measures) if (row[m] !== null && row[m] !== undefined) measures[m] = Number(row[m]);
+      const out: UsageGroupRow = { bucketStart: Number(row.b), dims, measures };
+      if (kind.levelMeasure) out.latestAt = Number(row.latest_at);
+      return out;
+    });
+  }
+
+  async costs(q: CostSegmentQuery): Promise<CostGroupRow[]> {
+    const { text, values } = costSegmentSql(q);
+    return (await this.query(text, values)).map((row) => {
+      const out: CostGroupRow = {
+        bucketStart: Number(row.b),
+        amountNano: Number(row.amount_nano),
+        quantity: Number(row.quantity),
+        quantityUnit: (row.quantity_unit as string | null) ?? null,
+      };
+      if (q.groupBy.includes('project_id')) out.projectId = row.project_id === '' ? null : (row.project_id as string);
+      if (q.groupBy.includes('api_key_id')) out.apiKeyId = row.api_key_id === '' ? null : (row.api_key_id as string);
+      if (q.groupBy.includes('line_item')) out.lineItem = row.line_item as string;
+      return out;
+    });
+  }
+
+  async unpriced(orgId: string): Promise<UnpricedUsage[]> {
+    const rows = await this.query('SELECT * FROM unpriced_usage WHERE org_id = $1 ORDER BY kind, model, tier', [orgId]);
+    return rows.map((r) => ({
+      kind: r.kind as UnpricedUsage['kind'],
+      model: r.model as string,
+      tier: r.tier as string,
+      firstAt: Number(r.first_at),
+      lastAt: Number(r.last_at),
+      records: Number(r.records),
+    }));
+  }
+}
