@@ -55,7 +55,7 @@ describe('metrics and health', () => {
     expect((await server.request('GET', '/livez', { key: null })).body).toEqual({ status: 'ok' });
     const ready = await server.request('GET', '/readyz', { key: null });
     expect(ready.status).toBe(200);
-    expect(ready.body).toMatchObject({ status: 'ok', engine: 'sqlite' });
+    expect(ready.body).toMatchObject({ status: 'ok', engine: server.store.engine });
     expect((await server.request('GET', '/healthz', { key: null })).status).toBe(200);
 
     await server.store.close();
