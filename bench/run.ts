@@ -1,12 +1,14 @@
 /**
- * `npm run bench [-- <suite>...] [--quick] [--engine sqlite]`: runs every suite, or the ones named.
+ * `npm run bench [-- <suite>...] [--quick] [--engine sqlite|postgres]`: runs every suite, or the ones named
+ * (`--engine postgres` runs bench/postgres.ts on ORGLEDGER_BENCH_DATABASE_URL or ORGLEDGER_TEST_DATABASE_URL).
  * Benchmarks print figures beside their targets; they never fail on a target.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runAuditBench } from './audit.js';
+import { runPostgresBench } from './postgres.js';
 
-const ENGINES = ['sqlite'] as const;
+const ENGINES = ['sqlite', 'postgres'] as const;
 
 interface Suite {
   name: string;
@@ -55,6 +57,12 @@ async function main(argv: string[]): Promise<number> {
       console.error(`bench: unknown suite '${arg}'; available: ${known.join(', ')}`);
       return 2;
     } else named.push(arg);
+  }
+  if (engine === 'postgres') {
+    // The PostgreSQL figures are one suite of their own (bench/postgres.ts): audit and usage ingest, lists, 2 processes.
+    console.log(`orgledger bench: postgres${quick ? ' (quick)' : ''}`);
+    await runPostgresBench({ quick });
+    return 0;
   }
   const chosen = named.length > 0 ? available.filter((s) => named.includes(s.name)) : available;
   console.log(`orgledger bench: ${chosen.map((s) => s.name).join(', ')} on ${engine}${quick ? ' (quick)' : ''}`);
