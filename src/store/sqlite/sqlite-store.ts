@@ -24,6 +24,12 @@ type DB = Database.Database;
 function open(path: string, readonly: boolean): DB {
   const db = new Database(path, { readonly, fileMustExist: readonly });
   db.pragma('busy_timeout = 10000');
+  // SQLite's default page cache is 2 MB: with eight b-trees taking random inserts, nearly every page
+  // touched became a read syscall (bench: two thirds of insert CPU was system time). Memory-map the
+  // file for reads and keep a large cache of parsed pages.
+  db.pragma(`cache_size = -${readonly ? 65536 : 262144}`);
+  db.pragma('mmap_size = 1073741824');
+  db.pragma('temp_store = MEMORY');
   return db;
 }
 
