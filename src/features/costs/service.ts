@@ -33,11 +33,9 @@ function mergeCosts(rows: CostGroupRow[]): CostGroupRow[] {
       if (cur.quantityUnit !== r.quantityUnit) cur.quantityUnit = null;
     }
   }
-  return [...out.values()].sort((a, b) => {
-    const x = `${a.lineItem ?? ''}\u0000${a.projectId ?? ''}\u0000${a.apiKeyId ?? ''}`;
-    const y = `${b.lineItem ?? ''}\u0000${b.projectId ?? ''}\u0000${b.apiKeyId ?? ''}`;
-    return x < y ? -1 : x > y ? 1 : 0;
-  });
+  const keyed = [...out.values()].map((row) => ({ row, key: `${row.lineItem ?? ''}\u0000${row.projectId ?? ''}\u0000${row.apiKeyId ?? ''}` }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return keyed.map((k) => k.row);
 }
 
 function costResult(r: CostGroupRow, byLineItem: boolean): Record<string, unknown> {

@@ -80,13 +80,19 @@ function merge(kind: UsageKind, rows: UsageGroupRow[], groupBy: Dimension[]): Us
   return [...out.values()];
 }
 
-function compareDims(a: UsageGroupRow, b: UsageGroupRow, groupBy: Dimension[]): number {
-  for (const d of groupBy) {
-    const x = String(a.dims[d] ?? '');
-    const y = String(b.dims[d] ?? '');
-    if (x !== y) return x < y ? -1 : 1;
-  }
-  return 0;
+/** Rows in group order: each dimension compared as a string (null as ''), the first difference decides. */
+function sortByDims(rows: UsageGroupRow[], groupBy: Dimension[]): UsageGroupRow[] {
+  if (groupBy.length === 0) return rows;
+  const keyed = rows.map((row) => ({ row, key: groupBy.map((d) => String(row.dims[d] ?? '')) }));
+  keyed.sort((a, b) => {
+    for (let i = 0; i < a.key.length; i++) {
+      const x = a.key[i] as string;
+      const y = b.key[i] as string;
+      if (x !== y) return x < y ? -1 : 1;
+    }
+    return 0;
+  });
+  return keyed.map((k) => k.row);
 }
 
 export function resultOf(kind: UsageKind, row: UsageGroupRow): Record<string, unknown> {
@@ -135,7 +141,8 @@ export async function queryUsage(store: Store, orgId: string, kind: UsageKind, q
       }),
     ),
   );
-  const rows = merge(kind, parts.flat(), groupBy).sort((a, b) => compareDims(a, b, groupBy));
+  // One segment of a sum kind is already one row per bucket and group: nothing to merge.
+  const rows = sortByDims(parts.length === 1 && !kind.levelMeasure ? (parts[0] as UsageGroupRow[]) : merge(kind, parts.flat(), groupBy), groupBy);
   const data = bucketsOf(
     w,
     rows,

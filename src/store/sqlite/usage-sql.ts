@@ -3,7 +3,7 @@
  * the query's bucket grid and grouped. Filters bind JSON arrays (json_each), so the statement text
  * depends only on the query's shape and the reader can cache it.
  */
-import type { Dimension, UsageKind } from '../../features/usage/kinds.js';
+import { ALL_DIMENSIONS, type Dimension, type UsageKind } from '../../features/usage/kinds.js';
 import type { CostSegmentQuery, DimValue, UsageSegmentQuery } from '../../features/usage/types.js';
 import { COST_CUBES, type CostKeyDimension, cubeFor, DAY, HOUR, usageCubes } from '../usage-rollup.js';
 
@@ -40,25 +40,45 @@ function filterSql(q: UsageSegmentQuery, rollup: boolean, params: unknown[]): st
 // % works on integers (a bound JS number may arrive as REAL, where / would not truncate).
 const bucketExpr = (col: string) => `(${col} - ((${col} - ?) % ?))`;
 
+/**
+ * GROUP BY terms for a rollup read whose buckets are the rollup's own (width = grain): bucket, then
+ * the dimensions in primary-key order, with the ones the cube drops (constant in it) filling gaps, so
+ * the groups come straight off the index with no sort. Same groups: the added columns are constant.
+ */
+function indexOrderGroups(groupBy: Dimension[], cube: Dimension[]): string[] {
+  const out = ['bucket'];
+  const left = new Set(groupBy);
+  for (const d of ALL_DIMENSIONS) {
+    if (left.size === 0) break;
+    if (left.delete(d) || !cube.includes(d)) out.push(d);
+    else break;
+  }
+  return [...out, ...left];
+}
+
 /** Sums of the kind's measures per bucket and group (level kinds: see levelSql). */
 export function usageSegmentSql(kind: UsageKind, q: UsageSegmentQuery): Sql {
   if (kind.levelMeasure) return levelSql(kind, q);
-  const params: unknown[] = [q.origin, q.width];
   const groups = q.groupBy.length ? `, ${q.groupBy.join(', ')}` : '';
   const sums = kind.measures.map((m) => `sum(${m}) AS ${m}`).join(', ');
-  const raw = q.source === 'raw';
-  const time = raw ? 'created_at' : 'bucket';
-  let from: string;
-  if (raw) {
-    from = 'usage_records WHERE org_id = ? AND kind = ? AND created_at >= ? AND created_at < ?';
-    params.push(q.orgId, q.kind, q.from, q.to);
-  } else {
-    const cube = cubeFor(usageCubes(kind), [...q.groupBy, ...(Object.keys(q.filters) as Dimension[])]);
-    from = 'usage_rollups WHERE org_id = ? AND kind = ? AND grain = ? AND cube = ? AND bucket >= ? AND bucket < ?';
-    params.push(q.orgId, q.kind, q.source === '1d' ? DAY : HOUR, cube, q.from, q.to);
+  if (q.source === 'raw') {
+    const params: unknown[] = [q.origin, q.width, q.orgId, q.kind, q.from, q.to];
+    const where = filterSql(q, false, params);
+    const from = 'usage_records WHERE org_id = ? AND kind = ? AND created_at >= ? AND created_at < ?';
+    return { sql: `SELECT ${bucketExpr('created_at')} AS b${groups}, ${sums} FROM ${from}${where} GROUP BY b${groups}`, params };
   }
-  const where = filterSql(q, !raw, params);
-  return { sql: `SELECT ${bucketExpr(time)} AS b${groups}, ${sums} FROM ${from}${where} GROUP BY b${groups}`, params };
+  const cubes = usageCubes(kind);
+  const cube = cubeFor(cubes, [...q.groupBy, ...(Object.keys(q.filters) as Dimension[])]);
+  const grain = q.source === '1d' ? DAY : HOUR;
+  // The planner reads a rollup only on an origin aligned to its grain: with width = grain a bucket is its own group.
+  const own = q.width === grain && q.origin % grain === 0;
+  const params: unknown[] = own ? [] : [q.origin, q.width];
+  params.push(q.orgId, q.kind, grain, cube, q.from, q.to);
+  const where = filterSql(q, true, params);
+  const from = 'usage_rollups WHERE org_id = ? AND kind = ? AND grain = ? AND cube = ? AND bucket >= ? AND bucket < ?';
+  const select = `SELECT ${own ? 'bucket' : bucketExpr('bucket')} AS b${groups}, ${sums} FROM ${from}${where}`;
+  const groupBy = own ? indexOrderGroups(q.groupBy, cubes[cube] as Dimension[]).join(', ') : `b${groups}`;
+  return { sql: `${select} GROUP BY ${groupBy}`, params };
 }
 
 /**
