@@ -3,23 +3,26 @@
  * works and the demo data is served. Slow (npm ci compiles the SQLite driver), so it runs only with
  * ORGLEDGER_TEST_FRESH_CLONE=1 (CI sets it); it clones the committed HEAD of this checkout.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+// Asynchronous: a synchronous npm ci would block the test worker for minutes and time out its RPC.
+const run = promisify(execFile);
 
 describe.runIf(process.env.ORGLEDGER_TEST_FRESH_CLONE === '1')('README quickstart on a fresh clone', () => {
   it('npm ci && npm start serves the demo with the printed key', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'orgledger-clone-'));
     const clone = join(dir, 'orgledger');
     try {
-      execFileSync('git', ['clone', '--quiet', ROOT, clone], { stdio: 'inherit' });
-      execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: clone, stdio: 'inherit' });
+      await run('git', ['clone', '--quiet', ROOT, clone]);
+      await run('npm', ['ci', '--no-audit', '--no-fund'], { cwd: clone, maxBuffer: 64 * 1024 * 1024 });
       const env: NodeJS.ProcessEnv = {};
       for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('ORGLEDGER_')) env[k] = v;
       const child = spawn('npm', ['start'], {

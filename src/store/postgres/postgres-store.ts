@@ -163,7 +163,15 @@ export class PostgresStore implements Store {
     return this.usageReader.unpriced(orgId);
   }
 
-  async close(): Promise<void> {
+  private closing: Promise<void> | undefined;
+
+  /** Idempotent: shutdown paths (signal handler, readiness tests, app hooks) may all ask. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
     if (this.partitionTimer) clearInterval(this.partitionTimer);
     const started = await this.ready.then(
       () => true,

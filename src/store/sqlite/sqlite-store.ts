@@ -169,10 +169,16 @@ export class SqliteStore implements Store {
     return this.usageReader.unpriced(orgId);
   }
 
-  async close(): Promise<void> {
-    await this.committer.close();
-    this.reader.close();
-    this.writer.close();
+  private closing: Promise<void> | undefined;
+
+  /** Idempotent: shutdown paths (signal handler, readiness tests, app hooks) may all ask. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.committer.close();
+      this.reader.close();
+      this.writer.close();
+    })();
+    return this.closing;
   }
 
   /** Reader statements are cached by text; list queries have a bounded number of shapes. */
