@@ -57,6 +57,42 @@ export function pendingSqliteMigrations(db: DB): number {
   return sqliteMigrations.filter((m) => !done.has(m.version)).length;
 }
 
+function openBoth(options: SqliteOptions): { writer: DB; reader: DB } {
+  const writer = open(options.path, false);
+  try {
+    writer.pragma('journal_mode = WAL');
+    writer.pragma(`synchronous = ${options.synchronous}`);
+    writer.pragma('foreign_keys = ON');
+    if (options.autoMigrate) migrateSqlite(writer);
+    else if (pendingSqliteMigrations(writer) > 0) {
+      throw new Error(`the store at ${options.path} needs migrations; run \`orgledger migrate\` or start without --no-auto-migrate`);
+    }
+    return { writer, reader: open(options.path, true) };
+  } catch (err) {
+    writer.close();
+    throw err;
+  }
+}
+
+/**
+ * Opening a fresh file from several processes at once can meet SQLITE_BUSY where SQLite does not
+ * call its busy handler (switching to WAL, WAL recovery). Start-up retries the whole open for a while
+ * instead of failing one of the processes (CI saw "database is locked" with two `serve` at once).
+ */
+function whileBusy<T>(fn: () => T, timeoutMs = 30_000): T {
+  const deadline = Date.now() + timeoutMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      return fn();
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY') || Date.now() > deadline) throw err;
+      Atomics.wait(pause, 0, 0, 20 + Math.floor(Math.random() * 80));
+    }
+  }
+}
+
 export class SqliteStore implements Store {
   readonly engine = 'sqlite' as const;
   private readonly writer: DB;
@@ -67,16 +103,9 @@ export class SqliteStore implements Store {
 
   constructor(readonly options: SqliteOptions) {
     mkdirSync(dirname(options.path), { recursive: true });
-    this.writer = open(options.path, false);
-    this.writer.pragma('journal_mode = WAL');
-    this.writer.pragma(`synchronous = ${options.synchronous}`);
-    this.writer.pragma('foreign_keys = ON');
-    if (options.autoMigrate) migrateSqlite(this.writer);
-    else if (pendingSqliteMigrations(this.writer) > 0) {
-      this.writer.close();
-      throw new Error(`the store at ${options.path} needs migrations; run \`orgledger migrate\` or start without --no-auto-migrate`);
-    }
-    this.reader = open(options.path, true);
+    const { writer, reader } = whileBusy(() => openBoth(options));
+    this.writer = writer;
+    this.reader = reader;
     this.committer = new GroupCommitter(new SqliteDriver(this.writer), options.maxJobsPerBatch);
   }
 
