@@ -12,11 +12,8 @@ import { generateDemo } from '../../src/features/demo/generator.js';
 import { demoUsageWriter } from '../../src/features/demo/usage-writer.js';
 import { DEFAULT_ORG_ID } from '../../src/features/keys/service.js';
 import { systemClock } from '../../src/lib/clock.js';
-import { startServer, TEST_ENGINE, type TestServer } from '../helpers/server.js';
+import { startServer, type TestServer } from '../helpers/server.js';
 import { artifact, buildConsole, HAS_CHROMIUM, launchChromium } from './browser.js';
-
-// Usage and costs are not implemented on PostgreSQL yet (src/store/postgres/usage-stubs.ts).
-const WITH_USAGE = TEST_ENGINE === 'sqlite';
 
 describe.skipIf(!HAS_CHROMIUM)('web console (chromium)', () => {
   let server: TestServer;
@@ -42,7 +39,7 @@ describe.skipIf(!HAS_CHROMIUM)('web console (chromium)', () => {
     await generateDemo(
       {
         auditLogs: new AuditLogService(server.store, systemClock),
-        ...(WITH_USAGE ? { usage: demoUsageWriter(server.store, systemClock, loadPriceTable()) } : {}),
+        usage: demoUsageWriter(server.store, systemClock, loadPriceTable()),
       },
       { orgId: DEFAULT_ORG_ID, orgName: 'Console Test Labs', days: 8, seed: 3, people: 24, end: systemClock.nowSeconds() },
     );
@@ -163,7 +160,7 @@ describe.skipIf(!HAS_CHROMIUM)('web console (chromium)', () => {
     expect(await page.isDisabled('button:has-text("Newer")')).toBe(true);
   });
 
-  it.skipIf(!WITH_USAGE)('renders a usage chart stacked by model, with the API totals in its table', async () => {
+  it('renders a usage chart stacked by model, with the API totals in its table', async () => {
     await page.click('nav a:has-text("Usage")');
     await page.selectOption('select[name=range]', '7');
     await page.waitForURL((u) => u.searchParams.get('range') === '7');
@@ -189,7 +186,7 @@ describe.skipIf(!HAS_CHROMIUM)('web console (chromium)', () => {
     await page.screenshot({ path: artifact('usage-1280.png'), fullPage: true });
   });
 
-  it.skipIf(!WITH_USAGE)('renders the costs chart; the CSV download is exactly what the API returned', async () => {
+  it('renders the costs chart; the CSV download is exactly what the API returned', async () => {
     await page.click('nav a:has-text("Costs")');
     await page.waitForSelector('section.card[aria-busy="false"] .series-table');
     expect(await page.$$eval('.chart rect.segment', (s) => s.length)).toBeGreaterThan(0);
@@ -249,12 +246,10 @@ describe.skipIf(!HAS_CHROMIUM)('web console (chromium)', () => {
     await p.click('table.events tbody tr[data-id] button.link');
     await p.screenshot({ path: artifact('audit-log-detail-390-dark.png') });
     await p.keyboard.press('Escape');
-    if (WITH_USAGE) {
-      await p.click('nav a:has-text("Costs")');
-      await p.waitForSelector('section.card[aria-busy="false"] .series-table');
-      expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
-      await p.screenshot({ path: artifact('costs-390-dark.png'), fullPage: true });
-    }
+    await p.click('nav a:has-text("Costs")');
+    await p.waitForSelector('section.card[aria-busy="false"] .series-table');
+    expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await p.screenshot({ path: artifact('costs-390-dark.png'), fullPage: true });
     await p.click('nav a:has-text("Keys")');
     await p.waitForSelector('.key-table tbody tr');
     await p.screenshot({ path: artifact('keys-390-dark.png'), fullPage: true });
