@@ -1,58 +1,8 @@
-/** PostgreSQL row shapes and the one place each maps to and from its domain type. */
+/** PostgreSQL-specific encodings of rows (shared shapes and mappers live in ../rows.ts). */
 import type { StoredAuditEvent } from '../../features/audit-logs/types.js';
-import type { AdminKeyRecord, KeyOwner, Organization, Scope } from '../../features/keys/types.js';
+import type { AdminKeyRecord } from '../../features/keys/types.js';
 
-export interface OrganizationRow {
-  id: string;
-  name: string;
-  created_at: number;
-  audit_seq: number;
-}
-
-export interface AdminKeyRow {
-  org_id: string;
-  id: string;
-  name: string | null;
-  secret_hash: string;
-  redacted_value: string;
-  created_at: number;
-  expires_at: number | null;
-  last_used_at: number | null;
-  revoked_at: number | null;
-  scopes: string;
-  owner: string;
-}
-
-export interface AuditEventRow {
-  org_id: string;
-  seq: number;
-  id: string;
-  effective_at: number;
-  type: string;
-  tenant: boolean;
-  project_id: string | null;
-  actor_email: string | null;
-  resource_id: string | null;
-  content_hash: string;
-  ingested_at: number;
-  body: string;
-}
-
-export const orgFromRow = (r: OrganizationRow): Organization => ({ id: r.id, name: r.name, createdAt: r.created_at });
-
-export const keyFromRow = (r: AdminKeyRow): AdminKeyRecord => ({
-  orgId: r.org_id,
-  id: r.id,
-  name: r.name,
-  secretHash: r.secret_hash,
-  redactedValue: r.redacted_value,
-  createdAt: r.created_at,
-  expiresAt: r.expires_at,
-  lastUsedAt: r.last_used_at,
-  revokedAt: r.revoked_at,
-  scopes: JSON.parse(r.scopes) as Scope[],
-  owner: JSON.parse(r.owner) as KeyOwner,
-});
+export { type AdminKeyRow, type AuditEventRow, eventFromRow, keyFromRow, type OrganizationRow, orgFromRow } from '../rows.js';
 
 /** Parameters of the key insert, in column order. */
 export const keyValues = (k: AdminKeyRecord): unknown[] => [
@@ -68,22 +18,6 @@ export const keyValues = (k: AdminKeyRecord): unknown[] => [
   JSON.stringify(k.scopes),
   JSON.stringify(k.owner),
 ];
-
-export const eventFromRow = (r: AuditEventRow): StoredAuditEvent => ({
-  orgId: r.org_id,
-  seq: r.seq,
-  id: r.id,
-  effectiveAt: r.effective_at,
-  type: r.type,
-  tenant: r.tenant,
-  projectId: r.project_id,
-  actorEmail: r.actor_email,
-  actorIds: [],
-  resourceId: r.resource_id,
-  contentHash: r.content_hash,
-  body: r.body,
-  ingestedAt: r.ingested_at,
-});
 
 /** An insert batch as one array per column: bound to unnest(), so one statement writes any number of rows. */
 export function eventColumns(events: StoredAuditEvent[]): unknown[] {

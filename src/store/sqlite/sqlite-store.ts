@@ -5,10 +5,10 @@ import type { AuditListQuery, AuditPosition, StoredAuditEvent } from '../../feat
 import type { AdminKeyRecord, Organization } from '../../features/keys/types.js';
 import type { CostEntry, CostSegmentQuery, UnpricedUsage, UsageInsert, UsageSegmentQuery } from '../../features/usage/types.js';
 import { GroupCommitter, type TransactionDriver } from '../group-commit.js';
+import { type AdminKeyRow, type AuditEventRow, eventFromRow, keyFromRow, keyToRow, type OrganizationRow, orgFromRow } from '../rows.js';
 import type { AdminKeyPageQuery, Store, WriteTx } from '../store.js';
 import { auditListSql } from './audit-list-sql.js';
 import { sqliteMigrations } from './migrations.js';
-import { type AdminKeyRow, type AuditEventRow, keyFromRow, keyToRow, type OrganizationRow, orgFromRow } from './rows.js';
 import { UsageReader, UsageWriter } from './usage-store.js';
 
 export interface SqliteOptions {
@@ -171,21 +171,7 @@ export class SqliteStore implements Store {
       rows.sort((a, b) => sign * (a.effective_at - b.effective_at || a.seq - b.seq));
       rows.length = Math.min(rows.length, query.fetch);
     }
-    return rows.map((r) => ({
-      orgId: r.org_id,
-      seq: r.seq,
-      id: r.id,
-      effectiveAt: r.effective_at,
-      type: r.type,
-      tenant: r.tenant === 1,
-      projectId: r.project_id,
-      actorEmail: r.actor_email,
-      actorIds: [],
-      resourceId: r.resource_id,
-      contentHash: r.content_hash,
-      body: r.body,
-      ingestedAt: r.ingested_at,
-    }));
+    return rows.map(eventFromRow);
   }
 
   async queryUsage(query: UsageSegmentQuery) {

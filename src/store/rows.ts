@@ -1,5 +1,9 @@
-/** SQLite row shapes and the one place each maps to and from its domain type. */
-import type { AdminKeyRecord, KeyOwner, Organization, Scope } from '../../features/keys/types.js';
+/**
+ * Row shapes both engines share (column names are the same in SQLite and PostgreSQL) and the one
+ * place each maps to and from its domain type. Engine-specific encodings stay in sqlite/ and postgres/.
+ */
+import type { StoredAuditEvent } from '../features/audit-logs/types.js';
+import type { AdminKeyRecord, KeyOwner, Organization, Scope } from '../features/keys/types.js';
 
 export interface OrganizationRow {
   id: string;
@@ -28,7 +32,8 @@ export interface AuditEventRow {
   id: string;
   effective_at: number;
   type: string;
-  tenant: number;
+  /** SQLite stores 0/1, PostgreSQL a boolean. */
+  tenant: number | boolean;
   project_id: string | null;
   actor_email: string | null;
   resource_id: string | null;
@@ -65,4 +70,21 @@ export const keyToRow = (k: AdminKeyRecord): AdminKeyRow => ({
   revoked_at: k.revokedAt,
   scopes: JSON.stringify(k.scopes),
   owner: JSON.stringify(k.owner),
+});
+
+/** Lists never need the actor ids back (they filter through the actors table), so they stay empty. */
+export const eventFromRow = (r: AuditEventRow): StoredAuditEvent => ({
+  orgId: r.org_id,
+  seq: r.seq,
+  id: r.id,
+  effectiveAt: r.effective_at,
+  type: r.type,
+  tenant: r.tenant === true || r.tenant === 1,
+  projectId: r.project_id,
+  actorEmail: r.actor_email,
+  actorIds: [],
+  resourceId: r.resource_id,
+  contentHash: r.content_hash,
+  body: r.body,
+  ingestedAt: r.ingested_at,
 });
