@@ -4,23 +4,15 @@
  * weekends) and growth over the window, on current models. Records are handed to a DemoUsageWriter:
  * the adapter onto the usage feature's ingest service.
  */
+
+import { USAGE_KIND_NAMES, type UsageKindName } from '../usage/kinds.js';
 import type { DemoOrganization, Project } from './organization.js';
 import type { Prng } from './prng.js';
 import { type AuditTimeline, DAY } from './timeline.js';
 
-export const USAGE_KINDS = [
-  'completions',
-  'embeddings',
-  'moderations',
-  'images',
-  'audio_speeches',
-  'audio_transcriptions',
-  'vector_stores',
-  'code_interpreter_sessions',
-  'file_search_calls',
-  'web_search_calls',
-] as const;
-export type UsageKind = (typeof USAGE_KINDS)[number];
+/** The usage kinds the demo writes: every one the registry knows. */
+export const USAGE_KINDS = USAGE_KIND_NAMES;
+export type UsageKind = UsageKindName;
 
 /** One usage record: its hour, its dimensions and its measures (the names the usage results use). */
 export interface DemoUsageRecord {
