@@ -152,6 +152,11 @@ export interface CostRollupDelta {
   quantity: number;
 }
 
+/** The cost-rollup upsert's parameters, in the column order both engines' statements use. */
+export function costRollupValues(orgId: string, d: CostRollupDelta): unknown[] {
+  return [orgId, d.grain, d.cube, d.bucket, d.lineItem, d.projectId ?? '', d.apiKeyId ?? '', d.quantityUnit ?? '', d.priceId ?? '', d.amountNano, d.quantity];
+}
+
 export function costRollupDeltas(lines: CostLine[]): CostRollupDelta[] {
   const out = new Map<string, CostRollupDelta>();
   for (const l of lines) {

@@ -23,7 +23,7 @@ import type {
   UsageRecord,
   UsageSegmentQuery,
 } from '../../features/usage/types.js';
-import { costRollupDeltas, usageRollupDeltas } from '../usage-rollup.js';
+import { costRollupDeltas, costRollupValues, usageRollupDeltas } from '../usage-rollup.js';
 import { costSegmentSql, toRawValue, toRollupValue, usageSegmentSql } from './usage-sql.js';
 
 type Hashes = Map<string, { contentHash: string | null; createdAt: number }>;
@@ -195,19 +195,7 @@ export class PgUsageWriter {
   async insertCostLines(orgId: string, lines: CostLine[]): Promise<void> {
     const deltas = costRollupDeltas(lines);
     if (deltas.length === 0) return;
-    const rows = deltas.map((d) => [
-      orgId,
-      d.grain,
-      d.cube,
-      d.bucket,
-      d.lineItem,
-      d.projectId ?? '',
-      d.apiKeyId ?? '',
-      d.quantityUnit ?? '',
-      d.priceId ?? '',
-      d.amountNano,
-      d.quantity,
-    ]);
+    const rows = deltas.map((d) => costRollupValues(orgId, d));
     await this.client.query({ name: 'orgledger_tx_cost_rollups', text: UPSERT_COSTS, values: columnsOf(rows, 11) });
   }
 

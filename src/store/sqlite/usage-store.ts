@@ -18,7 +18,7 @@ import type {
   UsageInsert,
   UsageSegmentQuery,
 } from '../../features/usage/types.js';
-import { costRollupDeltas, usageRollupDeltas } from '../usage-rollup.js';
+import { costRollupDeltas, costRollupValues, usageRollupDeltas } from '../usage-rollup.js';
 import { costSegmentSql, toRollupValue, usageSegmentSql } from './usage-sql.js';
 
 type DB = Database.Database;
@@ -99,21 +99,7 @@ export class UsageWriter {
   }
 
   insertCostLines(orgId: string, lines: CostLine[]): void {
-    for (const d of costRollupDeltas(lines)) {
-      this.s.upsertCost.run(
-        orgId,
-        d.grain,
-        d.cube,
-        d.bucket,
-        d.lineItem,
-        d.projectId ?? '',
-        d.apiKeyId ?? '',
-        d.quantityUnit ?? '',
-        d.priceId ?? '',
-        d.amountNano,
-        d.quantity,
-      );
-    }
+    for (const d of costRollupDeltas(lines)) this.s.upsertCost.run(...costRollupValues(orgId, d));
   }
 
   noteUnpriced(orgId: string, items: UnpricedUsage[]): void {
