@@ -14,7 +14,7 @@ import type { StoredAuditEvent } from '../src/features/audit-logs/types.js';
 import { DEFAULT_ORG_ID } from '../src/features/keys/service.js';
 import { systemClock } from '../src/lib/clock.js';
 import { auditListSql } from '../src/store/sqlite/audit-list-sql.js';
-import { migrateSqlite } from '../src/store/sqlite/sqlite-store.js';
+import { auditEventInserter, migrateSqlite, openConnection } from '../src/store/sqlite/sqlite-store.js';
 import type { WriteTx } from '../src/store/store.js';
 import { makeBatch, type Population, population, rng } from './lib/events.js';
 import { LoadGenerator } from './lib/load.js';
@@ -139,34 +139,12 @@ async function rowsOf(events: Record<string, unknown>[], firstSeq: number): Prom
 /** Prepared INSERTs of the same rows into the same schema, 1000 rows per transaction, no HTTP and no service. */
 async function rawInsertRate(path: string, pop: Population, total: number): Promise<Rate> {
   const config = benchConfig(path);
-  const db = new Database(path);
+  // The store's own connection settings and insert statements, so only HTTP and the service differ.
+  const db = openConnection(path, false);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${config.sqliteSynchronous}`);
   migrateSqlite(db);
-  const insertEvent = db.prepare(
-    `INSERT INTO audit_events (org_id, seq, id, effective_at, type, tenant, project_id, actor_email, resource_id, content_hash, ingested_at, body)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const insertActor = db.prepare('INSERT OR IGNORE INTO audit_event_actors (org_id, actor_id, effective_at, seq) VALUES (?, ?, ?, ?)');
-  const insertBatch = db.transaction((rows: StoredAuditEvent[]) => {
-    for (const e of rows) {
-      insertEvent.run(
-        e.orgId,
-        e.seq,
-        e.id,
-        e.effectiveAt,
-        e.type,
-        e.tenant ? 1 : 0,
-        e.projectId,
-        e.actorEmail,
-        e.resourceId,
-        e.contentHash,
-        e.ingestedAt,
-        e.body,
-      );
-      for (const actorId of e.actorIds) insertActor.run(e.orgId, actorId, e.effectiveAt, e.seq);
-    }
-  });
+  const insertBatch = db.transaction(auditEventInserter(db));
   const r = rng(7);
   let timed = 0;
   for (let done = 0; done < total; done += BATCH) {

@@ -21,7 +21,8 @@ export interface SqliteOptions {
 
 type DB = Database.Database;
 
-function open(path: string, readonly: boolean): DB {
+/** A connection with the pragmas every orgledger connection uses (the benchmark's raw baseline too). */
+export function openConnection(path: string, readonly: boolean): DB {
   const db = new Database(path, { readonly, fileMustExist: readonly });
   db.pragma('busy_timeout = 10000');
   // SQLite's default page cache is 2 MB: with eight b-trees taking random inserts, nearly every page
@@ -58,7 +59,7 @@ export function pendingSqliteMigrations(db: DB): number {
 }
 
 function openBoth(options: SqliteOptions): { writer: DB; reader: DB } {
-  const writer = open(options.path, false);
+  const writer = openConnection(options.path, false);
   try {
     writer.pragma('journal_mode = WAL');
     writer.pragma(`synchronous = ${options.synchronous}`);
@@ -67,7 +68,7 @@ function openBoth(options: SqliteOptions): { writer: DB; reader: DB } {
     else if (pendingSqliteMigrations(writer) > 0) {
       throw new Error(`the store at ${options.path} needs migrations; run \`orgledger migrate\` or start without --no-auto-migrate`);
     }
-    return { writer, reader: open(options.path, true) };
+    return { writer, reader: openConnection(options.path, true) };
   } catch (err) {
     writer.close();
     throw err;
@@ -91,6 +92,34 @@ function whileBusy<T>(fn: () => T, timeoutMs = 30_000): T {
       Atomics.wait(pause, 0, 0, 20 + Math.floor(Math.random() * 80));
     }
   }
+}
+
+/** Inserts stored events and their actor ids; the caller owns the transaction. */
+export function auditEventInserter(db: DB): (events: StoredAuditEvent[]) => void {
+  const insertEvent = db.prepare(
+    `INSERT INTO audit_events (org_id, seq, id, effective_at, type, tenant, project_id, actor_email, resource_id, content_hash, ingested_at, body)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const insertActor = db.prepare('INSERT OR IGNORE INTO audit_event_actors (org_id, actor_id, effective_at, seq) VALUES (?, ?, ?, ?)');
+  return (events) => {
+    for (const e of events) {
+      insertEvent.run(
+        e.orgId,
+        e.seq,
+        e.id,
+        e.effectiveAt,
+        e.type,
+        e.tenant ? 1 : 0,
+        e.projectId,
+        e.actorEmail,
+        e.resourceId,
+        e.contentHash,
+        e.ingestedAt,
+        e.body,
+      );
+      for (const actorId of e.actorIds) insertActor.run(e.orgId, actorId, e.effectiveAt, e.seq);
+    }
+  };
 }
 
 export class SqliteStore implements Store {
@@ -252,11 +281,7 @@ class SqliteWriteTx implements WriteTx {
       touchKey: db.prepare('UPDATE admin_keys SET last_used_at = ? WHERE org_id = ? AND id = ? AND (last_used_at IS NULL OR last_used_at < ?)'),
       eventHashes: db.prepare('SELECT id, content_hash, effective_at FROM audit_events WHERE org_id = ? AND id IN (SELECT value FROM json_each(?))'),
       allocSeq: db.prepare('UPDATE organizations SET audit_seq = audit_seq + ? WHERE id = ? RETURNING audit_seq'),
-      insertEvent: db.prepare(
-        `INSERT INTO audit_events (org_id, seq, id, effective_at, type, tenant, project_id, actor_email, resource_id, content_hash, ingested_at, body)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
-      insertActor: db.prepare('INSERT OR IGNORE INTO audit_event_actors (org_id, actor_id, effective_at, seq) VALUES (?, ?, ?, ?)'),
+      insertEvents: auditEventInserter(db),
     };
   }
 
@@ -312,22 +337,6 @@ class SqliteWriteTx implements WriteTx {
     return row.audit_seq - count + 1;
   }
   async insertAuditEvents(events: StoredAuditEvent[]) {
-    for (const e of events) {
-      this.s.insertEvent.run(
-        e.orgId,
-        e.seq,
-        e.id,
-        e.effectiveAt,
-        e.type,
-        e.tenant ? 1 : 0,
-        e.projectId,
-        e.actorEmail,
-        e.resourceId,
-        e.contentHash,
-        e.ingestedAt,
-        e.body,
-      );
-      for (const actorId of e.actorIds) this.s.insertActor.run(e.orgId, actorId, e.effectiveAt, e.seq);
-    }
+    this.s.insertEvents(events);
   }
 }
