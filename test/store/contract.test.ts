@@ -260,6 +260,25 @@ for (const engine of engines) {
         expect(await seqsOf(store, orgId)).toEqual([1]);
       });
 
+      it('round-trips text with tabs, newlines, backslashes, quotes and non-ASCII in every column', async () => {
+        const orgId = await newOrg(store);
+        const awkward = 'a\tb\nc\r\\N\\d "q" \'s\' é 日本 🚀';
+        const [row] = await appendRows(store, orgId, [
+          {
+            id: `audit_log-${awkward}`,
+            effectiveAt: 1_750_000_000,
+            projectId: `proj ${awkward}`,
+            actorEmail: `${awkward}@example.com`,
+            actorIds: [`user:${awkward}`],
+            resourceId: `res ${awkward}`,
+            body: JSON.stringify({ note: awkward, raw: '\\' }),
+          },
+        ]);
+        const got = await store.listAuditEvents({ orgId, tenantOnly: false, effectiveAt: {}, direction: 'desc', fetch: 5, actorIds: [`user:${awkward}`] });
+        expect(got).toEqual([{ ...row, actorIds: [] }]);
+        expect(await store.findAuditPosition(orgId, `audit_log-${awkward}`)).not.toBeNull();
+      });
+
       it('stores events of any month, far past and far future included', async () => {
         const orgId = await newOrg(store);
         const times = [0, 946_684_800, 1_580_000_000, 1_700_000_000, 1_800_000_000, 2_000_000_000, 4_102_444_800, 253_402_300_799];

@@ -1,6 +1,7 @@
 /** PostgreSQL-specific encodings of rows (shared shapes and mappers live in ../rows.ts). */
 import type { StoredAuditEvent } from '../../features/audit-logs/types.js';
 import type { AdminKeyRecord } from '../../features/keys/types.js';
+import type { CopyValue } from './bulk-insert.js';
 
 export { type AdminKeyRow, type AuditEventRow, eventFromRow, keyFromRow, type OrganizationRow, orgFromRow } from '../rows.js';
 
@@ -19,21 +20,23 @@ export const keyValues = (k: AdminKeyRecord): unknown[] => [
   JSON.stringify(k.owner),
 ];
 
-/** An insert batch as one array per column: bound to unnest(), so one statement writes any number of rows. */
-export function eventColumns(events: StoredAuditEvent[]): unknown[] {
-  const cols: unknown[][] = Array.from({ length: 12 }, () => []);
-  const actors: unknown[][] = [[], [], [], []];
-  for (const e of events) {
-    const row = [e.orgId, e.seq, e.id, e.effectiveAt, e.type, e.tenant, e.projectId, e.actorEmail, e.resourceId, e.contentHash, e.ingestedAt, e.body];
-    row.forEach((v, i) => {
-      (cols[i] as unknown[]).push(v);
-    });
-    for (const actorId of new Set(e.actorIds)) {
-      (actors[0] as unknown[]).push(e.orgId);
-      (actors[1] as unknown[]).push(actorId);
-      (actors[2] as unknown[]).push(e.effectiveAt);
-      (actors[3] as unknown[]).push(e.seq);
-    }
-  }
-  return [...cols, ...actors];
+/** An event as COPY values, in EVENT_COLUMNS order (write-tx.ts). */
+export const eventRow = (e: StoredAuditEvent): CopyValue[] => [
+  e.orgId,
+  e.seq,
+  e.id,
+  e.effectiveAt,
+  e.type,
+  e.tenant,
+  e.projectId,
+  e.actorEmail,
+  e.resourceId,
+  e.contentHash,
+  e.ingestedAt,
+  e.body,
+];
+
+/** The actor index rows of a batch: one per distinct actor key of each event. */
+export function* actorRows(events: StoredAuditEvent[]): Generator<CopyValue[]> {
+  for (const e of events) for (const actorId of new Set(e.actorIds)) yield [e.orgId, actorId, e.effectiveAt, e.seq];
 }

@@ -11,9 +11,10 @@ import type { AdminKeyRecord, Organization } from '../../features/keys/types.js'
 import type { CostEntry, UnpricedUsage, UsageInsert } from '../../features/usage/types.js';
 import type { TransactionDriver } from '../group-commit.js';
 import type { WriteTx } from '../store.js';
+import { copyRows } from './bulk-insert.js';
 import { HASH_LOCK_NAMESPACES } from './migrations.js';
 import { MissingPartitionsError, type PartitionManager } from './partitions.js';
-import { type AdminKeyRow, eventColumns, keyFromRow, keyValues, type OrganizationRow, orgFromRow } from './rows.js';
+import { type AdminKeyRow, actorRows, eventRow, keyFromRow, keyValues, type OrganizationRow, orgFromRow } from './rows.js';
 import { PgUsageWriter } from './usage-store.js';
 
 export class PgDriver implements TransactionDriver<PgWriteTx> {
@@ -67,21 +68,20 @@ export class PgDriver implements TransactionDriver<PgWriteTx> {
 
 const lockStatement = (name: string) => ({ name: `orgledger_lock_${name}`, text: 'SELECT pg_advisory_xact_lock($1, hashtext($2))' });
 
-const INSERT_EVENTS = `
-  WITH ev AS (
-    SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::boolean[], $7::text[], $8::text[],
-                         $9::text[], $10::text[], $11::bigint[], $12::text[])
-      AS t(org_id, seq, id, effective_at, type, tenant, project_id, actor_email, resource_id, content_hash, ingested_at, body)
-  ), ids AS (
-    INSERT INTO audit_event_ids (org_id, id, effective_at, seq, content_hash)
-    SELECT org_id, id, effective_at, seq, content_hash FROM ev
-  ), actors AS (
-    INSERT INTO audit_event_actors (org_id, actor_id, effective_at, seq)
-    SELECT * FROM unnest($13::text[], $14::text[], $15::bigint[], $16::bigint[])
-    ON CONFLICT DO NOTHING
-  )
-  INSERT INTO audit_events (org_id, seq, id, effective_at, type, tenant, project_id, actor_email, resource_id, content_hash, ingested_at, body)
-  SELECT * FROM ev`;
+const EVENT_COLUMNS = [
+  'org_id',
+  'seq',
+  'id',
+  'effective_at',
+  'type',
+  'tenant',
+  'project_id',
+  'actor_email',
+  'resource_id',
+  'content_hash',
+  'ingested_at',
+  'body',
+];
 
 export class PgWriteTx implements WriteTx {
   released = false;
@@ -225,7 +225,15 @@ export class PgWriteTx implements WriteTx {
       events.map((e) => e.effectiveAt),
     );
     if (missing.length > 0) throw new MissingPartitionsError(missing);
-    await this.client.query({ name: 'orgledger_tx_insert_events', text: INSERT_EVENTS, values: eventColumns(events) });
+    // Three COPY streams: the id table (idempotency and cursors), the actor index, then the events.
+    await copyRows(
+      this.client,
+      'audit_event_ids',
+      ['org_id', 'id', 'effective_at', 'seq', 'content_hash'],
+      events.map((e) => [e.orgId, e.id, e.effectiveAt, e.seq, e.contentHash]),
+    );
+    await copyRows(this.client, 'audit_event_actors', ['org_id', 'actor_id', 'effective_at', 'seq'], actorRows(events));
+    await copyRows(this.client, 'audit_events', EVENT_COLUMNS, events.map(eventRow));
   }
 
   findUsageHashes(orgId: string, kind: string, ids: string[]) {
