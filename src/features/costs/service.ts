@@ -131,7 +131,21 @@ export async function ingestCostEntries(deps: { store: Store; clock: Clock }, or
       if (e.contentHash) seen.set(e.id, e);
       todo.push(e);
     });
-    await tx.insertCostEntries(orgId, todo);
+    const inserted = new Set(await tx.insertCostEntries(orgId, todo));
+    // An id committed by another process between our check and our insert (see settleLostRaces in usage/ingest.ts).
+    const lost = todo.filter((e) => e.contentHash && !inserted.has(e.id));
+    if (lost.length === 0) return;
+    const twins = await tx.findCostEntryHashes(
+      orgId,
+      lost.map((e) => e.id),
+    );
+    for (const e of lost) {
+      const i = prepared.indexOf(e);
+      const twin = twins.get(e.id);
+      if (twin && twin.contentHash !== e.contentHash)
+        throw errors.conflict(`A cost entry with id '${e.id}' already exists with different content.`, `data[${i}].id`);
+      if (twin) acked.set(i, twin.createdAt);
+    }
   });
   return { object: 'list' as const, data: prepared.map((e, i) => ({ id: e.id, created_at: acked.get(i) ?? e.createdAt })) };
 }

@@ -121,6 +121,36 @@ async function fresh(tx: WriteTx, orgId: string, kind: UsageKindName, items: Pre
   return out;
 }
 
+/**
+ * A fresh id the store did not insert was committed by another process between our check and our
+ * insert (PostgreSQL with several processes). Its stored twin is visible now: the same content is
+ * acknowledged as a replay, other content is a 409, exactly as if the twin had come first.
+ */
+async function settleLostRaces(
+  tx: WriteTx,
+  orgId: string,
+  kind: UsageKindName,
+  items: Prepared[],
+  todo: Prepared[],
+  inserted: Set<string>,
+  acks: Map<number, number>,
+): Promise<void> {
+  const lost = todo.filter((p) => p.clientId && !inserted.has(p.record.id));
+  if (lost.length === 0) return;
+  const stored = await tx.findUsageHashes(
+    orgId,
+    kind,
+    lost.map((p) => p.record.id),
+  );
+  for (const p of lost) {
+    const index = items.indexOf(p);
+    const twin = stored.get(p.record.id);
+    if (twin && twin.contentHash !== p.record.contentHash)
+      throw errors.conflict(`A ${kind} usage record with id '${p.clientId}' already exists with different content.`, `data[${index}].id`);
+    if (twin) acks.set(index, twin.createdAt);
+  }
+}
+
 function unpricedTally(items: Prepared[]): Map<string, UnpricedUsage & { count: number }> {
   const tally = new Map<string, UnpricedUsage & { count: number }>();
   for (const p of items) {
@@ -154,6 +184,7 @@ export async function ingestUsage(
     acks.clear();
     const todo = await fresh(tx, orgId, kindName, items, acks);
     const inserted = new Set(await tx.insertUsage({ orgId, kind: kindName, records: todo.map((p) => p.record) }));
+    await settleLostRaces(tx, orgId, kindName, items, todo, inserted, acks);
     const tally = unpricedTally(todo.filter((p) => inserted.has(p.record.id)));
     if (tally.size > 0)
       await tx.noteUnpricedUsage(

@@ -24,6 +24,7 @@ import type {
   UsageSegmentQuery,
 } from '../../features/usage/types.js';
 import { costRollupDeltas, costRollupValues, usageRollupDeltas } from '../usage-rollup.js';
+import { type CopyValue, copyRows } from './bulk-insert.js';
 import { costSegmentSql, toRawValue, toRollupValue, usageSegmentSql } from './usage-sql.js';
 
 type Hashes = Map<string, { contentHash: string | null; createdAt: number }>;
@@ -45,6 +46,11 @@ const INSERT_RECORDS = `
     SELECT ${RECORD_COLUMNS.map((c) => `r.${c}`).join(', ')} FROM r JOIN ids ON ids.id = r.id
   )
   SELECT id FROM ids`;
+
+const ID_COLUMNS = ['org_id', 'kind', 'id', 'created_at', 'content_hash'];
+const ID_INDEX = RECORD_COLUMNS.indexOf('id');
+const ID_POSITIONS = ID_COLUMNS.map((c) => RECORD_COLUMNS.indexOf(c));
+const idRow = (r: CopyValue[]): CopyValue[] => ID_POSITIONS.map((i) => r[i]);
 
 const ROLLUP_KEY = ['org_id', 'kind', 'grain', 'cube', 'bucket', ...ALL_DIMENSIONS];
 const ROLLUP_TYPES = ['text', 'text', 'integer', 'smallint', 'bigint', ...ALL_DIMENSIONS.map(dimType), ...ALL_MEASURES.map(() => 'bigint'), 'bigint'];
@@ -154,7 +160,7 @@ export class PgUsageWriter {
     const unique = new Map<string, UsageRecord>();
     for (const r of batch.records) if (!unique.has(r.id)) unique.set(r.id, r);
     const records = [...unique.values()].sort(byString((r) => r.id));
-    const rows = records.map((r) => [
+    const rows = records.map((r): CopyValue[] => [
       batch.orgId,
       batch.kind,
       r.createdAt,
@@ -164,12 +170,7 @@ export class PgUsageWriter {
       r.priceId,
       r.contentHash,
     ]);
-    const { rows: returned } = await this.client.query<{ id: string }>({
-      name: 'orgledger_tx_usage_insert',
-      text: INSERT_RECORDS,
-      values: columnsOf(rows, RECORD_COLUMNS.length),
-    });
-    const ids = new Set(returned.map((r) => r.id));
+    const ids = await this.insertRecords(rows);
     const inserted = records.filter((r) => ids.has(r.id));
     const deltas = usageRollupDeltas(kind, inserted);
     if (deltas.length > 0) {
@@ -190,6 +191,32 @@ export class PgUsageWriter {
       inserted.flatMap((r) => r.costs),
     );
     return inOrder(batch.records, ids);
+  }
+
+  /**
+   * Writes the records and their ids; returns the ids inserted. The fast path COPYs both tables, under
+   * a savepoint: when an id is already stored (a replay that skipped the service's check, or another
+   * process that committed the same id a moment ago) the COPY fails with a unique violation, and the
+   * batch is written again with INSERT ... ON CONFLICT DO NOTHING, which skips those ids.
+   */
+  private async insertRecords(rows: CopyValue[][]): Promise<Set<string>> {
+    await this.client.query('SAVEPOINT usage_copy');
+    try {
+      await copyRows(this.client, 'usage_record_ids', ID_COLUMNS, rows.map(idRow));
+      await copyRows(this.client, 'usage_records', RECORD_COLUMNS, rows);
+      await this.client.query('RELEASE SAVEPOINT usage_copy');
+      return new Set(rows.map((r) => r[ID_INDEX] as string));
+    } catch (err) {
+      if ((err as { code?: string }).code !== '23505') throw err;
+      await this.client.query('ROLLBACK TO SAVEPOINT usage_copy');
+      await this.client.query('RELEASE SAVEPOINT usage_copy');
+    }
+    const { rows: returned } = await this.client.query<{ id: string }>({
+      name: 'orgledger_tx_usage_insert',
+      text: INSERT_RECORDS,
+      values: columnsOf(rows, RECORD_COLUMNS.length),
+    });
+    return new Set(returned.map((r) => r.id));
   }
 
   async insertCostLines(orgId: string, lines: CostLine[]): Promise<void> {

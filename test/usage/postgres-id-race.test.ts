@@ -1,0 +1,138 @@
+/**
+ * Two orgledger processes (two stores on one PostgreSQL database) receive the same client-chosen usage
+ * id at the same instant: the second checks before the first has committed, so its check finds
+ * nothing and its insert meets the first's row. It must answer as if it had come second all along:
+ * a 409 for other content, the stored record's acknowledgement for the same content. SQLite has one
+ * writer per file, so its check always sees the committed twin; this race exists only here.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadPriceTable } from '../../src/features/costs/price-table.js';
+import { ingestCostEntries } from '../../src/features/costs/service.js';
+import { ingestUsage } from '../../src/features/usage/ingest.js';
+import { ApiError } from '../../src/http/errors.js';
+import { systemClock } from '../../src/lib/clock.js';
+import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
+import type { Store } from '../../src/store/store.js';
+import { freshTestDatabase, PG_SKIP_MESSAGE, PG_TEST_URL, type TestDatabase } from '../helpers/pg.js';
+
+const ORG = 'org-race';
+const T = 1_767_225_600;
+const prices = loadPriceTable();
+
+/** A store whose writes finish their work, then wait for `gate` before committing. */
+function heldAtCommit(store: Store, gate: Promise<void>): Store {
+  return new Proxy(store, {
+    get(target, prop, receiver) {
+      if (prop === 'write')
+        return <T>(work: (tx: Parameters<Parameters<Store['write']>[0]>[0]) => Promise<T>) =>
+          target.write(async (tx) => {
+            const result = await work(tx);
+            await gate;
+            return result;
+          });
+      return Reflect.get(target, prop, receiver);
+    },
+  });
+}
+
+type Ingest = (store: Store, data: unknown[]) => Promise<{ data: { id: string; created_at: number }[] }>;
+const usage: Ingest = (store, data) => ingestUsage({ store, clock: systemClock, prices }, ORG, 'completions', data);
+const costs: Ingest = (store, data) => ingestCostEntries({ store, clock: systemClock }, ORG, data);
+
+const record = (id: string, inputTokens: number) => ({
+  id,
+  created_at: T,
+  model: 'gpt-4o-mini',
+  input_tokens: inputTokens,
+  output_tokens: 1,
+  num_model_requests: 1,
+});
+
+if (!PG_TEST_URL) {
+  describe.skip(`usage id race between processes (${PG_SKIP_MESSAGE})`, () => {
+    it('is skipped', () => undefined);
+  });
+} else {
+  describe('the same usage id from two processes at the same instant', () => {
+    let db: TestDatabase;
+    let first: PostgresStore;
+    let second: PostgresStore;
+    beforeAll(async () => {
+      db = await freshTestDatabase();
+      const open = () => new PostgresStore({ url: db.url, poolSize: 4, maxJobsPerBatch: 8, autoMigrate: true, connectWaitSeconds: 5 });
+      first = open();
+      await first.whenReady();
+      second = open();
+      await second.whenReady();
+      await first.write((tx) => tx.insertOrganization({ id: ORG, name: 'Race', createdAt: T }));
+    }, 60_000);
+    afterAll(async () => {
+      await first?.close();
+      await second?.close();
+      await db?.drop();
+    });
+
+    /** Runs `theirs` on the first store held open at commit, starts `ours` on the second, then lets the first commit. */
+    async function race(theirs: unknown[], ours: unknown[], ingest: Ingest = usage) {
+      let open = () => {};
+      const gate = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      const firstDone = ingest(heldAtCommit(first, gate), theirs);
+      // Let the first reach its gate with its rows written but not committed.
+      await new Promise((r) => setTimeout(r, 200));
+      const secondDone = ingest(second, ours).then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      );
+      // The second now waits on the first's uncommitted id row.
+      await new Promise((r) => setTimeout(r, 300));
+      open();
+      return { first: await firstDone, second: await secondDone };
+    }
+
+    const sums = async () =>
+      db.query<{ n: number; input: string }>('SELECT count(*)::int AS n, sum(input_tokens)::text AS input FROM usage_records WHERE org_id = $1', [ORG]);
+    const rollupInput = async () =>
+      db.query<{ input: string }>('SELECT sum(input_tokens)::text AS input FROM usage_rollups WHERE org_id = $1 AND grain = 86400 AND cube = 0', [ORG]);
+
+    it('other content: the second gets a 409 naming data[i].id and writes nothing of its batch', async () => {
+      const before = await sums();
+      const result = await race([record('race-a', 100)], [record('solo-a', 7), record('race-a', 999)]);
+      expect(result.first.data.map((d) => d.id)).toEqual(['race-a']);
+      const error = (result.second as { error?: unknown }).error;
+      expect(error).toBeInstanceOf(ApiError);
+      expect((error as ApiError).status).toBe(409);
+      expect((error as ApiError).param).toBe('data[1].id');
+      const after = await sums();
+      expect(after[0]?.n).toBe((before[0]?.n ?? 0) + 1);
+      expect(await db.query('SELECT id, input_tokens::int AS input FROM usage_records WHERE org_id = $1 ORDER BY id', [ORG])).toEqual([
+        { id: 'race-a', input: 100 },
+      ]);
+    });
+
+    it('same content: the second is acknowledged as a replay and nothing is counted twice', async () => {
+      const result = await race([record('race-b', 40)], [record('race-b', 40), record('solo-b', 2)]);
+      const second = (result.second as { value?: { data: { id: string; created_at: number }[] } }).value;
+      expect(second?.data).toEqual([
+        { id: 'race-b', created_at: T },
+        { id: 'solo-b', created_at: T },
+      ]);
+      const [rows] = await sums();
+      expect(rows).toEqual({ n: 3, input: String(100 + 40 + 2) });
+      expect(await rollupInput()).toEqual([{ input: String(100 + 40 + 2) }]);
+    });
+
+    it('cost entries alike: other content is a 409, the same content a replay', async () => {
+      const entry = (id: string, value: number) => ({ id, created_at: T, line_item: 'support', amount: { value, currency: 'usd' } });
+      const conflict = await race([entry('cost-race', 5)], [entry('cost-race', 6)], costs);
+      expect(((conflict.second as { error?: ApiError }).error as ApiError).status).toBe(409);
+      const replay = await race([entry('cost-race-2', 5)], [entry('cost-race-2', 5)], costs);
+      expect((replay.second as { value?: unknown }).value).toEqual({ object: 'list', data: [{ id: 'cost-race-2', created_at: T }] });
+      expect(await db.query('SELECT id, amount_nano::text AS nano FROM cost_entries WHERE org_id = $1 ORDER BY id', [ORG])).toEqual([
+        { id: 'cost-race', nano: '5000000000' },
+        { id: 'cost-race-2', nano: '5000000000' },
+      ]);
+    });
+  });
+}
