@@ -1,5 +1,6 @@
 /** The orgledger command line: a thin shell over the services. */
 import { Command, CommanderError } from 'commander';
+import { registerCopy } from './cli/copy.js';
 import { registerDemo } from './cli/demo.js';
 import { registerExport } from './cli/export.js';
 import { registerImport } from './cli/import.js';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerUsageAndCosts(program);
   registerExport(program);
   registerImport(program);
+  registerCopy(program);
   return program;
 }
 

@@ -1,0 +1,180 @@
+/**
+ * The PostgreSQL side of `orgledger copy` (see ../copy.ts). A page is written by one statement (one
+ * array per column through unnest) in its own transaction; audit events and usage records also get
+ * their rows in the unpartitioned id tables (audit_event_ids, usage_record_ids), which are the
+ * idempotency keys: a row whose id is already there is skipped. Months without a partition are created
+ * before the page's transaction, as the write path does. The destination session writes with
+ * synchronous_commit off (a crash may lose the last pages, which a rerun copies again); finish() ends
+ * with a synchronous commit, which makes everything before it durable. A source is never migrated or
+ * given partitions.
+ */
+import type pg from 'pg';
+import type { CopyEndpoint, CopyEntity, CopyRow, Digest } from '../copy.js';
+import { keyOf } from '../copy.js';
+import { createPool, describeUrl, waitForDatabase } from './connection.js';
+import { migratePostgres, pendingPostgresMigrations, postgresMigrations } from './migrations.js';
+import { PartitionManager } from './partitions.js';
+
+/** Side tables written with an entity, and the column its partition month follows. */
+const SIDE: Record<string, { idTable: string; idColumns: string[]; join: string[] }> = {
+  audit_events: { idTable: 'audit_event_ids', idColumns: ['org_id', 'id', 'effective_at', 'seq', 'content_hash'], join: ['org_id', 'id'] },
+  usage_records: { idTable: 'usage_record_ids', idColumns: ['org_id', 'kind', 'id', 'created_at', 'content_hash'], join: ['org_id', 'kind', 'id'] },
+};
+const PARTITION_TIME: Record<string, string> = { audit_events: 'effective_at', audit_event_actors: 'effective_at', usage_records: 'created_at' };
+
+const tuple = (cols: readonly string[]) => `(${cols.join(', ')})`;
+
+export interface PgEndpointOptions {
+  url: string;
+  connectWaitSeconds: number;
+  log: (line: string) => void;
+}
+
+export class PgCopyEndpoint implements CopyEndpoint {
+  readonly engine = 'postgres' as const;
+  readonly where: string;
+  /** Column types of each table, read from the catalog. */
+  private readonly types = new Map<string, Map<string, string>>();
+  private readonly partitions: PartitionManager;
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    url: string,
+  ) {
+    this.where = describeUrl(url);
+    this.partitions = new PartitionManager(pool);
+  }
+
+  /** The source: its schema must be there and current (nothing is created); the problem as a string otherwise. */
+  static async openSource(o: PgEndpointOptions): Promise<PgCopyEndpoint | string> {
+    const pool = createPool({ url: o.url, poolSize: 3 });
+    try {
+      await waitForDatabase(pool, o.url, o.connectWaitSeconds, o.log);
+      const pending = await pendingPostgresMigrations(pool);
+      const where = describeUrl(o.url);
+      if (pending === postgresMigrations.length) {
+        await pool.end();
+        return `there is no orgledger store at ${where}`;
+      }
+      if (pending > 0) {
+        await pool.end();
+        return `the store at ${where} needs migrations; run \`orgledger migrate\` on it first`;
+      }
+    } catch (err) {
+      await pool.end().catch(() => undefined);
+      throw err;
+    }
+    return new PgCopyEndpoint(pool, o.url);
+  }
+
+  /** The destination: migrated when needed. */
+  static async openDestination(o: PgEndpointOptions): Promise<PgCopyEndpoint> {
+    const pool = createPool({ url: o.url, poolSize: 3 });
+    try {
+      await waitForDatabase(pool, o.url, o.connectWaitSeconds, o.log);
+      await migratePostgres(pool);
+    } catch (err) {
+      await pool.end().catch(() => undefined);
+      throw err;
+    }
+    return new PgCopyEndpoint(pool, o.url);
+  }
+
+  private async typesOf(table: string): Promise<Map<string, string>> {
+    let found = this.types.get(table);
+    if (!found) {
+      const { rows } = await this.pool.query<{ name: string; type: string }>(
+        'SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped',
+        [table],
+      );
+      found = new Map(rows.map((r) => [r.name, r.type]));
+      this.types.set(table, found);
+    }
+    return found;
+  }
+
+  /** `(k1, k2) > ($1::t1, $2::t2)` and its values. */
+  private async keyBound(e: CopyEntity, op: string, row: CopyRow, first: number): Promise<{ sql: string; values: unknown[] }> {
+    const types = await this.typesOf(e.table);
+    const params = e.key.map((k, i) => `$${first + i}::${types.get(k)}`);
+    return { sql: `${tuple(e.key)} ${op} (${params.join(', ')})`, values: keyOf(e, row) };
+  }
+
+  async readPage(e: CopyEntity, after: CopyRow | null, limit: number, inclusive = false): Promise<CopyRow[]> {
+    const bound = after ? await this.keyBound(e, inclusive ? '>=' : '>', after, 1) : { sql: 'true', values: [] };
+    const text = `SELECT ${e.columns.join(', ')} FROM ${e.table} WHERE ${bound.sql} ORDER BY ${e.key.join(', ')} LIMIT $${bound.values.length + 1}`;
+    const { rows } = await this.pool.query<unknown[]>({ text, values: [...bound.values, limit], rowMode: 'array' });
+    return rows;
+  }
+
+  async lastRow(e: CopyEntity): Promise<CopyRow | null> {
+    const text = `SELECT ${e.columns.join(', ')} FROM ${e.table} ORDER BY ${e.key.map((k) => `${k} DESC`).join(', ')} LIMIT 1`;
+    const { rows } = await this.pool.query<unknown[]>({ text, rowMode: 'array' });
+    return rows[0] ?? null;
+  }
+
+  async digest(e: CopyEntity, upTo: CopyRow | null): Promise<Map<string, Digest>> {
+    const sum = e.sum.map((c) => `coalesce(${c}, 0)::numeric`).join(' + ');
+    const bound = upTo ? await this.keyBound(e, '<=', upTo, 1) : { sql: 'true', values: [] };
+    const text = `SELECT ${e.org} AS org, count(*)::bigint AS n, coalesce(sum(${sum}), 0)::text AS s FROM ${e.table} WHERE ${bound.sql} GROUP BY ${e.org}`;
+    const { rows } = await this.pool.query<{ org: string; n: number; s: string }>(text, bound.values);
+    return new Map(rows.map((r) => [r.org, { rows: Number(r.n), sum: r.s }]));
+  }
+
+  async writePage(e: CopyEntity, rows: CopyRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const types = await this.typesOf(e.table);
+    const timeColumn = PARTITION_TIME[e.table];
+    if (timeColumn) await this.ensurePartitions(rows.map((r) => r[e.columns.indexOf(timeColumn)] as number));
+    const values = e.columns.map((_, i) => rows.map((r) => r[i]));
+    const unnest = `SELECT * FROM unnest(${e.columns.map((c, i) => `$${i + 1}::${types.get(c)}[]`).join(', ')}) AS t${tuple(e.columns)}`;
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SET LOCAL synchronous_commit = off');
+      await client.query({ text: this.writeSql(e, unnest), values });
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  private writeSql(e: CopyEntity, unnest: string): string {
+    const side = SIDE[e.table];
+    if (side) {
+      // Only rows whose id is new in the id table go into the table itself.
+      return `WITH r AS (${unnest}), ids AS (
+          INSERT INTO ${side.idTable} ${tuple(side.idColumns)} SELECT ${side.idColumns.join(', ')} FROM r ORDER BY ${side.join.join(', ')}
+          ON CONFLICT DO NOTHING RETURNING ${side.join.join(', ')}
+        )
+        INSERT INTO ${e.table} ${tuple(e.columns)} SELECT ${e.columns.map((c) => `r.${c}`).join(', ')} FROM r JOIN ids USING ${tuple(side.join)}`;
+    }
+    const update = e.columns.filter((c) => !e.key.includes(c)).map((c) => `${c} = excluded.${c}`);
+    const conflict = e.mode === 'overwrite' && update.length > 0 ? `ON CONFLICT ${tuple(e.key)} DO UPDATE SET ${update.join(', ')}` : 'ON CONFLICT DO NOTHING';
+    return `INSERT INTO ${e.table} ${tuple(e.columns)} ${unnest} ${conflict}`;
+  }
+
+  private async ensurePartitions(times: number[]): Promise<void> {
+    const client = await this.pool.connect();
+    let missing: number[];
+    try {
+      missing = await this.partitions.missing(client, times);
+    } finally {
+      client.release();
+    }
+    if (missing.length > 0) await this.partitions.create(missing);
+  }
+
+  async finish(): Promise<void> {
+    // A synchronous commit flushes the WAL up to it, and with it every asynchronous commit before;
+    // txid_current() gives the transaction an id, so its commit is a WAL record to wait for.
+    await this.pool.query('SELECT txid_current()');
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
