@@ -15,9 +15,22 @@ export const GRAINS = [HOUR, DAY] as const;
 /**
  * Cube 0 keeps every dimension of the kind; cube 1 drops the many-valued ids (user, key, vector
  * store); cube 2 keeps only project_id. A level kind keeps only cube 0 (collapsing series would sum
- * levels).
+ * levels). Cubes are numbered once and for all (stored rows carry the number): a cube added later is
+ * appended, and a migration fills it from an older one (projectModelBackfill).
  */
 export function usageCubes(kind: UsageKind): Dimension[][] {
+  return (cubesByKind.get(kind.name) ?? cubesByKind.set(kind.name, buildCubes(kind)).get(kind.name)) as Dimension[][];
+}
+const cubesByKind = new Map<string, Dimension[][]>();
+
+function buildCubes(kind: UsageKind): Dimension[][] {
+  const cubes = [...baseCubes(kind)];
+  const added = projectModelCube(kind, cubes);
+  if (added) cubes.push(added);
+  return cubes;
+}
+
+function baseCubes(kind: UsageKind): Dimension[][] {
   const cubes: Dimension[][] = [kind.dimensions];
   if (kind.levelMeasure) return cubes;
   const narrow = kind.dimensions.filter((d) => d === 'project_id' || d === 'model' || LOW_CARDINALITY.includes(d));
@@ -28,13 +41,34 @@ export function usageCubes(kind: UsageKind): Dimension[][] {
   return cubes;
 }
 
-/** The narrowest cube keeping every needed dimension. */
+/**
+ * Cube 3 (migration 3): project_id and model alone, for kinds whose narrow cube still splits them by
+ * tier, batch, size or source. "Daily by project and model" is the most common cost-dashboard
+ * question; on completions it reads about 6x fewer rows than cube 1.
+ */
+function projectModelCube(kind: UsageKind, cubes: Dimension[][]): Dimension[] | null {
+  if (kind.levelMeasure) return null;
+  const cube = kind.dimensions.filter((d) => d === 'project_id' || d === 'model');
+  if (cube.length !== 2 || cubes.some((c) => c.length === 2 && cube.every((d) => c.includes(d)))) return null;
+  return cube;
+}
+
+/** The cube added by migration 3 per kind, and the older cube it is filled from. */
+export function projectModelBackfill(kinds: UsageKind[]): { kind: string; cube: number; from: number; dims: Dimension[] }[] {
+  return kinds.flatMap((kind) => {
+    const base = baseCubes(kind);
+    const cube = projectModelCube(kind, base);
+    return cube ? [{ kind: kind.name, cube: base.length, from: cubeFor(base, cube), dims: cube }] : [];
+  });
+}
+
+/** The smallest cube keeping every needed dimension (the first of equals). */
 export function cubeFor(cubes: Dimension[][], needed: Dimension[]): number {
-  for (let i = cubes.length - 1; i >= 0; i--) {
-    const cube = cubes[i] as Dimension[];
-    if (needed.every((d) => cube.includes(d))) return i;
-  }
-  return 0;
+  let best = 0;
+  cubes.forEach((cube, i) => {
+    if (needed.every((d) => cube.includes(d)) && cube.length < (cubes[best] as Dimension[]).length) best = i;
+  });
+  return best;
 }
 
 export interface UsageRollupDelta {
@@ -115,8 +149,9 @@ function sortedByKey<T>(maps: Map<string, T>[]): T[] {
 
 /**
  * The batch's rollup deltas: one per (grain, cube, bucket, kept dimensions), sorted by key. Records
- * fold into hourly deltas of cube 0 first; narrower cubes fold from the next wider cube and days
- * from hours (the cubes are nested), so per-record work is one key, whatever the number of levels.
+ * fold into hourly deltas of cube 0 first; every other cube folds from the narrowest earlier cube
+ * holding all its dimensions, and days from hours, so per-record work is one key, whatever the
+ * number of levels.
  */
 export function usageRollupDeltas(kind: UsageKind, records: UsageRecord[]): UsageRollupDelta[] {
   const cubes = usageCubes(kind);
@@ -124,7 +159,8 @@ export function usageRollupDeltas(kind: UsageKind, records: UsageRecord[]): Usag
   const daily = cubes.map(() => new Map<string, UsageRollupDelta>());
   cubes.forEach((cube, c) => {
     const hours = hourly[c] as Map<string, UsageRollupDelta>;
-    fold(hours, c === 0 ? records : (hourly[c - 1] as Map<string, UsageRollupDelta>).values(), HOUR, c, cube, kind);
+    const source = c === 0 ? records : (hourly[cubeFor(cubes.slice(0, c), cube)] as Map<string, UsageRollupDelta>).values();
+    fold(hours, source, HOUR, c, cube, kind);
     fold(daily[c] as Map<string, UsageRollupDelta>, hours.values(), DAY, c, cube, kind);
   });
   return sortedByKey([...hourly, ...daily]);

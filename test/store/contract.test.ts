@@ -13,6 +13,7 @@ import { type Dimension, usageKind } from '../../src/features/usage/kinds.js';
 import type { CostEntry, CostSegmentQuery, DimValue, UnpricedUsage, UsageSource } from '../../src/features/usage/types.js';
 import { ApiError } from '../../src/http/errors.js';
 import { systemClock } from '../../src/lib/clock.js';
+import { projectModelCubeSql } from '../../src/store/rollup-backfill.js';
 import type { Store } from '../../src/store/store.js';
 import { engines, type OpenedStore } from './engines.js';
 import { costEntry, DAY, expectedSums, HOUR, sortCosts, T0, usageRecord, usageRows } from './usage-fixtures.js';
@@ -477,6 +478,8 @@ for (const engine of engines) {
           { groupBy: ['project_id'], filters: { batch: [true] }, sources: ['raw', '1h', '1d'], width: DAY },
           { groupBy: ['batch'], filters: { project_id: ['proj_a', 'proj_b'], model: ['gpt-4o'] }, sources: ['raw', '1h'], width: HOUR },
           { groupBy: ['model'], filters: { user_id: [] }, sources: ['raw', '1h', '1d'], width: DAY },
+          { groupBy: ['project_id', 'model'], sources: ['raw', '1h', '1d'], width: DAY },
+          { groupBy: ['model'], filters: { project_id: ['proj_a'] }, sources: ['raw', '1h', '1d'], width: HOUR },
         ];
         for (const c of cases) {
           const expected = expectedSums(records, { from: T0, to: T0 + 2 * DAY, width: c.width, groupBy: c.groupBy, measures, filters: c.filters });
@@ -487,6 +490,22 @@ for (const engine of engines) {
         }
         // Another organization sees nothing of it.
         expect(await usageRows(store, { orgId: await newOrg(store), kind: 'completions', source: 'raw' })).toEqual([]);
+      });
+
+      it('migration 3 fills the project+model cube of older rollups exactly as ingest maintains it', async () => {
+        const orgId = await newOrg(store);
+        const records = completions('u_cube3_');
+        await store.write((tx) => tx.insertUsage({ orgId, kind: 'completions', records }));
+        const cube3 = `SELECT * FROM usage_rollups WHERE org_id = '${orgId}' AND kind = 'completions' AND cube = 3 ORDER BY grain, bucket, project_id, model`;
+        const maintained = await opened.sql(cube3);
+        expect(maintained.length).toBeGreaterThan(0);
+        // A store written before migration 3 had no cube 3: remove it, then run the migration's backfill.
+        await opened.sql('DELETE FROM usage_rollups WHERE cube = 3');
+        await opened.sql(projectModelCubeSql());
+        expect(await opened.sql(cube3)).toEqual(maintained);
+        expect(await usageRows(store, { orgId, kind: 'completions', source: '1d', groupBy: ['project_id', 'model'] })).toEqual(
+          expectedSums(records, { from: T0, to: T0 + 2 * DAY, width: DAY, groupBy: ['project_id', 'model'], measures }),
+        );
       });
 
       it('keeps vector_stores usage_bytes as a level: the latest sample wins, equal times keep the larger, never summed', async () => {

@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { EngineName, Store } from '../../src/store/store.js';
@@ -14,6 +15,8 @@ export interface OpenedStore {
   store: Store;
   /** Another store on the same database, as a second orgledger process would open it; closed by close(). */
   another(): Promise<Store>;
+  /** Runs SQL on the store's database beside the store (for what lies under the contract: migrations). */
+  sql(text: string): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
 }
 
@@ -39,6 +42,19 @@ export const engines: EngineUnderTest[] = [
           const other = open();
           others.push(other);
           return other;
+        },
+        async sql(text) {
+          const db = new Database(join(dir, 'store.sqlite'));
+          try {
+            db.pragma('busy_timeout = 5000');
+            const statements = text.split(';').filter((t) => t.trim() !== '');
+            const last = statements.pop() as string;
+            for (const t of statements) db.exec(t);
+            const stmt = db.prepare(last);
+            return stmt.reader ? (stmt.all() as Record<string, unknown>[]) : (stmt.run(), []);
+          } finally {
+            db.close();
+          }
         },
         async close() {
           for (const other of others) await other.close();
@@ -67,6 +83,7 @@ export const engines: EngineUnderTest[] = [
           others.push(other);
           return other;
         },
+        sql: (text) => db.query(text),
         async close() {
           for (const other of others) await other.close();
           await store.close();

@@ -7,6 +7,7 @@
  */
 import type pg from 'pg';
 import { ALL_DIMENSIONS, ALL_MEASURES } from '../../features/usage/kinds.js';
+import { projectModelCubeSql } from '../rollup-backfill.js';
 
 export interface PgMigration {
   version: number;
@@ -96,6 +97,7 @@ export const postgresMigrations: PgMigration[] = [
     name: 'usage records, rollups, cost line items and entries',
     sql: usageSchemaPg(),
   },
+  { version: 3, name: 'project and model rollup cube', sql: projectModelCubeSql() },
 ];
 
 /**

@@ -2,6 +2,7 @@
  * SQLite schema, versioned. A migration is never edited after it lands; add a new one instead.
  * org_id leads every primary key and index (see docs/adr/0001-store-shape.md).
  */
+import { projectModelCubeSql } from '../rollup-backfill.js';
 import { usageSchemaSql } from './usage-schema.js';
 
 export interface Migration {
@@ -71,4 +72,5 @@ export const sqliteMigrations: Migration[] = [
     `,
   },
   { version: 2, name: 'usage records, rollups, cost line items and entries', sql: usageSchemaSql },
+  { version: 3, name: 'project and model rollup cube', sql: projectModelCubeSql() },
 ];
