@@ -6,7 +6,9 @@
  *  2. batched completions usage ingest over HTTP (5000-record requests);
  *  3. audit list p50/p99 with N events stored (1M; 100k with --quick);
  *  4. audit ingest with 2 orgledger processes (spawned `orgledger serve`) on one database against 1,
- *     the same total load.
+ *     the same total load;
+ *  5. the usage suite's fill (10M completions records; 1M with --quick) and its five queries, held to
+ *     twice the SQLite targets (issue 4).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -26,6 +28,7 @@ import { LoadGenerator } from './lib/load.js';
 import type { LoadResult } from './lib/load-client.js';
 import { type Figure, fmtInt, fmtMs, fmtRatio, latencySummary, printTable, progress } from './lib/report.js';
 import { BENCH_ADMIN_KEY } from './lib/server.js';
+import { usageQueryBench } from './usage.js';
 
 const ORG = DEFAULT_ORG_ID;
 const DAY = 86_400;
@@ -163,8 +166,8 @@ async function auditHttpIngest(base: string, sizes: Sizes): Promise<{ figure: Fi
       figure: {
         name: 'HTTP audit ingest, 1000/request, 4 clients',
         value: `${fmtInt(rate)} ev/s`,
-        target: '>= 100,000 ev/s (SQLite target)',
-        met: rate >= 100_000,
+        target: '>= 50,000 ev/s',
+        met: rate >= 50_000,
         note: `${ingestNote([result])}; ${perCommit.toFixed(1)} requests/commit`,
       },
     };
@@ -238,9 +241,9 @@ async function usageHttpIngest(base: string, sizes: Sizes): Promise<Figure> {
     return {
       name: `HTTP usage ingest, ${perRequest}-record batches, 4 clients`,
       value: `${fmtInt(rate)} rec/s`,
-      target: '>= 100,000 rec/s (SQLite target)',
-      met: rate >= 100_000 && failed === 0,
-      note: `${fmtInt(sent)} records sent, ${fmtInt(n)} stored, ${failed} failed requests; client in-process`,
+      target: '>= 50,000 rec/s',
+      met: rate >= 50_000 && failed === 0,
+      note: `${fmtInt(sent)} records sent, ${fmtInt(n)} stored (with a ${perRequest}-record warm-up), ${failed} failed requests; client in-process`,
     };
   } finally {
     await server.close();
@@ -318,8 +321,8 @@ async function listLatency(base: string, pop: Population, sizes: Sizes): Promise
       figures.push({
         name: `list ${kind}, p50 / p99 over HTTP`,
         value: `${fmtMs(http.p50)} / ${fmtMs(http.p99)}`,
-        target: 'p99 <= 10 ms',
-        met: http.p99 <= 10 && bad.length === 0,
+        target: 'p99 <= 15 ms',
+        met: http.p99 <= 15 && bad.length === 0,
         note: [`${http.n} requests`, ...(bad.length ? [`non-200: ${bad.map(([s, n]) => `${s}x${n}`).join(' ')}`] : [])].join('; '),
       });
     }
@@ -377,6 +380,24 @@ async function processes(base: string, sizes: Sizes): Promise<Figure[]> {
   ];
 }
 
+/** The usage suite's fill and five queries (bench/usage.ts), held to twice the SQLite targets. */
+async function usageQueries(base: string, quick: boolean): Promise<Figure[]> {
+  const db = await freshDatabase(base, 'usageq');
+  const dir = mkdtempSync(join(tmpdir(), 'orgledger-bench-pg-'));
+  const store = await openStore(db.url, dir);
+  try {
+    const sizeMb = async () => {
+      const { rows } = await store.pool.query<{ b: number }>('SELECT pg_database_size(current_database())::bigint AS b');
+      return (rows[0]?.b ?? 0) / 1e6;
+    };
+    return await usageQueryBench(store, { records: quick ? 1_000_000 : 10_000_000, quick, label: ' (PostgreSQL)', targetFactor: 2, sizeMb });
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+    await db.drop();
+  }
+}
+
 export async function runPostgresBench(opts: { quick: boolean }): Promise<void> {
   const base = benchDatabaseUrl();
   if (!base) {
@@ -396,5 +417,6 @@ export async function runPostgresBench(opts: { quick: boolean }): Promise<void> 
   printTable('processes (PostgreSQL)', procs);
   const lists = await listLatency(base, pop, sizes);
   printTable(`lists, ${fmtInt(sizes.storedEvents)} events stored (PostgreSQL)`, lists);
-  printTable('summary (PostgreSQL)', [audit.figure, usage, ...procs, ...lists]);
+  const queries = await usageQueries(base, opts.quick);
+  printTable('summary (PostgreSQL)', [audit.figure, usage, ...procs, ...lists, ...queries]);
 }
