@@ -102,6 +102,12 @@ describe('orgledger copy between SQLite stores', () => {
     for (const table of Object.keys(sourceRows)) expect(sourceRows[table]?.length, table).toBeGreaterThan(0);
     expect((sourceRows.admin_keys as { revoked_at: number | null }[]).some((k) => k.revoked_at !== null)).toBe(true);
     expect(new Set((sourceRows.organizations as { id: string }[]).map((o) => o.id)).size).toBe(2);
+    // The compared answers are not empty.
+    const results = (pages: unknown) => (pages as { data: { results: unknown[] }[] }[]).flatMap((p) => p.data.flatMap((b) => b.results));
+    for (const name of ['usage:completions:grouped', 'usage:completions:1m', 'usage:vector_stores', 'costs'])
+      expect(results(snapshots.default[name]).length, name).toBeGreaterThan(0);
+    expect(results(snapshots.other.costs).length).toBeGreaterThan(0);
+    expect((snapshots.other.logs as { data: unknown[] }[])[0]?.data).toHaveLength(30);
   });
 
   it('copies a data directory into a new one: same rows, same API answers, replays recognised, seq continues', async () => {

@@ -186,16 +186,19 @@ export async function apiSnapshot(s: Served, key: string): Promise<Record<string
   await get('logs:window', `/v1/organization/audit_logs?limit=20&effective_at[gte]=${END_S - 2 * 86400}&effective_at[lt]=${END_S - 86400}`);
   for (const kind of USAGE_KIND_NAMES) {
     const path = `/v1/organization/usage/${kind}`;
-    await get(`usage:${kind}`, `${path}?${q({ start_time: START_S, limit: 31 })}`);
-    await get(`usage:${kind}:grouped`, `${path}?${q({ start_time: START_S, limit: 31, group_by: usageKind(kind).groupBy })}`);
+    await get(`usage:${kind}`, `${path}?${q({ start_time: START_S, end_time: END_S + 86400, limit: 31 })}`);
+    await get(`usage:${kind}:grouped`, `${path}?${q({ start_time: START_S, end_time: END_S + 86400, limit: 31, group_by: usageKind(kind).groupBy })}`);
   }
-  await get('usage:completions:1h', `/v1/organization/usage/completions?${q({ start_time: START_S, bucket_width: '1h', limit: 168, group_by: ['model'] })}`);
+  await get(
+    'usage:completions:1h',
+    `/v1/organization/usage/completions?${q({ start_time: START_S, end_time: END_S + 86400, bucket_width: '1h', limit: 168, group_by: ['model'] })}`,
+  );
   await get(
     'usage:completions:1m',
-    `/v1/organization/usage/completions?${q({ start_time: END_S - 7200, bucket_width: '1m', limit: 1440, group_by: ['project_id'] })}`,
+    `/v1/organization/usage/completions?${q({ start_time: END_S - 7200, end_time: END_S, bucket_width: '1m', limit: 1440, group_by: ['project_id'] })}`,
   );
-  await get('costs', `/v1/organization/costs?${q({ start_time: START_S, limit: 30, group_by: ['project_id', 'line_item'] })}`);
-  await get('costs:all', `/v1/organization/costs?${q({ start_time: START_S, limit: 30 })}`);
+  await get('costs', `/v1/organization/costs?${q({ start_time: START_S, end_time: END_S + 86400, limit: 30, group_by: ['project_id', 'line_item'] })}`);
+  await get('costs:all', `/v1/organization/costs?${q({ start_time: START_S, end_time: END_S + 86400, limit: 30 })}`);
   await get('unpriced', '/v1/organization/costs/unpriced');
   const keys = (await allPages(s, key, '/v1/organization/admin_api_keys?limit=100')) as { data: Record<string, unknown>[] }[];
   // Serving touches last_used_at of the key making the requests; the CLI comparison covers it exactly.

@@ -45,6 +45,25 @@ export class PgCopyEndpoint implements CopyEndpoint {
     this.partitions = new PartitionManager(pool);
   }
 
+  /**
+   * A read on a pooled connection where the planner may not sort. Pages must walk the key index
+   * (a Merge Append across partitions): the planner estimates a row comparison at one row per
+   * partition and would otherwise sort whole partitions for every page.
+   */
+  private async read<R>(query: { text: string; values?: unknown[]; rowMode?: 'array' }): Promise<R[]> {
+    const client = await this.pool.connect();
+    try {
+      if (!this.unsorted.has(client)) {
+        await client.query('SET enable_sort = off');
+        this.unsorted.add(client);
+      }
+      return (await client.query(query as pg.QueryConfig)).rows as R[];
+    } finally {
+      client.release();
+    }
+  }
+  private readonly unsorted = new WeakSet<pg.PoolClient>();
+
   /** The source: its schema must be there and current (nothing is created); the problem as a string otherwise. */
   static async openSource(o: PgEndpointOptions): Promise<PgCopyEndpoint | string> {
     const pool = createPool({ url: o.url, poolSize: 3 });
@@ -103,21 +122,20 @@ export class PgCopyEndpoint implements CopyEndpoint {
   async readPage(e: CopyEntity, after: CopyRow | null, limit: number, inclusive = false): Promise<CopyRow[]> {
     const bound = after ? await this.keyBound(e, inclusive ? '>=' : '>', after, 1) : { sql: 'true', values: [] };
     const text = `SELECT ${e.columns.join(', ')} FROM ${e.table} WHERE ${bound.sql} ORDER BY ${e.key.join(', ')} LIMIT $${bound.values.length + 1}`;
-    const { rows } = await this.pool.query<unknown[]>({ text, values: [...bound.values, limit], rowMode: 'array' });
-    return rows;
+    return this.read<unknown[]>({ text, values: [...bound.values, limit], rowMode: 'array' });
   }
 
   async lastRow(e: CopyEntity): Promise<CopyRow | null> {
     const text = `SELECT ${e.columns.join(', ')} FROM ${e.table} ORDER BY ${e.key.map((k) => `${k} DESC`).join(', ')} LIMIT 1`;
-    const { rows } = await this.pool.query<unknown[]>({ text, rowMode: 'array' });
-    return rows[0] ?? null;
+    const [row] = await this.read<unknown[]>({ text, rowMode: 'array' });
+    return row ?? null;
   }
 
   async digest(e: CopyEntity, upTo: CopyRow | null): Promise<Map<string, Digest>> {
     const sum = e.sum.map((c) => `coalesce(${c}, 0)::numeric`).join(' + ');
     const bound = upTo ? await this.keyBound(e, '<=', upTo, 1) : { sql: 'true', values: [] };
     const text = `SELECT ${e.org} AS org, count(*)::bigint AS n, coalesce(sum(${sum}), 0)::text AS s FROM ${e.table} WHERE ${bound.sql} GROUP BY ${e.org}`;
-    const { rows } = await this.pool.query<{ org: string; n: number; s: string }>(text, bound.values);
+    const rows = await this.read<{ org: string; n: number; s: string }>({ text, values: bound.values });
     return new Map(rows.map((r) => [r.org, { rows: Number(r.n), sum: r.s }]));
   }
 
