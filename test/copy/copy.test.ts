@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliJson, runCli } from '../helpers/cli.js';
 import { freshTestDatabase, PG_SKIP_MESSAGE, PG_TEST_URL, type TestDatabase } from '../helpers/pg.js';
-import { apiSnapshot, dumpTables, locationOf, makeSource, type Source, type StoreAt, serve, sql, sqliteAt } from './helpers.js';
+import { apiSnapshot, dumpTables, END_S, locationOf, makeSource, type Source, type StoreAt, serve, sql, sqliteAt } from './helpers.js';
 
 const CRASH_ENV = 'ORGLEDGER_TEST_COPY_CRASH_AFTER_PAGES';
 
@@ -263,6 +263,25 @@ describe.skipIf(!PG_TEST_URL)('orgledger copy with PostgreSQL', () => {
     expect(crashed.signal).toBe('SIGKILL');
     await expectCopied(a.url, b.url, ['--batch-size', '100']);
     expect(await dumpTables({ engine: 'postgres', db: b })).toEqual(sourceRows);
+
+    // A record and an event behind the copy's position: both tables are copied again, their id tables skipping what is there.
+    const served = await serve({ engine: 'postgres', db: a });
+    try {
+      const late = { id: 'late-pg', created_at: END_S - 40 * 86400, project_id: 'proj_0', model: 'gpt-4o', input_tokens: 7, output_tokens: 2 };
+      expect((await served.request('POST', '/v1/organization/usage/completions', source.keyDefault, { data: [late] })).status).toBe(200);
+      const event = { ...(source.posted.events[0] as object), id: 'evt-late-pg', effective_at: END_S - 40 * 86400 };
+      expect((await served.request('POST', '/v1/organization/audit_logs', source.keyOther, { data: [event] })).status).toBe(200);
+    } finally {
+      await served.close();
+    }
+    const r = await copy(a.url, b.url, ['--batch-size', '100']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/usage_records: the source changed behind the previous copy/);
+    const [aRows, bRows] = [await dumpTables({ engine: 'postgres', db: a }), await dumpTables({ engine: 'postgres', db: b })];
+    expect(bRows).toEqual(aRows);
+    expect(bRows.usage_records?.length).toBe((sourceRows.usage_records?.length as number) + 1);
+    const ids = 'SELECT (SELECT count(*) FROM audit_event_ids)::int AS e, (SELECT count(*) FROM usage_record_ids)::int AS u';
+    expect(await b.query(ids)).toEqual(await a.query(ids));
   }, 120_000);
 
   it('refuses a missing PostgreSQL source (exit 2, nothing created) and a foreign destination (exit 1)', async () => {

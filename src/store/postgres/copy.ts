@@ -144,13 +144,30 @@ export class PgCopyEndpoint implements CopyEndpoint {
     const types = await this.typesOf(e.table);
     const timeColumn = PARTITION_TIME[e.table];
     if (timeColumn) await this.ensurePartitions(rows.map((r) => r[e.columns.indexOf(timeColumn)] as number));
-    const values = e.columns.map((_, i) => rows.map((r) => r[i]));
     const unnest = `SELECT * FROM unnest(${e.columns.map((c, i) => `$${i + 1}::${types.get(c)}[]`).join(', ')}) AS t${tuple(e.columns)}`;
+    const columnsOf = (page: CopyRow[]) => e.columns.map((_, i) => page.map((r) => r[i]));
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
       await client.query('SET LOCAL synchronous_commit = off');
-      await client.query({ text: this.writeSql(e, unnest), values });
+      const side = SIDE[e.table];
+      let page = rows;
+      if (side) {
+        // Only rows whose id is new in the id table go into the table itself. Two statements rather
+        // than a join of the two: the planner cannot estimate unnest() and joined them row by row.
+        const { rows: fresh } = await client.query<unknown[]>({
+          text: `INSERT INTO ${side.idTable} ${tuple(side.idColumns)} SELECT ${side.idColumns.join(', ')} FROM (${unnest}) r
+                 ON CONFLICT DO NOTHING RETURNING ${side.join.join(', ')}`,
+          values: columnsOf(rows),
+          rowMode: 'array',
+        });
+        if (fresh.length < rows.length) {
+          const at = side.join.map((c) => e.columns.indexOf(c));
+          const isNew = new Set(fresh.map((k) => JSON.stringify(k)));
+          page = rows.filter((r) => isNew.has(JSON.stringify(at.map((i) => r[i]))));
+        }
+      }
+      if (page.length > 0) await client.query({ text: `INSERT INTO ${e.table} ${tuple(e.columns)} ${unnest} ${this.conflict(e)}`, values: columnsOf(page) });
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -160,19 +177,9 @@ export class PgCopyEndpoint implements CopyEndpoint {
     }
   }
 
-  private writeSql(e: CopyEntity, unnest: string): string {
-    const side = SIDE[e.table];
-    if (side) {
-      // Only rows whose id is new in the id table go into the table itself.
-      return `WITH r AS (${unnest}), ids AS (
-          INSERT INTO ${side.idTable} ${tuple(side.idColumns)} SELECT ${side.idColumns.join(', ')} FROM r ORDER BY ${side.join.join(', ')}
-          ON CONFLICT DO NOTHING RETURNING ${side.join.join(', ')}
-        )
-        INSERT INTO ${e.table} ${tuple(e.columns)} SELECT ${e.columns.map((c) => `r.${c}`).join(', ')} FROM r JOIN ids USING ${tuple(side.join)}`;
-    }
+  private conflict(e: CopyEntity): string {
     const update = e.columns.filter((c) => !e.key.includes(c)).map((c) => `${c} = excluded.${c}`);
-    const conflict = e.mode === 'overwrite' && update.length > 0 ? `ON CONFLICT ${tuple(e.key)} DO UPDATE SET ${update.join(', ')}` : 'ON CONFLICT DO NOTHING';
-    return `INSERT INTO ${e.table} ${tuple(e.columns)} ${unnest} ${conflict}`;
+    return e.mode === 'overwrite' && update.length > 0 ? `ON CONFLICT ${tuple(e.key)} DO UPDATE SET ${update.join(', ')}` : 'ON CONFLICT DO NOTHING';
   }
 
   private async ensurePartitions(times: number[]): Promise<void> {
