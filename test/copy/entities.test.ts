@@ -54,7 +54,10 @@ describe('copy entities', () => {
         [db.schema],
       );
       const actual: Record<string, string[]> = {};
-      for (const r of rows) if (!NOT_COPIED.has(r.t)) (actual[r.t] ??= []).push(r.c);
+      for (const r of rows) {
+        if (NOT_COPIED.has(r.t)) continue;
+        actual[r.t] = [...(actual[r.t] ?? []), r.c];
+      }
       for (const cols of Object.values(actual)) cols.sort();
       expect(actual).toEqual(expected);
     } finally {
