@@ -12,6 +12,7 @@
  * rows the source does not have is refused.
  */
 import { ALL_DIMENSIONS, ALL_MEASURES } from '../features/usage/kinds.js';
+import { AUDIT_EVENT_COLUMNS } from './rows.js';
 import type { EngineName } from './store.js';
 
 /** A row as one value per column of its entity, in column order; booleans are JS booleans. */
@@ -65,7 +66,7 @@ export const COPY_ENTITIES: readonly CopyEntity[] = [
   }),
   entity({
     table: 'audit_events',
-    columns: ['org_id', 'seq', 'id', 'effective_at', 'type', 'tenant', 'project_id', 'actor_email', 'resource_id', 'content_hash', 'ingested_at', 'body'],
+    columns: AUDIT_EVENT_COLUMNS,
     // Unique on both engines and the PostgreSQL primary key (its partitions are by effective_at).
     key: ['org_id', 'tenant', 'effective_at', 'seq'],
     mode: 'insert',

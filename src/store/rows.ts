@@ -72,6 +72,38 @@ export const keyToRow = (k: AdminKeyRecord): AdminKeyRow => ({
   owner: JSON.stringify(k.owner),
 });
 
+/** audit_events columns in the order both engines insert them (and `orgledger copy` moves them). */
+export const AUDIT_EVENT_COLUMNS = [
+  'org_id',
+  'seq',
+  'id',
+  'effective_at',
+  'type',
+  'tenant',
+  'project_id',
+  'actor_email',
+  'resource_id',
+  'content_hash',
+  'ingested_at',
+  'body',
+] as const;
+
+/** An event's values in AUDIT_EVENT_COLUMNS order; `tenant` as the engine binds it (SQLite 0/1). */
+export const auditEventValues = <T>(e: StoredAuditEvent, tenant: T): (string | number | null | T)[] => [
+  e.orgId,
+  e.seq,
+  e.id,
+  e.effectiveAt,
+  e.type,
+  tenant,
+  e.projectId,
+  e.actorEmail,
+  e.resourceId,
+  e.contentHash,
+  e.ingestedAt,
+  e.body,
+];
+
 /** Lists never need the actor ids back (they filter through the actors table), so they stay empty. */
 export const eventFromRow = (r: AuditEventRow): StoredAuditEvent => ({
   orgId: r.org_id,

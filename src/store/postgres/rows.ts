@@ -20,22 +20,6 @@ export const keyValues = (k: AdminKeyRecord): unknown[] => [
   JSON.stringify(k.owner),
 ];
 
-/** An event as COPY values, in EVENT_COLUMNS order (write-tx.ts). */
-export const eventRow = (e: StoredAuditEvent): CopyValue[] => [
-  e.orgId,
-  e.seq,
-  e.id,
-  e.effectiveAt,
-  e.type,
-  e.tenant,
-  e.projectId,
-  e.actorEmail,
-  e.resourceId,
-  e.contentHash,
-  e.ingestedAt,
-  e.body,
-];
-
 /** The actor index rows of a batch: one per distinct actor key of each event. */
 export function* actorRows(events: StoredAuditEvent[]): Generator<CopyValue[]> {
   for (const e of events) for (const actorId of new Set(e.actorIds)) yield [e.orgId, actorId, e.effectiveAt, e.seq];

@@ -10,11 +10,12 @@ import type { StoredAuditEvent } from '../../features/audit-logs/types.js';
 import type { AdminKeyRecord, Organization } from '../../features/keys/types.js';
 import type { CostEntry, UnpricedUsage, UsageInsert } from '../../features/usage/types.js';
 import type { TransactionDriver } from '../group-commit.js';
+import { AUDIT_EVENT_COLUMNS, auditEventValues } from '../rows.js';
 import type { WriteTx } from '../store.js';
 import { copyRows } from './bulk-insert.js';
 import { HASH_LOCK_NAMESPACES } from './migrations.js';
 import { MissingPartitionsError, type PartitionManager } from './partitions.js';
-import { type AdminKeyRow, actorRows, eventRow, keyFromRow, keyValues, type OrganizationRow, orgFromRow } from './rows.js';
+import { type AdminKeyRow, actorRows, keyFromRow, keyValues, type OrganizationRow, orgFromRow } from './rows.js';
 import { PgUsageWriter } from './usage-store.js';
 
 export class PgDriver implements TransactionDriver<PgWriteTx> {
@@ -67,21 +68,6 @@ export class PgDriver implements TransactionDriver<PgWriteTx> {
 }
 
 const lockStatement = (name: string) => ({ name: `orgledger_lock_${name}`, text: 'SELECT pg_advisory_xact_lock($1, hashtext($2))' });
-
-const EVENT_COLUMNS = [
-  'org_id',
-  'seq',
-  'id',
-  'effective_at',
-  'type',
-  'tenant',
-  'project_id',
-  'actor_email',
-  'resource_id',
-  'content_hash',
-  'ingested_at',
-  'body',
-];
 
 export class PgWriteTx implements WriteTx {
   released = false;
@@ -233,7 +219,12 @@ export class PgWriteTx implements WriteTx {
       events.map((e) => [e.orgId, e.id, e.effectiveAt, e.seq, e.contentHash]),
     );
     await copyRows(this.client, 'audit_event_actors', ['org_id', 'actor_id', 'effective_at', 'seq'], actorRows(events));
-    await copyRows(this.client, 'audit_events', EVENT_COLUMNS, events.map(eventRow));
+    await copyRows(
+      this.client,
+      'audit_events',
+      AUDIT_EVENT_COLUMNS,
+      events.map((e) => auditEventValues(e, e.tenant)),
+    );
   }
 
   findUsageHashes(orgId: string, kind: string, ids: string[]) {

@@ -5,7 +5,17 @@ import type { AuditListQuery, AuditPosition, StoredAuditEvent } from '../../feat
 import type { AdminKeyRecord, Organization } from '../../features/keys/types.js';
 import type { CostEntry, CostSegmentQuery, UnpricedUsage, UsageInsert, UsageSegmentQuery } from '../../features/usage/types.js';
 import { GroupCommitter, type TransactionDriver } from '../group-commit.js';
-import { type AdminKeyRow, type AuditEventRow, eventFromRow, keyFromRow, keyToRow, type OrganizationRow, orgFromRow } from '../rows.js';
+import {
+  type AdminKeyRow,
+  AUDIT_EVENT_COLUMNS,
+  type AuditEventRow,
+  auditEventValues,
+  eventFromRow,
+  keyFromRow,
+  keyToRow,
+  type OrganizationRow,
+  orgFromRow,
+} from '../rows.js';
 import type { AdminKeyPageQuery, Store, WriteTx } from '../store.js';
 import { auditListSql } from './audit-list-sql.js';
 import { sqliteMigrations } from './migrations.js';
@@ -96,27 +106,11 @@ function whileBusy<T>(fn: () => T, timeoutMs = 30_000): T {
 
 /** Inserts stored events and their actor ids; the caller owns the transaction. */
 export function auditEventInserter(db: DB): (events: StoredAuditEvent[]) => void {
-  const insertEvent = db.prepare(
-    `INSERT INTO audit_events (org_id, seq, id, effective_at, type, tenant, project_id, actor_email, resource_id, content_hash, ingested_at, body)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
+  const insertEvent = db.prepare(`INSERT INTO audit_events (${AUDIT_EVENT_COLUMNS.join(', ')}) VALUES (${AUDIT_EVENT_COLUMNS.map(() => '?').join(', ')})`);
   const insertActor = db.prepare('INSERT OR IGNORE INTO audit_event_actors (org_id, actor_id, effective_at, seq) VALUES (?, ?, ?, ?)');
   return (events) => {
     for (const e of events) {
-      insertEvent.run(
-        e.orgId,
-        e.seq,
-        e.id,
-        e.effectiveAt,
-        e.type,
-        e.tenant ? 1 : 0,
-        e.projectId,
-        e.actorEmail,
-        e.resourceId,
-        e.contentHash,
-        e.ingestedAt,
-        e.body,
-      );
+      insertEvent.run(auditEventValues(e, e.tenant ? 1 : 0));
       for (const actorId of e.actorIds) insertActor.run(e.orgId, actorId, e.effectiveAt, e.seq);
     }
   };
