@@ -19,12 +19,7 @@ export const GRAINS = [HOUR, DAY] as const;
  * appended, and a migration fills it from an older one (projectModelBackfill).
  */
 export function usageCubes(kind: UsageKind): Dimension[][] {
-  return (cubesByKind.get(kind.name) ?? cubesByKind.set(kind.name, buildCubes(kind)).get(kind.name)) as Dimension[][];
-}
-const cubesByKind = new Map<string, Dimension[][]>();
-
-function buildCubes(kind: UsageKind): Dimension[][] {
-  const cubes = [...baseCubes(kind)];
+  const cubes = baseCubes(kind);
   const added = projectModelCube(kind, cubes);
   if (added) cubes.push(added);
   return cubes;
