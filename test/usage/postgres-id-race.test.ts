@@ -19,14 +19,15 @@ const ORG = 'org-race';
 const T = 1_767_225_600;
 const prices = loadPriceTable();
 
-/** A store whose writes finish their work, then wait for `gate` before committing. */
-function heldAtCommit(store: Store, gate: Promise<void>): Store {
+/** A store whose writes finish their work, call `reached`, then wait for `gate` before committing. */
+function heldAtCommit(store: Store, reached: () => void, gate: Promise<void>): Store {
   return new Proxy(store, {
     get(target, prop, receiver) {
       if (prop === 'write')
         return <T>(work: (tx: Parameters<Parameters<Store['write']>[0]>[0]) => Promise<T>) =>
           target.write(async (tx) => {
             const result = await work(tx);
+            reached();
             await gate;
             return result;
           });
@@ -78,17 +79,34 @@ if (!PG_TEST_URL) {
       const gate = new Promise<void>((resolve) => {
         open = resolve;
       });
-      const firstDone = ingest(heldAtCommit(first, gate), theirs);
-      // Let the first reach its gate with its rows written but not committed.
-      await new Promise((r) => setTimeout(r, 200));
+      let reached = () => {};
+      const atGate = new Promise<void>((resolve) => {
+        reached = resolve;
+      });
+      const firstDone = ingest(heldAtCommit(first, reached, gate), theirs);
+      // The first has written its rows and holds them uncommitted.
+      await atGate;
       const secondDone = ingest(second, ours).then(
         (value) => ({ value }),
         (error: unknown) => ({ error }),
       );
-      // The second now waits on the first's uncommitted id row.
-      await new Promise((r) => setTimeout(r, 300));
+      // Open the gate only once the second is blocked on the first's uncommitted id row.
+      await waitForLockWait();
       open();
       return { first: await firstDone, second: await secondDone };
+    }
+
+    /** Until a backend of this schema waits on a row lock (the second store's insert of the contested id). */
+    async function waitForLockWait() {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const [row] = await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND (query LIKE '%usage_record_ids%' OR query LIKE '%cost_entries%')`,
+        );
+        if ((row?.n ?? 0) > 0) return;
+        if (Date.now() > deadline) throw new Error("the second store never blocked on the first one's row");
+        await new Promise((r) => setTimeout(r, 10));
+      }
     }
 
     const sums = async () =>
