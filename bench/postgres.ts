@@ -16,7 +16,6 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config/config.js';
 import type { ListAuditLogsQuery } from '../src/features/audit-logs/schemas.js';
 import { AuditLogService } from '../src/features/audit-logs/service.js';
@@ -27,7 +26,7 @@ import { makeBatch, type Population, population, rng } from './lib/events.js';
 import { LoadGenerator } from './lib/load.js';
 import type { LoadResult } from './lib/load-client.js';
 import { type Figure, fmtInt, fmtMs, fmtRatio, latencySummary, printTable, progress } from './lib/report.js';
-import { BENCH_ADMIN_KEY } from './lib/server.js';
+import { BENCH_ADMIN_KEY, listenOn } from './lib/server.js';
 import { usageQueryBench } from './usage.js';
 
 const ORG = DEFAULT_ORG_ID;
@@ -83,20 +82,7 @@ async function openStore(url: string, dir: string): Promise<PostgresStore> {
 }
 
 async function inProcessServer(url: string, dir: string) {
-  const store = await openStore(url, dir);
-  const app = await buildApp(config(dir, url), { store, logger: false });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  if (!address || typeof address === 'string') throw new Error('no TCP address');
-  return {
-    app,
-    store,
-    url: `http://127.0.0.1:${address.port}`,
-    async close() {
-      await app.close();
-      await store.close();
-    },
-  };
+  return listenOn(config(dir, url), await openStore(url, dir));
 }
 
 /** `orgledger serve` as its own process on the database; resolves with its URL once it listens. */

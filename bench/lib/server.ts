@@ -8,6 +8,7 @@ import { type Config, loadConfig } from '../../src/config/config.js';
 import { DEFAULT_ORG_ID, KeyService } from '../../src/features/keys/service.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { Store } from '../../src/store/store.js';
 
 export const BENCH_ADMIN_KEY = 'sk-admin-bench-0123456789abcdefghijklmnop';
 
@@ -24,15 +25,19 @@ export async function openBenchStore(config: Config, path: string): Promise<Sqli
   return store;
 }
 
-export interface BenchServer {
+export interface BenchServer<S extends Store = SqliteStore> {
   app: FastifyInstance;
-  store: SqliteStore;
+  store: S;
   url: string;
   close(): Promise<void>;
 }
 
 export async function startBenchServer(config: Config, path: string): Promise<BenchServer> {
-  const store = await openBenchStore(config, path);
+  return listenOn(config, await openBenchStore(config, path));
+}
+
+/** The app on `store`, listening on 127.0.0.1 at a free port; close() closes both. */
+export async function listenOn<S extends Store>(config: Config, store: S): Promise<BenchServer<S>> {
   const app = await buildApp(config, { store, logger: false });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
