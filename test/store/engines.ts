@@ -51,7 +51,9 @@ export const engines: EngineUnderTest[] = [
             const last = statements.pop() as string;
             for (const t of statements) db.exec(t);
             const stmt = db.prepare(last);
-            return stmt.reader ? (stmt.all() as Record<string, unknown>[]) : (stmt.run(), []);
+            if (stmt.reader) return stmt.all() as Record<string, unknown>[];
+            stmt.run();
+            return [];
           } finally {
             db.close();
           }
