@@ -1,14 +1,21 @@
 /**
  * PostgreSQL for tests. ORGLEDGER_TEST_DATABASE_URL names a server where the tests may create
  * databases (CI starts a throwaway one, see .ci/run); each store gets its own fresh schema in the
- * database `orgledger_test`, dropped when the test is done. ORGLEDGER_TEST_ENGINE=sqlite runs as if
- * no PostgreSQL were configured.
+ * database `orgledger_test`, dropped when the test is done. ORGLEDGER_TEST_ENGINE pins the engine
+ * (the Vitest projects set it, see vitest.config.ts): `sqlite` runs as if no PostgreSQL were
+ * configured, `postgres` runs what has an engine on PostgreSQL only (and skips, saying why, when no
+ * server is configured); unset runs both where a test loops over engines.
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
 const configured = process.env.ORGLEDGER_TEST_DATABASE_URL;
-export const PG_TEST_URL: string | undefined = configured && process.env.ORGLEDGER_TEST_ENGINE !== 'sqlite' ? configured : undefined;
+const pinned = process.env.ORGLEDGER_TEST_ENGINE;
+export const PG_TEST_URL: string | undefined = configured && pinned !== 'sqlite' ? configured : undefined;
+/** False in the postgres project: SQLite runs belong to the http project there. */
+export const SQLITE_UNDER_TEST = pinned !== 'postgres';
+/** The postgres project without a server: nothing to run. */
+export const POSTGRES_PINNED_WITHOUT_SERVER = pinned === 'postgres' && !configured;
 export const PG_SKIP_MESSAGE =
   'PostgreSQL tests skipped: set ORGLEDGER_TEST_DATABASE_URL=postgres://user@host:port/db (a server where tests may create databases) to run them; .ci/run starts one';
 

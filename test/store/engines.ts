@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { EngineName, Store } from '../../src/store/store.js';
-import { freshTestDatabase, PG_SKIP_MESSAGE, PG_TEST_URL } from '../helpers/pg.js';
+import { freshTestDatabase, PG_SKIP_MESSAGE, PG_TEST_URL, SQLITE_UNDER_TEST } from '../helpers/pg.js';
 
 export interface OpenedStore {
   store: Store;
@@ -30,7 +30,7 @@ export interface EngineUnderTest {
 export const engines: EngineUnderTest[] = [
   {
     name: 'sqlite',
-    skip: null,
+    skip: SQLITE_UNDER_TEST ? null : 'SQLite runs in the http project (ORGLEDGER_TEST_ENGINE=postgres here)',
     async open() {
       const dir = mkdtempSync(join(tmpdir(), 'orgledger-contract-'));
       const open = () => new SqliteStore({ path: join(dir, 'store.sqlite'), synchronous: 'NORMAL', maxJobsPerBatch: 2000, autoMigrate: true });
