@@ -37,9 +37,18 @@ export interface AppServices {
   auditLogs: AuditLogService;
 }
 
+/** One registered route: what the auth matrix and the OpenAPI check walk, so a new route cannot be forgotten. */
+export interface RouteSummary {
+  method: string;
+  url: string;
+  /** The scope a key needs; undefined for public routes. */
+  scope: string | undefined;
+}
+
 declare module 'fastify' {
   interface FastifyInstance {
     services: AppServices;
+    routeTable: readonly RouteSummary[];
   }
 }
 
@@ -67,6 +76,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   const services: AppServices = { keys: new KeyService(store, clock), auditLogs: new AuditLogService(store, clock) };
   app.decorate('services', services);
+  const routeTable: RouteSummary[] = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD') routeTable.push({ method, url: route.url, scope: route.config?.scope });
+    }
+  });
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);

@@ -1,17 +1,19 @@
 /**
- * Auth for every route of audit logs and admin keys: the shared matrix (no key, wrong key, revoked
- * key, missing scope), and isolation between organizations.
+ * Auth for every authenticated route, generated from the app's own route table: the shared matrix
+ * (no key, wrong key, revoked key, missing scope, only that scope), and isolation between organizations.
  */
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Scope } from '../../src/features/keys/types.js';
+import { usageKinds } from '../../src/features/usage/kinds.js';
 import { type AuthRoute, describeAuthMatrix } from '../helpers/auth-matrix.js';
 import { contractViolations } from '../helpers/contract.js';
 import { ingest, listAllIds } from '../helpers/events.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
-let server: TestServer;
+// Started at collection time: the matrix below is generated from this app's own route table.
+const server: TestServer = await startServer();
 beforeAll(async () => {
-  server = await startServer();
   await ingest(server, [
     { type: 'project.created', 'project.created': { id: 'proj_default' } },
     { type: 'user.added', 'user.added': { id: 'user_default' } },
@@ -25,48 +27,52 @@ async function freshKeyId(s: TestServer): Promise<string> {
   return (await s.client().admin.organization.adminAPIKeys.create({ name: 'target' })).id;
 }
 
-const ROUTES: AuthRoute[] = [
-  { method: 'GET', template: '/organization/audit_logs', scope: 'audit_logs.read', prepare: async () => ({ path: '/v1/organization/audit_logs?limit=5' }) },
-  {
-    method: 'POST',
-    template: '/organization/audit_logs',
-    scope: 'audit_logs.write',
-    prepare: async () => ({ path: '/v1/organization/audit_logs', body: { data: [{ type: 'login.succeeded' }] } }),
-  },
-  {
-    method: 'GET',
-    template: '/organization/admin_api_keys',
-    scope: 'admin_api_keys.manage',
-    prepare: async () => ({ path: '/v1/organization/admin_api_keys?limit=2' }),
-  },
-  {
-    method: 'POST',
-    template: '/organization/admin_api_keys',
-    scope: 'admin_api_keys.manage',
-    prepare: async () => ({ path: '/v1/organization/admin_api_keys', body: { name: 'made' } }),
-  },
-  {
-    method: 'GET',
-    template: '/organization/admin_api_keys/{key_id}',
-    scope: 'admin_api_keys.manage',
-    prepare: async (s) => ({ path: `/v1/organization/admin_api_keys/${await freshKeyId(s)}` }),
-  },
-  {
-    method: 'DELETE',
-    template: '/organization/admin_api_keys/{key_id}',
-    scope: 'admin_api_keys.manage',
-    prepare: async (s) => ({ path: `/v1/organization/admin_api_keys/${await freshKeyId(s)}` }),
-  },
-];
+type Sample = AuthRoute['prepare'];
+
+/** A request that succeeds, for every authenticated route; a route missing here fails the test below. */
+const SAMPLES: Record<string, Sample> = {
+  'GET /v1/organization/audit_logs': async () => ({ path: '/v1/organization/audit_logs?limit=5' }),
+  'POST /v1/organization/audit_logs': async () => ({ path: '/v1/organization/audit_logs', body: { data: [{ type: 'login.succeeded' }] } }),
+  'GET /v1/organization/admin_api_keys': async () => ({ path: '/v1/organization/admin_api_keys?limit=2' }),
+  'POST /v1/organization/admin_api_keys': async () => ({ path: '/v1/organization/admin_api_keys', body: { name: 'made' } }),
+  'GET /v1/organization/admin_api_keys/:key_id': async (s) => ({ path: `/v1/organization/admin_api_keys/${await freshKeyId(s)}` }),
+  'DELETE /v1/organization/admin_api_keys/:key_id': async (s) => ({ path: `/v1/organization/admin_api_keys/${await freshKeyId(s)}` }),
+  'GET /v1/organization/costs': async () => ({ path: `/v1/organization/costs?start_time=${DAY_AGO}` }),
+  'POST /v1/organization/costs': async () => ({
+    path: '/v1/organization/costs',
+    body: { data: [{ line_item: 'support plan', amount: { value: 1, currency: 'usd' } }] },
+  }),
+  'GET /v1/organization/costs/unpriced': async () => ({ path: '/v1/organization/costs/unpriced' }),
+};
+const DAY_AGO = Math.floor(Date.now() / 1000) - 86400;
+for (const kind of usageKinds().values()) {
+  const record = Object.fromEntries(kind.requiredMeasures.filter((m) => m !== 'num_model_requests').map((m) => [m, 1]));
+  SAMPLES[`GET /v1/organization/usage/${kind.name}`] = async () => ({ path: `/v1/organization/usage/${kind.name}?start_time=${DAY_AGO}` });
+  SAMPLES[`POST /v1/organization/usage/${kind.name}`] = async () => ({ path: `/v1/organization/usage/${kind.name}`, body: { data: [record] } });
+}
+
+const scoped = server.app.routeTable.filter((r) => r.scope !== undefined);
+const ROUTES: AuthRoute[] = scoped
+  .filter((r) => SAMPLES[`${r.method} ${r.url}`])
+  .map((r) => ({
+    method: r.method,
+    template: r.url.replace(/^\/v1/, '').replace(/:(\w+)/g, '{$1}'),
+    scope: r.scope as Scope,
+    prepare: SAMPLES[`${r.method} ${r.url}`] as Sample,
+  }));
 
 describe('auth matrix for every route', () => {
   describeAuthMatrix(() => server, ROUTES);
 
-  it('the matrix covers every authenticated operation the server publishes for audit logs and admin keys', async () => {
+  it('covers every authenticated route of the app (a new route needs a sample request above)', () => {
+    expect(scoped.length).toBeGreaterThanOrEqual(29);
+    expect(scoped.map((r) => `${r.method} ${r.url}`).filter((r) => !SAMPLES[r])).toEqual([]);
+  });
+
+  it('the server publishes every authenticated route in its OpenAPI document, and no other', async () => {
     const doc = (await server.request('GET', '/openapi.json', { key: null })).body;
     const published: string[] = [];
     for (const [path, ops] of Object.entries<Record<string, unknown>>(doc.paths)) {
-      if (!/\/organization\/(audit_logs|admin_api_keys)/.test(path)) continue;
       for (const method of Object.keys(ops)) if (['get', 'post', 'delete', 'put', 'patch'].includes(method)) published.push(`${method.toUpperCase()} ${path}`);
     }
     expect(published.sort()).toEqual(ROUTES.map((r) => `${r.method} ${r.template}`).sort());
