@@ -15,7 +15,7 @@ if (!withPostgres && !process.env.VITEST_WORKER_ID) {
   process.stderr.write('PostgreSQL project skipped: set ORGLEDGER_TEST_DATABASE_URL=postgres://user@host:port/db to run it (.ci/run starts one)\n');
 }
 
-const shared = { testTimeout: 60_000, hookTimeout: 60_000, pool: 'forks' as const };
+const shared = { testTimeout: 60_000, hookTimeout: 60_000, pool: 'forks' as const, setupFiles: ['test/setup/contract.ts'] };
 
 export default defineConfig({
   test: {

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction } from 'ajv';
+import { buildOpenApiDocument } from '../../src/http/openapi.js';
 
 const spec = JSON.parse(readFileSync(new URL('../../spec/openai-admin-subset.json', import.meta.url), 'utf8'));
 const table = JSON.parse(readFileSync(new URL('../../spec/audit-log-event-types.json', import.meta.url), 'utf8')) as {
@@ -29,10 +30,17 @@ function validatorFor(ref: string): ValidateFunction {
   return v;
 }
 
-/** The spec path template matching a concrete /v1/organization/... path. */
-function specPath(pathname: string): string | null {
+/**
+ * The document orgledger serves at /openapi.json: the official operations plus our extensions. An
+ * extension's responses (ingest, unpriced usage, ...) are checked against the schema it publishes.
+ */
+const served = buildOpenApiDocument('test') as { paths: Record<string, Record<string, any>> };
+const servedValidators = new Map<string, ValidateFunction>();
+
+/** The path template of `doc` matching a concrete /v1/organization/... path. */
+function specPath(pathname: string, doc: { paths: Record<string, unknown> } = spec): string | null {
   const path = pathname.replace(/^\/v1/, '');
-  for (const template of Object.keys(spec.paths)) {
+  for (const template of Object.keys(doc.paths)) {
     const re = new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`);
     if (re.test(path)) return template;
   }
@@ -53,7 +61,7 @@ export function checkResponse(method: string, pathname: string, status: number, 
   const template = specPath(pathname);
   const op = template ? spec.paths[template]?.[method.toLowerCase()] : undefined;
   const schemaRef: string | undefined = op?.responses?.['200']?.content?.['application/json']?.schema?.$ref;
-  if (!op) return { checked: false, errors: [] };
+  if (!op) return checkExtension(method, pathname, body);
   if (!schemaRef) {
     const inline = op.responses?.['200']?.content?.['application/json']?.schema;
     if (!inline) return { checked: false, errors: [] };
@@ -61,6 +69,21 @@ export function checkResponse(method: string, pathname: string, status: number, 
     return { checked: true, errors: v(body) ? [] : (v.errors ?? []).map((e) => `${e.instancePath} ${e.message}`) };
   }
   const v = validatorFor(schemaRef);
+  return { checked: true, errors: v(body) ? [] : (v.errors ?? []).map((e) => `${e.instancePath} ${e.message}`) };
+}
+
+/** Checks a 200 of an orgledger extension against the schema the served document publishes for it. */
+function checkExtension(method: string, pathname: string, body: unknown): ContractResult {
+  const template = specPath(pathname, served);
+  const op = template ? served.paths[template]?.[method.toLowerCase()] : undefined;
+  const schema = op?.responses?.['200']?.content?.['application/json']?.schema;
+  if (!template || !schema) return { checked: false, errors: [] };
+  const key = `${method.toLowerCase()} ${template}`;
+  let v = servedValidators.get(key);
+  if (!v) {
+    v = ajv.compile(schema);
+    servedValidators.set(key, v);
+  }
   return { checked: true, errors: v(body) ? [] : (v.errors ?? []).map((e) => `${e.instancePath} ${e.message}`) };
 }
 
