@@ -9,7 +9,10 @@ describe('checkResponse', () => {
   });
 
   it('checks extensions against the schemas of the served OpenAPI document', () => {
-    const ok = checkResponse('POST', '/v1/organization/audit_logs', 200, { object: 'list', data: [{ id: 'audit_log-x', type: 'login.failed', effective_at: 1 }] });
+    const ok = checkResponse('POST', '/v1/organization/audit_logs', 200, {
+      object: 'list',
+      data: [{ id: 'audit_log-x', type: 'login.failed', effective_at: 1 }],
+    });
     expect(ok.checked).toBe(true);
     expect(ok.errors).toEqual([]);
     const bad = checkResponse('POST', '/v1/organization/usage/completions', 200, { object: 'page' });
