@@ -21,7 +21,8 @@ import type { ListAuditLogsQuery } from '../src/features/audit-logs/schemas.js';
 import { AuditLogService } from '../src/features/audit-logs/service.js';
 import { DEFAULT_ORG_ID, KeyService } from '../src/features/keys/service.js';
 import { systemClock } from '../src/lib/clock.js';
-import { PostgresStore } from '../src/store/postgres/postgres-store.js';
+import { openStore, storeReady } from '../src/store/open.js';
+import type { PostgresStore } from '../src/store/postgres/postgres-store.js';
 import { makeBatch, type Population, population, rng } from './lib/events.js';
 import { LoadGenerator } from './lib/load.js';
 import type { LoadResult } from './lib/load-client.js';
@@ -71,18 +72,15 @@ function config(dir: string, url: string) {
   return loadConfig({ env: {}, flags: { dataDir: dir, port: 0, logLevel: 'silent', databaseUrl: url } });
 }
 
-async function openStore(url: string, dir: string): Promise<PostgresStore> {
-  const c = config(dir, url);
-  const store = new PostgresStore({ url, poolSize: c.pgPoolSize, maxJobsPerBatch: c.maxBatchJobs, autoMigrate: true, connectWaitSeconds: 5 });
-  await store.whenReady();
-  const keys = new KeyService(store, systemClock);
-  await keys.ensureOrganization(ORG, 'Default organization');
-  await keys.ensureBootstrapKey(ORG, BENCH_ADMIN_KEY);
+async function openBenchStore(url: string, dir: string): Promise<PostgresStore> {
+  const store = openStore({ ...config(dir, url), pgConnectWaitSeconds: 5 }) as PostgresStore;
+  await storeReady(store);
+  await new KeyService(store, systemClock).bootstrap(BENCH_ADMIN_KEY);
   return store;
 }
 
 async function inProcessServer(url: string, dir: string) {
-  return listenOn(config(dir, url), await openStore(url, dir));
+  return listenOn(config(dir, url), await openBenchStore(url, dir));
 }
 
 /** `orgledger serve` as its own process on the database; resolves with its URL once it listens. */
@@ -370,7 +368,7 @@ async function processes(base: string, sizes: Sizes): Promise<Figure[]> {
 async function usageQueries(base: string, quick: boolean): Promise<Figure[]> {
   const db = await freshDatabase(base, 'usageq');
   const dir = mkdtempSync(join(tmpdir(), 'orgledger-bench-pg-'));
-  const store = await openStore(db.url, dir);
+  const store = await openBenchStore(db.url, dir);
   try {
     const sizeMb = async () => {
       const { rows } = await store.pool.query<{ b: number }>('SELECT pg_database_size(current_database())::bigint AS b');

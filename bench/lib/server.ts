@@ -5,9 +5,10 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config/config.js';
-import { DEFAULT_ORG_ID, KeyService } from '../../src/features/keys/service.js';
+import { KeyService } from '../../src/features/keys/service.js';
 import { systemClock } from '../../src/lib/clock.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { openStore } from '../../src/store/open.js';
+import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 
 export const BENCH_ADMIN_KEY = 'sk-admin-bench-0123456789abcdefghijklmnop';
@@ -18,10 +19,8 @@ export function benchConfig(dataDir: string): Config {
 
 /** Opens (and migrates) a store at `path` with the default organization and the bench admin key. */
 export async function openBenchStore(config: Config, path: string): Promise<SqliteStore> {
-  const store = new SqliteStore({ path, synchronous: config.sqliteSynchronous, maxJobsPerBatch: config.maxBatchJobs, autoMigrate: true });
-  const keys = new KeyService(store, systemClock);
-  await keys.ensureOrganization(DEFAULT_ORG_ID, 'Default organization');
-  await keys.ensureBootstrapKey(DEFAULT_ORG_ID, BENCH_ADMIN_KEY);
+  const store = openStore({ ...config, databaseUrl: path }) as SqliteStore;
+  await new KeyService(store, systemClock).bootstrap(BENCH_ADMIN_KEY);
   return store;
 }
 

@@ -7,8 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.js';
 import { COPY_ENTITIES } from '../../src/store/copy.js';
-import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
+import { openStore, storeReady } from '../../src/store/open.js';
 import { migrateSqlite } from '../../src/store/sqlite/sqlite-store.js';
 import { freshTestDatabase, PG_SKIP_MESSAGE, PG_TEST_URL } from '../helpers/pg.js';
 
@@ -44,9 +45,9 @@ describe('copy entities', () => {
 
   it.skipIf(!PG_TEST_URL)('cover every PostgreSQL table and column (partitions aside)', async () => {
     const db = await freshTestDatabase();
-    const store = new PostgresStore({ url: db.url, poolSize: 2, maxJobsPerBatch: 10, autoMigrate: true, connectWaitSeconds: 5 });
+    const store = openStore(loadConfig({ env: {}, flags: { databaseUrl: db.url, pgPoolSize: 2, pgConnectWaitSeconds: 5 } }));
     try {
-      await store.whenReady();
+      await storeReady(store);
       const rows = await db.query<{ t: string; c: string }>(
         `SELECT c.relname AS t, a.attname AS c FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
          JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped

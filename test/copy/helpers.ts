@@ -11,9 +11,7 @@ import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { USAGE_KIND_NAMES, usageKind } from '../../src/features/usage/kinds.js';
 import { COPY_ENTITIES } from '../../src/store/copy.js';
-import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import type { Store } from '../../src/store/store.js';
+import { openStore, storeReady } from '../../src/store/open.js';
 import { cliJson, runCli } from '../helpers/cli.js';
 import { contractFetch } from '../helpers/contract.js';
 import type { TestDatabase } from '../helpers/pg.js';
@@ -62,13 +60,13 @@ export interface Served {
 
 /** The production app on an existing store, listening on a real port. */
 export async function serve(at: StoreAt): Promise<Served> {
-  let store: Store;
-  if (at.engine === 'postgres') {
-    const pgStore = new PostgresStore({ url: at.db.url, poolSize: 4, maxJobsPerBatch: 2000, autoMigrate: true, connectWaitSeconds: 5 });
-    await pgStore.whenReady();
-    store = pgStore;
-  } else store = new SqliteStore({ path: at.path, synchronous: 'NORMAL', maxJobsPerBatch: 2000, autoMigrate: true });
-  const config = loadConfig({ env: {}, flags: { port: 0, logLevel: 'silent' } });
+  const databaseUrl = at.engine === 'postgres' ? at.db.url : at.path;
+  const config = loadConfig({
+    env: {},
+    flags: { port: 0, logLevel: 'silent', databaseUrl, sqliteSynchronous: 'NORMAL', pgPoolSize: 4, pgConnectWaitSeconds: 5 },
+  });
+  const store = openStore(config);
+  await storeReady(store);
   const app: FastifyInstance = await buildApp(config, { store, logger: false });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();

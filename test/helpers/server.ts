@@ -11,10 +11,9 @@ import type { FastifyInstance } from 'fastify';
 import OpenAI from 'openai';
 import { buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config/config.js';
-import { DEFAULT_ORG_ID, KeyService } from '../../src/features/keys/service.js';
+import { KeyService } from '../../src/features/keys/service.js';
 import { systemClock } from '../../src/lib/clock.js';
-import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { openStore, storeReady } from '../../src/store/open.js';
 import type { Store } from '../../src/store/store.js';
 import { contractFetch } from './contract.js';
 import { freshTestDatabase, PG_TEST_URL, type TestDatabase } from './pg.js';
@@ -47,31 +46,13 @@ export interface TestServer {
 
 export async function startServer(overrides: Partial<Record<keyof Config, unknown>> = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'orgledger-test-'));
-  const config = loadConfig({ env: {}, flags: { dataDir: dir, port: 0, logLevel: 'silent', ...overrides } });
-  let pgDatabase: TestDatabase | undefined;
-  let store: Store;
-  if (TEST_ENGINE === 'postgres') {
-    pgDatabase = await freshTestDatabase();
-    const pgStore = new PostgresStore({
-      url: pgDatabase.url,
-      poolSize: config.pgPoolSize,
-      maxJobsPerBatch: config.maxBatchJobs,
-      autoMigrate: true,
-      connectWaitSeconds: 5,
-    });
-    await pgStore.whenReady();
-    store = pgStore;
-  } else {
-    store = new SqliteStore({
-      path: join(dir, 'orgledger.sqlite'),
-      synchronous: config.sqliteSynchronous,
-      maxJobsPerBatch: config.maxBatchJobs,
-      autoMigrate: true,
-    });
-  }
+  const pgDatabase: TestDatabase | undefined = TEST_ENGINE === 'postgres' ? await freshTestDatabase() : undefined;
+  const engineFlags = pgDatabase ? { databaseUrl: pgDatabase.url, pgConnectWaitSeconds: 5 } : {};
+  const config = loadConfig({ env: {}, flags: { dataDir: dir, port: 0, logLevel: 'silent', ...engineFlags, ...overrides } });
+  const store = openStore(config);
+  await storeReady(store);
   const keys = new KeyService(store, systemClock);
-  await keys.ensureOrganization(DEFAULT_ORG_ID, 'Default organization');
-  const bootstrap = await keys.ensureBootstrapKey(DEFAULT_ORG_ID, undefined);
+  const bootstrap = await keys.bootstrap(undefined);
   if (!bootstrap) throw new Error('expected a bootstrap key on a fresh store');
   const app = await buildApp(config, { store, logger: false });
   await app.listen({ host: '127.0.0.1', port: 0 });

@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { loadConfig } from '../../src/config/config.js';
+import { openStore, storeReady } from '../../src/store/open.js';
 import type { EngineName, Store } from '../../src/store/store.js';
 import { freshTestDatabase, PG_SKIP_MESSAGE, PG_TEST_URL, SQLITE_UNDER_TEST } from '../helpers/pg.js';
 
@@ -33,7 +33,7 @@ export const engines: EngineUnderTest[] = [
     skip: SQLITE_UNDER_TEST ? null : 'SQLite runs in the http project (ORGLEDGER_TEST_ENGINE=postgres here)',
     async open() {
       const dir = mkdtempSync(join(tmpdir(), 'orgledger-contract-'));
-      const open = () => new SqliteStore({ path: join(dir, 'store.sqlite'), synchronous: 'NORMAL', maxJobsPerBatch: 2000, autoMigrate: true });
+      const open = () => openStore(loadConfig({ env: {}, flags: { databaseUrl: join(dir, 'store.sqlite'), sqliteSynchronous: 'NORMAL' } }));
       const store = open();
       const others: Store[] = [];
       return {
@@ -72,8 +72,8 @@ export const engines: EngineUnderTest[] = [
     async open() {
       const db = await freshTestDatabase();
       const open = async () => {
-        const store = new PostgresStore({ url: db.url, poolSize: 4, maxJobsPerBatch: 2000, autoMigrate: true, connectWaitSeconds: 5 });
-        await store.whenReady();
+        const store = openStore(loadConfig({ env: {}, flags: { databaseUrl: db.url, pgPoolSize: 4, pgConnectWaitSeconds: 5 } }));
+        await storeReady(store);
         return store;
       };
       const store = await open();

@@ -7,9 +7,10 @@ import { createServer, type Server, type Socket, connect as tcpConnect } from 'n
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
-import { DEFAULT_ORG_ID, KeyService } from '../../src/features/keys/service.js';
+import { KeyService } from '../../src/features/keys/service.js';
 import { systemClock } from '../../src/lib/clock.js';
-import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
+import { openStore } from '../../src/store/open.js';
+import type { Store } from '../../src/store/store.js';
 import { checkResponse } from '../helpers/contract.js';
 import { freshTestDatabase, PG_SKIP_MESSAGE, PG_TEST_URL, type TestDatabase } from '../helpers/pg.js';
 
@@ -53,7 +54,7 @@ if (!PG_TEST_URL) {
   describe('PostgreSQL outage while serving', () => {
     let db: TestDatabase;
     let proxy: CuttableProxy;
-    let store: PostgresStore;
+    let store: Store;
     let app: Awaited<ReturnType<typeof buildApp>>;
     let url: string;
     let secret: string;
@@ -66,10 +67,8 @@ if (!PG_TEST_URL) {
       target.hostname = '127.0.0.1';
       target.port = String(proxy.port);
       const config = loadConfig({ env: {}, flags: { port: 0, logLevel: 'silent', databaseUrl: target.toString() } });
-      store = new PostgresStore({ url: target.toString(), poolSize: 4, maxJobsPerBatch: 100, autoMigrate: true, connectWaitSeconds: 5 });
-      const keys = new KeyService(store, systemClock);
-      await keys.ensureOrganization(DEFAULT_ORG_ID, 'Default organization');
-      secret = (await keys.ensureBootstrapKey(DEFAULT_ORG_ID, undefined))?.secret as string;
+      store = openStore({ ...config, pgPoolSize: 4, maxBatchJobs: 100, pgConnectWaitSeconds: 5 });
+      secret = (await new KeyService(store, systemClock).bootstrap(undefined))?.secret as string;
       app = await buildApp(config, { store, logger: false });
       await app.listen({ host: '127.0.0.1', port: 0 });
       const address = app.server.address();

@@ -157,6 +157,16 @@ export class KeyService {
    * once: the check and the insert share one serialized write. Returns a key only when it was created
    * and its secret is new to the operator.
    */
+  /**
+   * The default organization and its first admin key, as every start needs them (serve, the tests,
+   * the benchmarks): creates what is missing. Returns the new key when one was made (its secret is
+   * shown once), null when the organization already had an active key or `configuredSecret` existed.
+   */
+  async bootstrap(configuredSecret: string | undefined): Promise<NewKey | null> {
+    await this.ensureOrganization(DEFAULT_ORG_ID, 'Default organization');
+    return this.ensureBootstrapKey(DEFAULT_ORG_ID, configuredSecret);
+  }
+
   async ensureBootstrapKey(orgId: string, configuredSecret: string | undefined): Promise<NewKey | null> {
     const org = await this.store.getOrganization(orgId);
     if (!org) throw new Error(`organization ${orgId} does not exist`);
