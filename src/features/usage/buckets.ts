@@ -134,7 +134,10 @@ export function plan(w: PageWindow, finest: UsageSource = 'raw'): PlanSegment[] 
     if (a >= b || !first) return;
     const lo = first.g === 1 ? a : nextGridLine(a - 1, first.g);
     const hi = b - (b % first.g);
-    if (lo >= hi) return cover(a, b, origin, rest);
+    if (lo >= hi) {
+      cover(a, b, origin, rest);
+      return;
+    }
     cover(a, lo, origin, rest);
     out.push({ source: first.source, from: lo, to: hi, origin });
     cover(hi, b, origin, rest);
