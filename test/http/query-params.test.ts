@@ -16,7 +16,16 @@ beforeAll(async () => {
   const data = [
     { created_at: T0 + 60, project_id: 'proj_a', user_id: 'user_1', api_key_id: 'key_1', model: 'gpt-4o', batch: false, input_tokens: 10, output_tokens: 1 },
     { created_at: T0 + 61, project_id: 'proj_a', user_id: 'user_2', api_key_id: 'key_1', model: 'gpt-4o', batch: true, input_tokens: 20, output_tokens: 1 },
-    { created_at: T0 + 125, project_id: 'proj_b', user_id: 'user_1', api_key_id: 'key_2', model: 'gpt-4o-mini', batch: false, input_tokens: 40, output_tokens: 1 },
+    {
+      created_at: T0 + 125,
+      project_id: 'proj_b',
+      user_id: 'user_1',
+      api_key_id: 'key_2',
+      model: 'gpt-4o-mini',
+      batch: false,
+      input_tokens: 40,
+      output_tokens: 1,
+    },
   ];
   const res = await server.request('POST', '/v1/organization/usage/completions', { body: { data } });
   expect(res.status, JSON.stringify(res.body)).toBe(200);
