@@ -25,10 +25,11 @@ export function normalize(kind: UsageKind, r: Rec): Rec {
 
 export function expectedBuckets(kind: UsageKind, records: Rec[], q: BruteQuery) {
   const buckets: { start_time: number; end_time: number; results: Rec[] }[] = [];
-  for (let s = q.start; s < q.end; s += q.width) {
+  // Buckets on the UTC grid of the width; only the first is cut by start_time (OpenAI's rule).
+  for (let s = q.start; s < q.end; s = Math.floor(s / q.width) * q.width + q.width) {
+    const e = Math.min(Math.floor(s / q.width) * q.width + q.width, q.end);
     const inBucket = records.filter(
-      (r) =>
-        r.created_at >= s && r.created_at < Math.min(s + q.width, q.end) && Object.entries(q.filters).every(([d, values]) => values.includes(r[d] ?? null)),
+      (r) => r.created_at >= s && r.created_at < e && Object.entries(q.filters).every(([d, values]) => values.includes(r[d] ?? null)),
     );
     const groups = new Map<string, Rec[]>();
     for (const r of inBucket) {
@@ -57,7 +58,7 @@ export function expectedBuckets(kind: UsageKind, records: Rec[], q: BruteQuery) 
       for (const d of kind.dimensions) result[d] = q.groupBy.includes(d) ? (values[q.groupBy.indexOf(d)] ?? null) : null;
       return result;
     });
-    buckets.push({ start_time: s, end_time: Math.min(s + q.width, q.end), results: sortResults(results) });
+    buckets.push({ start_time: s, end_time: e, results: sortResults(results) });
   }
   return buckets;
 }

@@ -64,7 +64,7 @@ export async function queryCosts(store: Store, orgId: string, q: CostsQuery, now
   const w = pageWindow({ start, end, width: 86400, limit, page: q.page, now, identity });
   const parts = await Promise.all(
     plan(w, '1d').map((s) =>
-      store.queryCosts({ orgId, source: s.source as '1d' | '1h', from: s.from, to: s.to, origin: w.origin, width: w.width, groupBy, filters }),
+      store.queryCosts({ orgId, source: s.source as '1d' | '1h', from: s.from, to: s.to, origin: s.origin, width: w.width, groupBy, filters }),
     ),
   );
   const byLineItem = groupBy.includes('line_item');

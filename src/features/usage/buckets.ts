@@ -1,11 +1,12 @@
 /**
  * Bucket maths and page cursors, shared by usage and costs.
  *
- * Buckets start at start_time and step by the width (an unaligned start_time is kept as is; see
- * docs/usage-and-costs.md). With end_time the last bucket ends at end_time (exclusive); without it
- * the range runs to the end of the bucket holding "now". A page holds `limit` buckets; its cursor
- * names the next bucket, the pinned end and a hash of the query, so a cursor from another query is
- * refused with a 400 on `page`.
+ * Buckets follow the UTC grid of their width (minutes, hours, days since the epoch), as OpenAI's do:
+ * an unaligned start_time gives a short first bucket [start_time, next grid line), then whole grid
+ * buckets (docs/usage-and-costs.md). With end_time the last bucket ends at end_time (exclusive);
+ * without it the range runs to the end of the grid bucket holding "now". A page holds `limit`
+ * buckets; its cursor names the next bucket, the pinned end and a hash of the query, so a cursor from
+ * another query is refused with a 400 on `page`.
  */
 import { createHash } from 'node:crypto';
 import { errors } from '../../http/errors.js';
@@ -26,7 +27,8 @@ export interface PageWindow {
   /** Start of the first bucket of this page, and where the page's data stops (exclusive). */
   from: number;
   to: number;
-  origin: number;
+  /** The query's start_time: the start of the (possibly short) first bucket. */
+  start: number;
   width: number;
   /** Bucket starts of the page. */
   buckets: { start: number; end: number }[];
@@ -73,13 +75,19 @@ export interface WindowRequest {
   identity: unknown;
 }
 
+/** The first grid line after t: where the bucket holding t ends. */
+export function nextGridLine(t: number, width: number): number {
+  return t - (((t % width) + width) % width) + width;
+}
+
 export function pageWindow(r: WindowRequest): PageWindow {
   const hash = queryHash(r.identity);
-  let end = r.end ?? r.start + Math.max(1, Math.ceil((r.now + 1 - r.start) / r.width)) * r.width;
+  let end = r.end ?? Math.max(nextGridLine(r.start, r.width), nextGridLine(r.now, r.width));
   let from = r.start;
   if (r.page !== undefined) {
     const c = decodeCursor(r.page);
-    const fits = c && c.hash === hash && c.next > r.start && c.next < c.end && (c.next - r.start) % r.width === 0;
+    // Every bucket after the first starts on the grid.
+    const fits = c && c.hash === hash && c.next > r.start && c.next < c.end && c.next % r.width === 0;
     if (!c || !fits) throw errors.invalidParam('page', "Invalid 'page': not a next_page cursor of this query (same parameters, except limit).");
     from = c.next;
     end = c.end;
@@ -88,34 +96,54 @@ export function pageWindow(r: WindowRequest): PageWindow {
   const buckets: { start: number; end: number }[] = [];
   let s = from;
   while (s < end && buckets.length < r.limit) {
-    buckets.push({ start: s, end: Math.min(s + r.width, end) });
-    s += r.width;
+    const next = nextGridLine(s, r.width);
+    buckets.push({ start: s, end: Math.min(next, end) });
+    s = next;
   }
   const to = buckets.length ? (buckets[buckets.length - 1] as { end: number }).end : from;
   const nextPage = s < end ? encodeCursor({ next: s, end, hash }) : null;
-  return { from, to, origin: r.start, width: r.width, buckets, nextPage };
+  return { from, to, start: r.start, width: r.width, buckets, nextPage };
 }
 
+export interface PlanSegment {
+  source: UsageSource;
+  from: number;
+  to: number;
+  /** Grouping grid of the segment: bucket start = origin + floor((t - origin) / width) * width. */
+  origin: number;
+}
+
+const GRAINS: { source: UsageSource; g: number }[] = [
+  { source: '1d', g: 86400 },
+  { source: '1h', g: 3600 },
+  { source: 'raw', g: 1 },
+];
+
 /**
- * The sources that together cover [from, to): the coarsest rollup whose grain divides the bucket
- * grid for the aligned body, finer sources for a ragged tail (an explicit end_time off the grain).
+ * The sources that together cover [from, to). The short first bucket (start_time off the grid) is
+ * its own piece, grouped from start_time; the rest is grouped on the UTC grid. Each piece is read
+ * from the coarsest rollup whose grain divides the width for its grain-aligned middle, and from
+ * finer sources for its ragged head (start_time off the grain) and tail (end_time off the grain).
  */
-export function plan(w: PageWindow, finest: UsageSource = 'raw'): { source: UsageSource; from: number; to: number }[] {
-  const grains: { source: UsageSource; g: number }[] = [
-    { source: '1d', g: 86400 },
-    { source: '1h', g: 3600 },
-  ];
-  grains.push({ source: 'raw', g: 1 });
+export function plan(w: PageWindow, finest: UsageSource = 'raw'): PlanSegment[] {
   const order: UsageSource[] = ['1d', '1h', 'raw'];
-  const usable = grains.filter(({ source, g }) => order.indexOf(source) <= order.indexOf(finest) && g <= w.width && w.width % g === 0 && w.origin % g === 0);
-  const out: { source: UsageSource; from: number; to: number }[] = [];
-  let at = w.from;
-  for (const { source, g } of usable) {
-    const stop = w.to - (w.to % g);
-    if (stop > at) {
-      out.push({ source, from: at, to: stop });
-      at = stop;
+  const usable = GRAINS.filter(({ source, g }) => order.indexOf(source) <= order.indexOf(finest) && g <= w.width && w.width % g === 0);
+  const out: PlanSegment[] = [];
+  const cover = (a: number, b: number, origin: number, grains: typeof usable): void => {
+    const [first, ...rest] = grains;
+    if (a >= b || !first) return;
+    const lo = first.g === 1 ? a : nextGridLine(a - 1, first.g);
+    const hi = b - (b % first.g);
+    if (lo >= hi) {
+      cover(a, b, origin, rest);
+      return;
     }
-  }
-  return out;
+    cover(a, lo, origin, rest);
+    out.push({ source: first.source, from: lo, to: hi, origin });
+    cover(hi, b, origin, rest);
+  };
+  const gridFrom = w.from % w.width === 0 ? w.from : Math.min(nextGridLine(w.from, w.width), w.to);
+  cover(w.from, gridFrom, w.from, usable);
+  cover(gridFrom, w.to, 0, usable);
+  return out.sort((x, y) => x.from - y.from);
 }

@@ -134,7 +134,7 @@ export async function queryUsage(store: Store, orgId: string, kind: UsageKind, q
         source: s.source,
         from: s.from,
         to: s.to,
-        origin: w.origin,
+        origin: s.origin,
         width: w.width,
         groupBy: segmentGroupBy,
         filters,

@@ -1,5 +1,6 @@
 /** TypeBox schemas of the usage and costs queries, per kind, built from the kinds registry. */
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { NOT_COMMA_SEPARATED } from '../../http/query-string.js';
 import { StringEnum } from '../../lib/string-enum.js';
 import type { UsageKind } from './kinds.js';
 
@@ -43,7 +44,7 @@ export const costsQuerySchema = Type.Object({
   group_by: Type.Optional(Type.Array(StringEnum(['project_id', 'line_item', 'api_key_id']))),
   project_ids: Type.Optional(StringList),
   api_key_ids: Type.Optional(StringList),
-  /** SDK 7.57 extra: exact line-item strings. */
-  line_items: Type.Optional(StringList),
+  /** SDK 7.57 extra: exact line-item strings, which hold commas ("gpt-4o, input_tokens"): never split. */
+  line_items: Type.Optional(Type.Array(Type.String({ minLength: 1 }), NOT_COMMA_SEPARATED)),
 });
 export type CostsQuery = Static<typeof costsQuerySchema>;
