@@ -88,6 +88,8 @@ export interface UsageKind {
   /** A gauge: the latest sample per bucket and series, never a sum over time. */
   levelMeasure?: Measure;
   filters: UsageFilter[];
+  /** Values of dimensions whose result property is an enum without a filter (api_source). */
+  dimensionValues: Partial<Record<Dimension, string[]>>;
   groupBy: Dimension[];
   /** `num_model_requests` defaults to 1 on ingest where the kind has it. */
   defaultsToOneRequest: boolean;
@@ -110,7 +112,7 @@ const RESULT_SCHEMA: Record<UsageKindName, string> = {
 interface SpecProperty {
   type?: string;
   enum?: string[];
-  anyOf?: { type?: string }[];
+  anyOf?: { type?: string; enum?: string[] }[];
 }
 interface SpecParameter {
   name: string;
@@ -139,6 +141,11 @@ function buildKind(name: UsageKindName): UsageKind {
   const props = Object.entries(schema.properties).filter(([k]) => k !== 'object');
   const measures = props.filter(([k, v]) => v.type === 'integer' && isMeasure(k)).map(([k]) => k as Measure);
   const dimensions = props.filter(([k, v]) => v.anyOf && isDimension(k)).map(([k]) => k as Dimension);
+  const dimensionValues: Partial<Record<Dimension, string[]>> = {};
+  for (const [k, v] of props) {
+    const values = v.anyOf?.find((a) => a.enum)?.enum;
+    if (values && isDimension(k)) dimensionValues[k] = values;
+  }
   const op = spec.paths[`/organization/usage/${name}`]?.get as { parameters: SpecParameter[] } | undefined;
   if (!op) throw new Error(`spec: no GET /organization/usage/${name}`);
   const filters: UsageFilter[] = [];
@@ -162,6 +169,7 @@ function buildKind(name: UsageKindName): UsageKind {
     requiredMeasures: schema.required.filter(isMeasure),
     ...(name === 'vector_stores' ? { levelMeasure: 'usage_bytes' as const } : {}),
     filters,
+    dimensionValues,
     groupBy,
     defaultsToOneRequest: measures.includes('num_model_requests'),
   };

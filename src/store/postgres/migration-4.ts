@@ -3,8 +3,9 @@
  * openai SDK's api_source dimension and cache-write 12h/30m measures on usage records and rollups, and
  * user_id and api_source on cost rollups. Rollup keys gain the new columns (existing rows get '', the
  * stored "none", which is what they were: no record before this migration had an api_source, and cost
- * rollups never kept a user). Columns are added with a constant default (no table rewrite); only the
- * two primary keys are rebuilt.
+ * rollups never kept a user). Columns are added with the constant default '' (no table rewrite; it
+ * also lets older statements that name only the migration-2 columns, like migration 3's backfill,
+ * still insert); only the two primary keys are rebuilt.
  */
 import { COST_ROLLUP_KEY_V4, DIMENSIONS_V4, MEASURES_V2, MEASURES_V4 } from '../usage-columns.js';
 
@@ -15,12 +16,10 @@ export function sdkColumnsSqlPg(): string {
   return `
       ALTER TABLE usage_records ADD COLUMN api_source text COLLATE "C", ${measures};
       ALTER TABLE usage_rollups ADD COLUMN api_source text COLLATE "C" NOT NULL DEFAULT '', ${measures};
-      ALTER TABLE usage_rollups ALTER COLUMN api_source DROP DEFAULT;
       ALTER TABLE usage_rollups DROP CONSTRAINT usage_rollups_pkey,
         ADD PRIMARY KEY (org_id, kind, grain, cube, bucket, ${DIMENSIONS_V4.join(', ')});
       ALTER TABLE cost_rollups ADD COLUMN user_id text COLLATE "C" NOT NULL DEFAULT '',
         ADD COLUMN api_source text COLLATE "C" NOT NULL DEFAULT '';
-      ALTER TABLE cost_rollups ALTER COLUMN user_id DROP DEFAULT, ALTER COLUMN api_source DROP DEFAULT;
       ALTER TABLE cost_rollups DROP CONSTRAINT cost_rollups_pkey, ADD PRIMARY KEY (${COST_ROLLUP_KEY_V4.join(', ')});
   `;
 }

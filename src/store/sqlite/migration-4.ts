@@ -11,7 +11,9 @@ import { COST_ROLLUP_KEY_V4, DIMENSIONS_V2, DIMENSIONS_V4, MEASURES_V2, MEASURES
 const NEW_MEASURES = MEASURES_V4.filter((m) => !MEASURES_V2.includes(m));
 
 export function sdkColumnsSql(): string {
-  const dims = DIMENSIONS_V4.map((d) => `${d} ${d === 'batch' ? 'INTEGER' : 'TEXT'} NOT NULL`).join(',\n        ');
+  // api_source defaults to '' (none), as on PostgreSQL: statements naming only the older columns
+  // (migration 3's backfill) still insert.
+  const dims = DIMENSIONS_V4.map((d) => `${d} ${d === 'batch' ? 'INTEGER' : 'TEXT'} NOT NULL${d === 'api_source' ? " DEFAULT ''" : ''}`).join(',\n        ');
   const measures = MEASURES_V4.map((m) => `${m} INTEGER`).join(',\n        ');
   const oldRollup = ['org_id', 'kind', 'grain', 'cube', 'bucket', ...DIMENSIONS_V2, ...MEASURES_V2, 'latest_at'].join(', ');
   const oldCost = COST_ROLLUP_KEY_V4.filter((c) => c !== 'user_id' && c !== 'api_source');
@@ -44,8 +46,8 @@ export function sdkColumnsSql(): string {
         api_key_id      TEXT NOT NULL,
         quantity_unit   TEXT NOT NULL,
         price_id        TEXT NOT NULL,
-        user_id         TEXT NOT NULL,
-        api_source      TEXT NOT NULL,
+        user_id         TEXT NOT NULL DEFAULT '',
+        api_source      TEXT NOT NULL DEFAULT '',
         amount_nano     INTEGER NOT NULL,
         quantity        REAL NOT NULL,
         PRIMARY KEY (${COST_ROLLUP_KEY_V4.join(', ')})
