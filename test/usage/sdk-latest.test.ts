@@ -108,7 +108,7 @@ describe.each(['completions', 'decisions'] as const)('%s: api_source and the cac
       }),
     ]);
     const byProject = await call({ group_by: ['project_id', 'api_source'] });
-    expect((byProject.data[0]?.results as any[]).map((r) => [r.project_id, r.api_source, r.input_tokens]).sort()).toEqual([
+    expect(((byProject.data[0]?.results ?? []) as any[]).map((r) => [r.project_id, r.api_source, r.input_tokens]).sort()).toEqual([
       ['proj_a', 'agents_api', 1000],
       ['proj_a', 'unlabeled', 500],
       ['proj_b', 'agents_api', 100],
