@@ -1,16 +1,17 @@
 /**
  * The OpenAPI document orgledger serves at GET /openapi.json: the official OpenAI operations (the
- * spec subset we ship, unchanged) plus our extensions, whose schemas are the TypeBox schemas the
+ * spec subset we ship) with the newer-SDK additions of src/spec/sdk-extensions.ts (marked
+ * x-orgledger-extension), plus our ingestion extensions, whose schemas are the TypeBox schemas the
  * routes validate with.
  */
 import { IngestAuditLogsBody, IngestAuditLogsResponse } from '../features/audit-logs/schemas.js';
 import { addUsageOperations } from '../features/usage/openapi-ops.js';
-import { officialOpenApi } from '../spec/spec-files.js';
+import { servedSpec } from '../spec/sdk-extensions.js';
 
 const errorResponse = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponse' } } } };
 
 export function buildOpenApiDocument(version: string): Record<string, unknown> {
-  const official = officialOpenApi();
+  const official = servedSpec();
   const paths: Record<string, Record<string, unknown>> = structuredClone(official.paths);
   const auditLogs = paths['/organization/audit_logs'] ?? {};
   auditLogs.post = {

@@ -14,6 +14,7 @@
 import { ALL_DIMENSIONS, ALL_MEASURES } from '../features/usage/kinds.js';
 import { AUDIT_EVENT_COLUMNS } from './rows.js';
 import type { EngineName } from './store.js';
+import { COST_ROLLUP_COLUMNS, COST_ROLLUP_KEY } from './usage-rollup.js';
 
 /** A row as one value per column of its entity, in column order; booleans are JS booleans. */
 export type CopyRow = unknown[];
@@ -103,8 +104,8 @@ export const COPY_ENTITIES: readonly CopyEntity[] = [
   }),
   entity({
     table: 'cost_rollups',
-    columns: ['org_id', 'grain', 'cube', 'bucket', 'line_item', 'project_id', 'api_key_id', 'quantity_unit', 'price_id', 'amount_nano', 'quantity'],
-    key: ['org_id', 'grain', 'cube', 'bucket', 'line_item', 'project_id', 'api_key_id', 'quantity_unit', 'price_id'],
+    columns: COST_ROLLUP_COLUMNS,
+    key: COST_ROLLUP_KEY,
     mode: 'overwrite',
     sum: ['amount_nano'],
   }),

@@ -4,11 +4,13 @@
  * dimensions, so stores written before the cube existed answer from it exactly. Sums stay NULL where
  * no row had the measure; dropped dimensions get the stored placeholder ('' or batch -1).
  */
-import { ALL_DIMENSIONS, ALL_MEASURES, usageKinds } from '../features/usage/kinds.js';
+import { usageKind } from '../features/usage/kinds.js';
+import { DIMENSIONS_V2 as ALL_DIMENSIONS, MEASURES_V2 as ALL_MEASURES, KINDS_V2 } from './usage-columns.js';
 import { projectModelBackfill } from './usage-rollup.js';
 
+// The columns and kinds as they were when migration 3 landed (frozen: see usage-columns.ts).
 export function projectModelCubeSql(): string {
-  return projectModelBackfill([...usageKinds().values()])
+  return projectModelBackfill(KINDS_V2.map(usageKind))
     .map(
       (b) => `
       INSERT INTO usage_rollups (org_id, kind, grain, cube, bucket, ${ALL_DIMENSIONS.join(', ')}, ${ALL_MEASURES.join(', ')}, latest_at)

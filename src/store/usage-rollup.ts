@@ -161,12 +161,16 @@ export function usageRollupDeltas(kind: UsageKind, records: UsageRecord[]): Usag
   return sortedByKey([...hourly, ...daily]);
 }
 
-export type CostKeyDimension = 'project_id' | 'api_key_id' | 'line_item' | 'quantity_unit' | 'price_id';
+export type CostKeyDimension = 'project_id' | 'api_key_id' | 'line_item' | 'quantity_unit' | 'price_id' | 'user_id' | 'api_source';
 
-/** Cost cubes: 0 keeps everything (with the price id used), 1 project and line item, 2 line item. */
+/**
+ * Cost cubes: 0 keeps everything (with the price id used, and since migration 4 the user and the
+ * api_source), 1 project and line item (and api_source: two values), 2 line item. Rows written
+ * before migration 4 hold '' for user and api_source: costs grouped by user show them as null.
+ */
 export const COST_CUBES: CostKeyDimension[][] = [
-  ['project_id', 'api_key_id', 'line_item', 'quantity_unit', 'price_id'],
-  ['project_id', 'line_item', 'quantity_unit'],
+  ['project_id', 'api_key_id', 'line_item', 'quantity_unit', 'price_id', 'user_id', 'api_source'],
+  ['project_id', 'line_item', 'quantity_unit', 'api_source'],
   ['line_item', 'quantity_unit'],
 ];
 
@@ -176,6 +180,8 @@ export interface CostRollupDelta {
   bucket: number;
   projectId: string | null;
   apiKeyId: string | null;
+  userId: string | null;
+  apiSource: string | null;
   lineItem: string;
   quantityUnit: string | null;
   priceId: string | null;
@@ -183,10 +189,40 @@ export interface CostRollupDelta {
   quantity: number;
 }
 
-/** The cost-rollup upsert's parameters, in the column order both engines' statements use. */
+/** The cost-rollup upsert's parameters, in the column order both engines' statements use (COST_ROLLUP_COLUMNS). */
 export function costRollupValues(orgId: string, d: CostRollupDelta): unknown[] {
-  return [orgId, d.grain, d.cube, d.bucket, d.lineItem, d.projectId ?? '', d.apiKeyId ?? '', d.quantityUnit ?? '', d.priceId ?? '', d.amountNano, d.quantity];
+  return [
+    orgId,
+    d.grain,
+    d.cube,
+    d.bucket,
+    d.lineItem,
+    d.projectId ?? '',
+    d.apiKeyId ?? '',
+    d.quantityUnit ?? '',
+    d.priceId ?? '',
+    d.userId ?? '',
+    d.apiSource ?? '',
+    d.amountNano,
+    d.quantity,
+  ];
 }
+
+/** cost_rollups key columns, then the two sums: the order of costRollupValues. */
+export const COST_ROLLUP_KEY = [
+  'org_id',
+  'grain',
+  'cube',
+  'bucket',
+  'line_item',
+  'project_id',
+  'api_key_id',
+  'quantity_unit',
+  'price_id',
+  'user_id',
+  'api_source',
+];
+export const COST_ROLLUP_COLUMNS = [...COST_ROLLUP_KEY, 'amount_nano', 'quantity'];
 
 export function costRollupDeltas(lines: CostLine[]): CostRollupDelta[] {
   const out = new Map<string, CostRollupDelta>();
@@ -201,13 +237,15 @@ export function costRollupDeltas(lines: CostLine[]): CostRollupDelta[] {
           bucket,
           projectId: cube.includes('project_id') ? l.projectId : null,
           apiKeyId: cube.includes('api_key_id') ? l.apiKeyId : null,
+          userId: cube.includes('user_id') ? (l.userId ?? null) : null,
+          apiSource: cube.includes('api_source') ? (l.apiSource ?? null) : null,
           lineItem: l.lineItem,
           quantityUnit: l.quantityUnit,
           priceId: cube.includes('price_id') ? l.priceId : null,
           amountNano: l.amountNano,
           quantity: l.quantity,
         };
-        const key = [grain, cubeIndex, bucket, d.lineItem, d.projectId, d.apiKeyId, d.quantityUnit, d.priceId].join('\u0001');
+        const key = [grain, cubeIndex, bucket, d.lineItem, d.projectId, d.apiKeyId, d.quantityUnit, d.priceId, d.userId, d.apiSource].join('\u0001');
         const found = out.get(key);
         if (found) {
           found.amountNano += d.amountNano;

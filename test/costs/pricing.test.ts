@@ -181,6 +181,8 @@ describe('costs endpoint', () => {
         line_item: 'fine-tuning',
         project_id: null,
         api_key_id: null,
+        user_id: null,
+        api_source: null,
         quantity: 2,
         quantity_unit: 'duration_hours',
       },

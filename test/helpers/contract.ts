@@ -2,11 +2,14 @@
  * Validates response bodies against the official OpenAPI subset (spec/openai-admin-subset.json).
  * Success bodies use the operation's 200 schema; every error body the spec's ErrorResponse. The one
  * deliberate widening: AuditLogEventType also admits the four types the openai SDK 7.57 knows but
- * the 2026-08-21 spec does not yet list (spec/audit-log-event-types.json marks them).
+ * the 2026-08-21 spec does not yet list (spec/audit-log-event-types.json marks them). Operations
+ * only the newest SDK has (GET /organization/usage/decisions) are checked against schemas written
+ * from that SDK's types (sdk-schemas.ts), not against orgledger's own served extension.
  */
 import { readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { buildOpenApiDocument } from '../../src/http/openapi.js';
+import { SDK_ONLY_RESPONSES } from './sdk-schemas.js';
 
 const spec = JSON.parse(readFileSync(new URL('../../spec/openai-admin-subset.json', import.meta.url), 'utf8'));
 const table = JSON.parse(readFileSync(new URL('../../spec/audit-log-event-types.json', import.meta.url), 'utf8')) as {
@@ -59,6 +62,11 @@ export function checkResponse(method: string, pathname: string, status: number, 
     return { checked: true, errors: v(body) ? [] : (v.errors ?? []).map((e) => `${e.instancePath} ${e.message}`) };
   }
   const template = specPath(pathname);
+  const sdkOnly = SDK_ONLY_RESPONSES[pathname.replace(/^\/v1/, '')];
+  if (!template && sdkOnly && method.toUpperCase() === 'GET') {
+    const v = ajv.compile(sdkOnly);
+    return { checked: true, errors: v(body) ? [] : (v.errors ?? []).map((e) => `${e.instancePath} ${e.message}`) };
+  }
   const op = template ? spec.paths[template]?.[method.toLowerCase()] : undefined;
   const schemaRef: string | undefined = op?.responses?.['200']?.content?.['application/json']?.schema?.$ref;
   if (!op) return checkExtension(method, pathname, body);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import OpenAI from 'openai';
+import OpenAILatest from 'openai-latest';
 import { buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config/config.js';
 import { KeyService } from '../../src/features/keys/service.js';
@@ -17,6 +18,17 @@ import { openStore, storeReady } from '../../src/store/open.js';
 import type { Store } from '../../src/store/store.js';
 import { contractFetch } from './contract.js';
 import { freshTestDatabase, PG_TEST_URL, type TestDatabase } from './pg.js';
+
+/**
+ * The SDK versions the end-to-end tests run with: 6.49.0, the main test client (docs/adr/0003), and
+ * the newest 7.x under the npm alias openai-latest, so drift between them shows up as a failing test.
+ */
+export const SDKS = [
+  { name: 'openai 6.49.0', Client: OpenAI as typeof OpenAI | typeof OpenAILatest, latest: false },
+  { name: 'openai-latest 7.59.0', Client: OpenAILatest as typeof OpenAI | typeof OpenAILatest, latest: true },
+] as const;
+export type Sdk = (typeof SDKS)[number];
+export type AnyOpenAI = OpenAI | OpenAILatest;
 
 /** The engine HTTP tests run on: PostgreSQL when ORGLEDGER_TEST_DATABASE_URL is set, else SQLite. */
 export const TEST_ENGINE: 'sqlite' | 'postgres' = PG_TEST_URL ? 'postgres' : 'sqlite';
@@ -33,6 +45,10 @@ export interface TestServer {
   adminKey: string;
   /** An SDK client whose every response is checked against the spec (see contract.ts). */
   client(key?: string): OpenAI;
+  /** The same with the newest SDK (openai-latest): for surface 6.49.0 lacks (usage.decisions). */
+  latestClient(key?: string): OpenAILatest;
+  /** A client of the given SDK version (SDKS). */
+  sdkClient(sdk: Sdk, key?: string): AnyOpenAI;
   /** Raw HTTP with the admin key unless another (or null for none) is given. */
   request(
     method: string,
@@ -69,6 +85,8 @@ export async function startServer(overrides: Partial<Record<keyof Config, unknow
     url,
     adminKey,
     client: (key = adminKey) => new OpenAI({ adminAPIKey: key, apiKey: 'unused', baseURL: `${url}/v1`, fetch: contractFetch, maxRetries: 0 }),
+    latestClient: (key = adminKey) => new OpenAILatest({ adminAPIKey: key, apiKey: 'unused', baseURL: `${url}/v1`, fetch: contractFetch, maxRetries: 0 }),
+    sdkClient: (sdk, key = adminKey) => new sdk.Client({ adminAPIKey: key, apiKey: 'unused', baseURL: `${url}/v1`, fetch: contractFetch, maxRetries: 0 }),
     async request(method, path, opts = {}) {
       const headers: Record<string, string> = {};
       const key = opts.key === undefined ? adminKey : opts.key;

@@ -602,6 +602,84 @@ for (const engine of engines) {
         ]);
       });
 
+      it('groups by api_source (unlabeled where a record did not say) and sums the cache-write 12h/30m measures, from every source', async () => {
+        const orgId = await newOrg(store);
+        const rec = (id: string, at: number, apiSource: DimValue, h12: number, user: string) =>
+          usageRecord(
+            id,
+            at,
+            { project_id: 'proj_a', user_id: user, model: 'gpt-4o', api_source: apiSource },
+            {
+              input_tokens: 100,
+              input_cache_write_tokens: 30,
+              input_cache_write_12h_tokens: h12,
+              input_cache_write_30m_tokens: 30 - h12,
+              num_model_requests: 1,
+            },
+          );
+        const records = [
+          rec('as1', T0 + 10, 'agents_api', 10, 'user_1'),
+          rec('as2', T0 + 20, 'unlabeled', 20, 'user_1'),
+          rec('as3', T0 + HOUR + 5, null, 5, 'user_2'),
+          rec('as4', T0 + DAY + 5, 'agents_api', 0, 'user_2'),
+        ];
+        const measures = ['input_tokens', 'input_cache_write_tokens', 'input_cache_write_12h_tokens', 'input_cache_write_30m_tokens', 'num_model_requests'];
+        // The test's own reading of OpenAI's docs: a record without api_source is 'unlabeled' when grouped.
+        const labeled = records.map((r) => ({ ...r, dims: { ...r.dims, api_source: r.dims.api_source ?? 'unlabeled' } }));
+        for (const kind of ['completions', 'decisions'] as const) {
+          await store.write((tx) => tx.insertUsage({ orgId, kind, records }));
+          for (const groupBy of [['api_source'], ['api_source', 'user_id'], ['model'], []] as Dimension[][]) {
+            const expected = expectedSums(labeled, { from: T0, to: T0 + 2 * DAY, width: DAY, groupBy, measures });
+            for (const source of ['raw', '1h', '1d'] as const) {
+              expect(await usageRows(store, { orgId, kind, source, groupBy }), `${kind} ${source} ${groupBy}`).toEqual(expected);
+            }
+          }
+        }
+        expect(await usageRows(store, { orgId, kind: 'completions', source: '1d', groupBy: ['api_source'] })).toEqual([
+          { bucketStart: T0, dims: { api_source: 'agents_api' }, measures: expect.objectContaining({ input_cache_write_12h_tokens: 10 }) },
+          {
+            bucketStart: T0,
+            dims: { api_source: 'unlabeled' },
+            measures: expect.objectContaining({ input_cache_write_12h_tokens: 25, input_cache_write_30m_tokens: 35 }),
+          },
+          { bucketStart: T0 + DAY, dims: { api_source: 'agents_api' }, measures: expect.objectContaining({ input_cache_write_30m_tokens: 30 }) },
+        ]);
+      });
+
+      it('carries the user and api_source of usage records into cost line items, grouped by either', async () => {
+        const orgId = await newOrg(store);
+        const line = (amountNano: number) => ({ lineItem: 'gpt-4o, input_tokens', amountNano, quantity: 10, quantityUnit: 'tokens', priceId: 'p1' });
+        const records = [
+          usageRecord('cu1', T0 + 10, { project_id: 'proj_a', user_id: 'user_1', model: 'gpt-4o', api_source: 'agents_api' }, { input_tokens: 10 }, [
+            line(100),
+          ]),
+          usageRecord('cu2', T0 + 20, { project_id: 'proj_a', user_id: 'user_2', model: 'gpt-4o' }, { input_tokens: 10 }, [line(200)]),
+          usageRecord('cu3', T0 + 30, { project_id: 'proj_b', user_id: 'user_1', model: 'gpt-4o', api_source: 'unlabeled' }, { input_tokens: 10 }, [line(400)]),
+        ];
+        await store.write((tx) => tx.insertUsage({ orgId, kind: 'completions', records }));
+        await store.write((tx) => tx.insertCostEntries(orgId, [costEntry('ce_u', T0 + 40, { amountNano: 800 })]));
+        const costs = async (groupBy: CostSegmentQuery['groupBy'], filters: CostSegmentQuery['filters'] = {}) =>
+          sortCosts(await store.queryCosts({ orgId, source: '1d', from: T0, to: T0 + DAY, origin: T0, width: DAY, groupBy, filters }));
+        const row = (over: object, amountNano: number, quantity = 10, quantityUnit: string | null = 'tokens') => ({
+          bucketStart: T0,
+          ...over,
+          amountNano,
+          quantity,
+          quantityUnit,
+        });
+        expect(await costs(['user_id'])).toEqual(
+          sortCosts([row({ userId: null }, 800, 2, 'seats'), row({ userId: 'user_1' }, 500, 20), row({ userId: 'user_2' }, 200)]),
+        );
+        expect(await costs(['api_source'])).toEqual(sortCosts([row({ apiSource: 'agents_api' }, 100), row({ apiSource: 'unlabeled' }, 1400, 22, null)]));
+        expect(await costs(['user_id', 'project_id', 'api_source'], { line_item: ['gpt-4o, input_tokens'] })).toEqual(
+          sortCosts([
+            row({ userId: 'user_1', projectId: 'proj_a', apiSource: 'agents_api' }, 100),
+            row({ userId: 'user_2', projectId: 'proj_a', apiSource: 'unlabeled' }, 200),
+            row({ userId: 'user_1', projectId: 'proj_b', apiSource: 'unlabeled' }, 400),
+          ]),
+        );
+      });
+
       it('tallies unpriced usage per kind, model and tier', async () => {
         const orgId = await newOrg(store);
         const u = (model: string, tier: string, firstAt: number, lastAt: number, records: number): UnpricedUsage => ({

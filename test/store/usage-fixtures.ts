@@ -16,10 +16,12 @@ export function usageRecord(
   createdAt: number,
   dims: Partial<Record<Dimension, DimValue>>,
   measures: MeasureValues,
-  costs: Omit<CostLine, 'createdAt' | 'projectId' | 'apiKeyId'>[] = [],
+  costs: Omit<CostLine, 'createdAt' | 'projectId' | 'apiKeyId' | 'userId' | 'apiSource'>[] = [],
 ): UsageRecord {
   const projectId = (dims.project_id as string | null | undefined) ?? null;
   const apiKeyId = (dims.api_key_id as string | null | undefined) ?? null;
+  const userId = (dims.user_id as string | null | undefined) ?? null;
+  const apiSource = (dims.api_source as string | null | undefined) ?? null;
   return {
     id,
     createdAt,
@@ -27,7 +29,7 @@ export function usageRecord(
     measures,
     contentHash: `hash-${id}`,
     priceId: costs[0]?.priceId ?? null,
-    costs: costs.map((c) => ({ ...c, createdAt, projectId, apiKeyId })),
+    costs: costs.map((c) => ({ ...c, createdAt, projectId, apiKeyId, userId, apiSource })),
   };
 }
 
@@ -53,7 +55,7 @@ export function sortUsage(rows: UsageGroupRow[]): UsageGroupRow[] {
 }
 
 export function sortCosts(rows: CostGroupRow[]): CostGroupRow[] {
-  const key = (r: CostGroupRow) => JSON.stringify([r.projectId, r.apiKeyId, r.lineItem]);
+  const key = (r: CostGroupRow) => JSON.stringify([r.projectId, r.apiKeyId, r.lineItem, r.userId, r.apiSource]);
   return [...rows].sort((a, b) => a.bucketStart - b.bucketStart || key(a).localeCompare(key(b)));
 }
 

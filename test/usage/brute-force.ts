@@ -19,7 +19,8 @@ export interface BruteQuery {
 export function normalize(kind: UsageKind, r: Rec): Rec {
   const out: Rec = { ...r };
   if (kind.defaultsToOneRequest && out.num_model_requests === undefined) out.num_model_requests = 1;
-  if (kind.name === 'completions') out.input_uncached_tokens = (r.input_tokens ?? 0) - (r.input_cached_tokens ?? 0) - (r.input_cache_write_tokens ?? 0);
+  if (kind.measures.includes('input_uncached_tokens'))
+    out.input_uncached_tokens = (r.input_tokens ?? 0) - (r.input_cached_tokens ?? 0) - (r.input_cache_write_tokens ?? 0);
   return out;
 }
 
@@ -33,7 +34,8 @@ export function expectedBuckets(kind: UsageKind, records: Rec[], q: BruteQuery) 
     );
     const groups = new Map<string, Rec[]>();
     for (const r of inBucket) {
-      const key = JSON.stringify(q.groupBy.map((d) => r[d] ?? null));
+      // A record that did not say its api_source is 'unlabeled' when grouped by it (OpenAI's docs).
+      const key = JSON.stringify(q.groupBy.map((d) => r[d] ?? (d === 'api_source' ? 'unlabeled' : null)));
       groups.set(key, [...(groups.get(key) ?? []), r]);
     }
     const results = [...groups.entries()].map(([key, rs]) => {

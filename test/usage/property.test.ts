@@ -30,6 +30,7 @@ const pools: Record<string, unknown[]> = {
   source: ['image.generation', 'image.edit'],
   vector_store_id: ['vs_1', 'vs_2'],
   context_level: ['low', 'high', null],
+  api_source: ['agents_api', 'unlabeled', null],
 };
 const WIDTHS = { '1m': 60, '1h': 3600, '1d': 86400 } as const;
 const MAX_LIMIT = { '1m': 1440, '1h': 168, '1d': 31 } as const;
@@ -57,6 +58,12 @@ function randomRecord(kindName: UsageKindName, rnd: ReturnType<typeof prng>, i: 
     r.output_tokens = rnd.int(40, 500);
     if (rnd.chance(0.3)) r.input_cache_write_tokens = rnd.int(0, 30);
     else delete r.input_cache_write_tokens;
+    // The retention split is part of the cache writes (30m + 12h <= cache_write).
+    for (const k of ['input_cache_write_30m_tokens', 'input_cache_write_12h_tokens']) if (r[k] !== undefined) r[k] = rnd.int(0, 15);
+    if (r.input_cache_write_tokens === undefined) {
+      delete r.input_cache_write_30m_tokens;
+      delete r.input_cache_write_12h_tokens;
+    } else r.input_cache_write_tokens = Math.max(r.input_cache_write_tokens, (r.input_cache_write_30m_tokens ?? 0) + (r.input_cache_write_12h_tokens ?? 0));
   }
   if (kindName === 'vector_stores' && rnd.chance(0.2)) r.created_at = T0 + 7200; // equal times: larger value wins
   return r;

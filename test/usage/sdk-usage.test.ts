@@ -1,8 +1,12 @@
-/** Every usage method of the openai SDK against a real server: filters, group_by, pages, empty ranges, errors. */
+/**
+ * Every usage method of the openai SDK against a real server: filters, group_by, pages, empty ranges,
+ * errors; with both SDK versions (6.49.0 and the newest, see helpers/server.ts SDKS), decisions with
+ * the newest only (6.49.0 has no usage.decisions).
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { USAGE_KIND_NAMES, usageKind } from '../../src/features/usage/kinds.js';
 import { contractViolations } from '../helpers/contract.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { SDKS, type Sdk, startServer, type TestServer } from '../helpers/server.js';
 import { expectedBuckets, normalize, type Rec, sortResults } from './brute-force.js';
 
 let server: TestServer;
@@ -26,6 +30,7 @@ const SDK_METHOD: Record<string, string> = {
   code_interpreter_sessions: 'codeInterpreterSessions',
   file_search_calls: 'fileSearchCalls',
   web_search_calls: 'webSearchCalls',
+  decisions: 'decisions',
 };
 const VALUES: Record<string, unknown[]> = {
   project_id: ['proj_a', 'proj_b'],
@@ -38,6 +43,7 @@ const VALUES: Record<string, unknown[]> = {
   source: ['image.generation', 'image.edit'],
   vector_store_id: ['vs_1', 'vs_2'],
   context_level: ['low', 'high'],
+  api_source: ['agents_api', 'unlabeled'],
 };
 
 function recordsFor(kindName: string): Rec[] {
@@ -50,8 +56,8 @@ function recordsFor(kindName: string): Rec[] {
   });
 }
 
-async function callSdk(kindName: string, params: Record<string, unknown>): Promise<any> {
-  const usage = server.client().admin.organization.usage as any;
+async function callSdkWith(sdk: Sdk, kindName: string, params: Record<string, unknown>): Promise<any> {
+  const usage = server.sdkClient(sdk).admin.organization.usage as any;
   return usage[SDK_METHOD[kindName] as string](params);
 }
 
@@ -67,46 +73,50 @@ describe.each([...USAGE_KIND_NAMES])('%s through the SDK', (kindName) => {
     expect(res.status, JSON.stringify(res.body)).toBe(200);
   });
 
-  it('answers every group_by value and every filter as a brute-force aggregation would', async () => {
-    const base = { start_time: T0, end_time: T0 + 3 * DAY, bucket_width: '1d' };
-    for (const g of kind.groupBy) {
-      const page = await callSdk(kindName, { ...base, group_by: [g] });
-      expect(strip(page.data)).toEqual(expectedBuckets(kind, stored, { start: T0, end: T0 + 3 * DAY, width: DAY, groupBy: [g], filters: {} }));
-      expect(page.data.some((b: any) => b.results.length > 1)).toBe(true);
-    }
-    for (const f of kind.filters) {
-      const value = (VALUES[f.dimension] as unknown[])[1];
-      const page = await callSdk(kindName, { ...base, [f.param]: f.boolean ? value : [value] });
-      const expected = expectedBuckets(kind, stored, { start: T0, end: T0 + 3 * DAY, width: DAY, groupBy: [], filters: { [f.dimension]: [value] } });
-      expect(strip(page.data)).toEqual(expected);
-      expect(expected.some((b) => b.results.length > 0)).toBe(true);
-    }
-  });
+  describe.each(SDKS.filter((sdk) => sdk.latest || kindName !== 'decisions'))('with $name', (sdk) => {
+    const callSdk = (k: string, params: Record<string, unknown>) => callSdkWith(sdk, k, params);
 
-  it('walks hourly pages that together equal one big query', async () => {
-    const params = { start_time: T0, end_time: T0 + 2 * DAY, bucket_width: '1h', group_by: kind.groupBy.slice(0, 2) };
-    const big = await callSdk(kindName, { ...params, limit: 48 });
-    expect(big.has_more).toBe(false);
-    expect(big.next_page).toBeNull();
-    const walked: any[] = [];
-    let page = await callSdk(kindName, { ...params, limit: 5 });
-    walked.push(...page.data);
-    while (page.has_more) {
-      page = await callSdk(kindName, { ...params, limit: 5, page: page.next_page });
+    it('answers every group_by value and every filter as a brute-force aggregation would', async () => {
+      const base = { start_time: T0, end_time: T0 + 3 * DAY, bucket_width: '1d' };
+      for (const g of kind.groupBy) {
+        const page = await callSdk(kindName, { ...base, group_by: [g] });
+        expect(strip(page.data)).toEqual(expectedBuckets(kind, stored, { start: T0, end: T0 + 3 * DAY, width: DAY, groupBy: [g], filters: {} }));
+        expect(page.data.some((b: any) => b.results.length > 1)).toBe(true);
+      }
+      for (const f of kind.filters) {
+        const value = (VALUES[f.dimension] as unknown[])[1];
+        const page = await callSdk(kindName, { ...base, [f.param]: f.boolean ? value : [value] });
+        const expected = expectedBuckets(kind, stored, { start: T0, end: T0 + 3 * DAY, width: DAY, groupBy: [], filters: { [f.dimension]: [value] } });
+        expect(strip(page.data)).toEqual(expected);
+        expect(expected.some((b) => b.results.length > 0)).toBe(true);
+      }
+    });
+
+    it('walks hourly pages that together equal one big query', async () => {
+      const params = { start_time: T0, end_time: T0 + 2 * DAY, bucket_width: '1h', group_by: kind.groupBy.slice(0, 2) };
+      const big = await callSdk(kindName, { ...params, limit: 48 });
+      expect(big.has_more).toBe(false);
+      expect(big.next_page).toBeNull();
+      const walked: any[] = [];
+      let page = await callSdk(kindName, { ...params, limit: 5 });
       walked.push(...page.data);
-    }
-    expect(walked).toHaveLength(48);
-    expect(walked).toEqual(big.data);
-  });
+      while (page.has_more) {
+        page = await callSdk(kindName, { ...params, limit: 5, page: page.next_page });
+        walked.push(...page.data);
+      }
+      expect(walked).toHaveLength(48);
+      expect(walked).toEqual(big.data);
+    });
 
-  it('returns every bucket of an empty range with empty results', async () => {
-    const page = await callSdk(kindName, { start_time: T0 - 10 * DAY, end_time: T0 - 7 * DAY });
-    expect(page.data.map((b: any) => [b.start_time, b.end_time, b.results.length])).toEqual([
-      [T0 - 10 * DAY, T0 - 9 * DAY, 0],
-      [T0 - 9 * DAY, T0 - 8 * DAY, 0],
-      [T0 - 8 * DAY, T0 - 7 * DAY, 0],
-    ]);
-    expect(contractViolations).toEqual([]);
+    it('returns every bucket of an empty range with empty results', async () => {
+      const page = await callSdk(kindName, { start_time: T0 - 10 * DAY, end_time: T0 - 7 * DAY });
+      expect(page.data.map((b: any) => [b.start_time, b.end_time, b.results.length])).toEqual([
+        [T0 - 10 * DAY, T0 - 9 * DAY, 0],
+        [T0 - 9 * DAY, T0 - 8 * DAY, 0],
+        [T0 - 8 * DAY, T0 - 7 * DAY, 0],
+      ]);
+      expect(contractViolations).toEqual([]);
+    });
   });
 });
 

@@ -75,6 +75,7 @@ function completionComponents(m: MeasureValues, p: Price): Component[] {
 function componentsOf(kind: UsageKindName, m: MeasureValues, p: Price): Component[] {
   switch (kind) {
     case 'completions':
+    case 'decisions':
       return completionComponents(m, p);
     case 'embeddings':
     case 'moderations':
@@ -122,6 +123,8 @@ export function priceRecord(table: PriceTable, kind: UsageKindName, createdAt: n
       createdAt,
       projectId: (dims.project_id as string | null | undefined) ?? null,
       apiKeyId: (dims.api_key_id as string | null | undefined) ?? null,
+      userId: (dims.user_id as string | null | undefined) ?? null,
+      apiSource: (dims.api_source as string | null | undefined) ?? null,
       lineItem: `${key}, ${c.item}${suffix}`,
       quantity: c.quantity,
       quantityUnit: c.unit,

@@ -19,12 +19,12 @@ import type { CostDimension, CostEntry, CostGroupRow } from '../usage/types.js';
 import { MAX_COST_ENTRIES, validateCostEntry } from './schemas.js';
 
 const DAY = 86400;
-const GROUPS: CostDimension[] = ['project_id', 'api_key_id', 'line_item'];
+const GROUPS: CostDimension[] = ['project_id', 'api_key_id', 'line_item', 'user_id', 'api_source'];
 
 function mergeCosts(rows: CostGroupRow[]): CostGroupRow[] {
   const out = new Map<string, CostGroupRow>();
   for (const r of rows) {
-    const k = JSON.stringify([r.bucketStart, r.projectId, r.apiKeyId, r.lineItem]);
+    const k = JSON.stringify([r.bucketStart, r.projectId, r.apiKeyId, r.lineItem, r.userId, r.apiSource]);
     const cur = out.get(k);
     if (!cur) out.set(k, { ...r });
     else {
@@ -33,7 +33,10 @@ function mergeCosts(rows: CostGroupRow[]): CostGroupRow[] {
       if (cur.quantityUnit !== r.quantityUnit) cur.quantityUnit = null;
     }
   }
-  const keyed = [...out.values()].map((row) => ({ row, key: `${row.lineItem ?? ''}\u0000${row.projectId ?? ''}\u0000${row.apiKeyId ?? ''}` }));
+  const keyed = [...out.values()].map((row) => ({
+    row,
+    key: [row.lineItem, row.projectId, row.apiKeyId, row.userId, row.apiSource].map((v) => v ?? '').join('\u0000'),
+  }));
   keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return keyed.map((k) => k.row);
 }
@@ -45,6 +48,9 @@ function costResult(r: CostGroupRow, byLineItem: boolean): Record<string, unknow
     line_item: r.lineItem ?? null,
     project_id: r.projectId ?? null,
     api_key_id: r.apiKeyId ?? null,
+    // Newest-SDK fields (src/spec/sdk-extensions.ts): null unless grouped by them.
+    user_id: r.userId ?? null,
+    api_source: r.apiSource ?? null,
     quantity: byLineItem ? r.quantity : null,
     quantity_unit: byLineItem ? r.quantityUnit : null,
   };

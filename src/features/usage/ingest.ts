@@ -38,13 +38,16 @@ const PART_CHECKS: { whole: Measure; parts: Measure[] }[] = [
   { whole: 'input_uncached_tokens', parts: ['input_text_tokens', 'input_audio_tokens', 'input_image_tokens'] },
   { whole: 'input_cached_tokens', parts: ['input_cached_text_tokens', 'input_cached_audio_tokens', 'input_cached_image_tokens'] },
   { whole: 'output_tokens', parts: ['output_text_tokens', 'output_audio_tokens', 'output_image_tokens'] },
+  // "input tokens written to the cache across 30-minute and 12-hour retention periods" (SDK 7.57+).
+  { whole: 'input_cache_write_tokens', parts: ['input_cache_write_30m_tokens', 'input_cache_write_12h_tokens'] },
 ];
 
 function measuresOf(kind: UsageKind, raw: Raw, param: string): MeasureValues {
   const m: MeasureValues = {};
   for (const name of kind.measures) if (typeof raw[name] === 'number') m[name] = raw[name] as number;
   if (kind.defaultsToOneRequest && m.num_model_requests === undefined) m.num_model_requests = 1;
-  if (kind.name !== 'completions') return m;
+  // Completions-shaped kinds (completions, decisions) follow the token convention.
+  if (!kind.measures.includes('input_uncached_tokens')) return m;
   const uncached = (m.input_tokens ?? 0) - (m.input_cached_tokens ?? 0) - (m.input_cache_write_tokens ?? 0);
   if (m.input_uncached_tokens !== undefined && m.input_uncached_tokens !== uncached && uncached >= 0)
     throw errors.invalidBody(

@@ -1,10 +1,11 @@
 /**
- * The usage kinds registry: for each of the ten usage endpoints its result `object`, dimensions,
- * measures, filters and group_by values, derived from the official spec (spec/openai-admin-subset.json)
- * so the wire contract is written down once. Only what the spec cannot say is stated here: which
- * result schema belongs to which path, and which measure is a level (vector_stores usage_bytes).
+ * The usage kinds registry: for each of the eleven usage endpoints its result `object`, dimensions,
+ * measures, filters and group_by values, derived from the served spec (the official
+ * spec/openai-admin-subset.json plus the newer-SDK additions of src/spec/sdk-extensions.ts) so the
+ * wire contract is written down once. Only what the spec cannot say is stated here: which result
+ * schema belongs to which path, and which measure is a level (vector_stores usage_bytes).
  */
-import { officialOpenApi } from '../../spec/spec-files.js';
+import { servedSpec } from '../../spec/sdk-extensions.js';
 
 export const USAGE_KIND_NAMES = [
   'completions',
@@ -17,6 +18,8 @@ export const USAGE_KIND_NAMES = [
   'code_interpreter_sessions',
   'file_search_calls',
   'web_search_calls',
+  // openai SDK 7.57+ (not in the 2026-08-21 spec): see src/spec/sdk-extensions.ts.
+  'decisions',
 ] as const;
 export type UsageKindName = (typeof USAGE_KIND_NAMES)[number];
 
@@ -32,6 +35,7 @@ export const ALL_DIMENSIONS = [
   'source',
   'vector_store_id',
   'context_level',
+  'api_source',
 ] as const;
 export type Dimension = (typeof ALL_DIMENSIONS)[number];
 
@@ -58,6 +62,8 @@ export const ALL_MEASURES = [
   'usage_bytes',
   'num_sessions',
   'num_requests',
+  'input_cache_write_12h_tokens',
+  'input_cache_write_30m_tokens',
 ] as const;
 export type Measure = (typeof ALL_MEASURES)[number];
 
@@ -82,6 +88,8 @@ export interface UsageKind {
   /** A gauge: the latest sample per bucket and series, never a sum over time. */
   levelMeasure?: Measure;
   filters: UsageFilter[];
+  /** Values of dimensions whose result property is an enum without a filter (api_source). */
+  dimensionValues: Partial<Record<Dimension, string[]>>;
   groupBy: Dimension[];
   /** `num_model_requests` defaults to 1 on ingest where the kind has it. */
   defaultsToOneRequest: boolean;
@@ -98,12 +106,13 @@ const RESULT_SCHEMA: Record<UsageKindName, string> = {
   code_interpreter_sessions: 'UsageCodeInterpreterSessionsResult',
   file_search_calls: 'UsageFileSearchCallsResult',
   web_search_calls: 'UsageWebSearchCallsResult',
+  decisions: 'UsageDecisionsResult',
 };
 
 interface SpecProperty {
   type?: string;
   enum?: string[];
-  anyOf?: { type?: string }[];
+  anyOf?: { type?: string; enum?: string[] }[];
 }
 interface SpecParameter {
   name: string;
@@ -125,13 +134,18 @@ function dimensionOfFilter(param: string): Dimension | null {
 }
 
 function buildKind(name: UsageKindName): UsageKind {
-  const spec = officialOpenApi();
+  const spec = servedSpec();
   const schema = spec.components.schemas[RESULT_SCHEMA[name]] as { properties: Record<string, SpecProperty>; required: string[] };
   const object = schema.properties.object?.enum?.[0];
   if (!object) throw new Error(`spec: ${RESULT_SCHEMA[name]} has no object discriminator`);
   const props = Object.entries(schema.properties).filter(([k]) => k !== 'object');
   const measures = props.filter(([k, v]) => v.type === 'integer' && isMeasure(k)).map(([k]) => k as Measure);
   const dimensions = props.filter(([k, v]) => v.anyOf && isDimension(k)).map(([k]) => k as Dimension);
+  const dimensionValues: Partial<Record<Dimension, string[]>> = {};
+  for (const [k, v] of props) {
+    const values = v.anyOf?.find((a) => a.enum)?.enum;
+    if (values && isDimension(k)) dimensionValues[k] = values;
+  }
   const op = spec.paths[`/organization/usage/${name}`]?.get as { parameters: SpecParameter[] } | undefined;
   if (!op) throw new Error(`spec: no GET /organization/usage/${name}`);
   const filters: UsageFilter[] = [];
@@ -155,6 +169,7 @@ function buildKind(name: UsageKindName): UsageKind {
     requiredMeasures: schema.required.filter(isMeasure),
     ...(name === 'vector_stores' ? { levelMeasure: 'usage_bytes' as const } : {}),
     filters,
+    dimensionValues,
     groupBy,
     defaultsToOneRequest: measures.includes('num_model_requests'),
   };
@@ -174,4 +189,4 @@ export function usageKind(name: UsageKindName): UsageKind {
 }
 
 /** Dimensions whose values are few (tiers, sizes): kept in the narrow rollup cubes. */
-export const LOW_CARDINALITY: readonly Dimension[] = ['batch', 'service_tier', 'size', 'source', 'context_level'];
+export const LOW_CARDINALITY: readonly Dimension[] = ['batch', 'service_tier', 'size', 'source', 'context_level', 'api_source'];

@@ -15,8 +15,8 @@ const Text = Type.String({ minLength: 1, maxLength: 256 });
 
 function dimensionSchema(kind: UsageKind, d: Dimension): TSchema {
   if (d === 'batch') return Type.Union([Type.Boolean(), Type.Null()]);
-  const filter = kind.filters.find((f) => f.dimension === d);
-  return Type.Union([filter?.values ? StringEnum(filter.values) : Text, Type.Null()]);
+  const values = kind.filters.find((f) => f.dimension === d)?.values ?? kind.dimensionValues[d];
+  return Type.Union([values ? StringEnum(values) : Text, Type.Null()]);
 }
 
 export function usageRecordSchema(kind: UsageKind) {

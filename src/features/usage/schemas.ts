@@ -41,7 +41,8 @@ export const costsQuerySchema = Type.Object({
   ...common,
   bucket_width: Type.Optional(StringEnum(['1d'], { default: '1d' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 180 })),
-  group_by: Type.Optional(Type.Array(StringEnum(['project_id', 'line_item', 'api_key_id']))),
+  // user_id and api_source: openai SDK 7.57+ (src/spec/sdk-extensions.ts).
+  group_by: Type.Optional(Type.Array(StringEnum(['project_id', 'line_item', 'api_key_id', 'user_id', 'api_source']))),
   project_ids: Type.Optional(StringList),
   api_key_ids: Type.Optional(StringList),
   /** SDK 7.57 extra: exact line-item strings, which hold commas ("gpt-4o, input_tokens"): never split. */

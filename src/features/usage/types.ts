@@ -14,6 +14,9 @@ export interface CostLine {
   createdAt: number;
   projectId: string | null;
   apiKeyId: string | null;
+  /** The usage record's user and api_source (absent on explicit cost entries). */
+  userId?: string | null;
+  apiSource?: string | null;
   /** `<model>, input_tokens` and the like. */
   lineItem: string;
   quantity: number;
@@ -93,7 +96,7 @@ export interface UsageGroupRow {
   latestAt?: number;
 }
 
-export type CostDimension = 'project_id' | 'api_key_id' | 'line_item';
+export type CostDimension = 'project_id' | 'api_key_id' | 'line_item' | 'user_id' | 'api_source';
 
 export interface CostSegmentQuery {
   orgId: string;
@@ -110,6 +113,9 @@ export interface CostGroupRow {
   bucketStart: number;
   projectId?: string | null;
   apiKeyId?: string | null;
+  userId?: string | null;
+  /** 'agents_api' or 'unlabeled' when grouped by it. */
+  apiSource?: string;
   lineItem?: string;
   amountNano: number;
   quantity: number;

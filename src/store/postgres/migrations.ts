@@ -6,8 +6,9 @@
  * engine ahead of need (partitions.ts) and a default partition catches the rest.
  */
 import type pg from 'pg';
-import { ALL_DIMENSIONS, ALL_MEASURES } from '../../features/usage/kinds.js';
 import { projectModelCubeSql } from '../rollup-backfill.js';
+import { DIMENSIONS_V2 as ALL_DIMENSIONS, MEASURES_V2 as ALL_MEASURES } from '../usage-columns.js';
+import { sdkColumnsSqlPg } from './migration-4.js';
 
 export interface PgMigration {
   version: number;
@@ -98,6 +99,7 @@ export const postgresMigrations: PgMigration[] = [
     sql: usageSchemaPg(),
   },
   { version: 3, name: 'project and model rollup cube', sql: projectModelCubeSql() },
+  { version: 4, name: 'api_source, cache-write 12h/30m measures, cost user_id and api_source', sql: sdkColumnsSqlPg() },
 ];
 
 /**
@@ -109,6 +111,7 @@ export const postgresMigrations: PgMigration[] = [
  * - usage_rollups: hourly and daily sums per cube; dropped dimensions and nulls are '' (batch: -1).
  * - cost_rollups, cost_entries, unpriced_usage: as on SQLite.
  * Measures are bigint (sums are cast back to bigint when read), cost quantities double precision.
+ * Its columns are the frozen lists of usage-columns.ts (the live ones have grown since).
  */
 function usageSchemaPg(): string {
   const measures = ALL_MEASURES.map((m) => `${m} bigint`).join(',\n        ');

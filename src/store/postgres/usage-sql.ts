@@ -44,6 +44,14 @@ function filterSql(q: UsageSegmentQuery, rollup: boolean, p: Params): string {
   return where;
 }
 
+/**
+ * A grouped dimension's term. api_source is 'unlabeled' where a record did not say (NULL raw, ''
+ * in rollups, and every row stored before migration 4), as OpenAI documents it (see sqlite/usage-sql.ts).
+ */
+const groupTerm = (d: string) => (d === 'api_source' ? "coalesce(nullif(api_source, ''), 'unlabeled')" : d);
+const selectTerms = (groupBy: readonly string[]) => groupBy.map((d) => (d === 'api_source' ? `${groupTerm(d)} AS ${d}` : d)).join(', ');
+const groupTerms = (groupBy: readonly string[]) => (groupBy.length ? `, ${groupBy.map(groupTerm).join(', ')}` : '');
+
 /** The start of a value's bucket on the query's grid. */
 function grid(col: string, q: { origin: number; width: number }, p: Params): string {
   const origin = p.add(q.origin, 'bigint');
@@ -56,7 +64,7 @@ export function usageSegmentSql(kind: UsageKind, q: UsageSegmentQuery): PgSql {
   const p = new Params();
   const raw = q.source === 'raw';
   const b = grid(raw ? 'created_at' : 'bucket', q, p);
-  const groups = q.groupBy.length ? `, ${q.groupBy.join(', ')}` : '';
+  const groups = q.groupBy.length ? `, ${selectTerms(q.groupBy)}` : '';
   const sums = kind.measures.map((m) => `sum(${m})::bigint AS ${m}`).join(', ');
   let from: string;
   if (raw) {
@@ -69,7 +77,7 @@ export function usageSegmentSql(kind: UsageKind, q: UsageSegmentQuery): PgSql {
       AND bucket >= ${p.add(q.from, 'bigint')} AND bucket < ${p.add(q.to, 'bigint')}`;
   }
   const where = filterSql(q, !raw, p);
-  return { text: `SELECT ${b} AS b${groups}, ${sums} FROM ${from}${where} GROUP BY 1${groups}`, values: p.values };
+  return { text: `SELECT ${b} AS b${groups}, ${sums} FROM ${from}${where} GROUP BY 1${groupTerms(q.groupBy)}`, values: p.values };
 }
 
 /**
@@ -102,7 +110,13 @@ function levelSql(kind: UsageKind, q: UsageSegmentQuery): PgSql {
   };
 }
 
-const COST_COLUMNS: Record<string, CostKeyDimension> = { project_id: 'project_id', api_key_id: 'api_key_id', line_item: 'line_item' };
+const COST_COLUMNS: Record<string, CostKeyDimension> = {
+  project_id: 'project_id',
+  api_key_id: 'api_key_id',
+  line_item: 'line_item',
+  user_id: 'user_id',
+  api_source: 'api_source',
+};
 
 export function costSegmentSql(q: CostSegmentQuery): PgSql {
   const needed = [...q.groupBy, ...(Object.keys(q.filters) as CostKeyDimension[])].map((d) => COST_COLUMNS[d] as CostKeyDimension);
@@ -112,10 +126,10 @@ export function costSegmentSql(q: CostSegmentQuery): PgSql {
   let where = `org_id = ${p.add(q.orgId, 'text')} AND grain = ${p.add(q.source === '1d' ? DAY : HOUR, 'integer')}
     AND cube = ${p.add(cube, 'smallint')} AND bucket >= ${p.add(q.from, 'bigint')} AND bucket < ${p.add(q.to, 'bigint')}`;
   for (const [dim, values] of Object.entries(q.filters) as [string, string[]][]) where += ` AND ${dim} = ANY(${p.add(values, 'text[]')})`;
-  const groups = q.groupBy.length ? `, ${q.groupBy.join(', ')}` : '';
+  const groups = q.groupBy.length ? `, ${selectTerms(q.groupBy)}` : '';
   // One unit for the group, or null when its line items mix units.
   const unit = "CASE WHEN min(quantity_unit) = max(quantity_unit) AND min(quantity_unit) <> '' THEN min(quantity_unit) END";
   const text = `SELECT ${b} AS b${groups}, sum(amount_nano)::bigint AS amount_nano, sum(quantity) AS quantity, ${unit} AS quantity_unit
-    FROM cost_rollups WHERE ${where} GROUP BY 1${groups}`;
+    FROM cost_rollups WHERE ${where} GROUP BY 1${groupTerms(q.groupBy)}`;
   return { text, values: p.values };
 }

@@ -23,7 +23,7 @@ import type {
   UsageRecord,
   UsageSegmentQuery,
 } from '../../features/usage/types.js';
-import { costRollupDeltas, costRollupValues, usageRollupDeltas } from '../usage-rollup.js';
+import { COST_ROLLUP_COLUMNS, COST_ROLLUP_KEY, costRollupDeltas, costRollupValues, usageRollupDeltas } from '../usage-rollup.js';
 import { type CopyValue, copyRows } from './bulk-insert.js';
 import { costSegmentSql, toRawValue, toRollupValue, usageSegmentSql } from './usage-sql.js';
 
@@ -69,14 +69,13 @@ const UPSERT_ROLLUPS = `
   ON CONFLICT (${ROLLUP_KEY.join(', ')}) DO UPDATE SET ${ALL_MEASURES.map(measureUpdate).join(', ')},
     latest_at = greatest(u.latest_at, excluded.latest_at)`;
 
-const COST_KEY = ['org_id', 'grain', 'cube', 'bucket', 'line_item', 'project_id', 'api_key_id', 'quantity_unit', 'price_id'];
 const UPSERT_COSTS = `
-  INSERT INTO cost_rollups AS c (${COST_KEY.join(', ')}, amount_nano, quantity)
-  SELECT ${COST_KEY.join(', ')}, amount_nano, quantity
-  FROM unnest(${unnestOf(['text', 'integer', 'smallint', 'bigint', 'text', 'text', 'text', 'text', 'text', 'bigint', 'float8'])})
-    WITH ORDINALITY AS t(${COST_KEY.join(', ')}, amount_nano, quantity, ord)
+  INSERT INTO cost_rollups AS c (${COST_ROLLUP_COLUMNS.join(', ')})
+  SELECT ${COST_ROLLUP_COLUMNS.join(', ')}
+  FROM unnest(${unnestOf(['text', 'integer', 'smallint', 'bigint', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'bigint', 'float8'])})
+    WITH ORDINALITY AS t(${COST_ROLLUP_COLUMNS.join(', ')}, ord)
   ORDER BY ord
-  ON CONFLICT (${COST_KEY.join(', ')}) DO UPDATE SET amount_nano = c.amount_nano + excluded.amount_nano, quantity = c.quantity + excluded.quantity`;
+  ON CONFLICT (${COST_ROLLUP_KEY.join(', ')}) DO UPDATE SET amount_nano = c.amount_nano + excluded.amount_nano, quantity = c.quantity + excluded.quantity`;
 
 const UPSERT_UNPRICED = `
   INSERT INTO unpriced_usage AS x (org_id, kind, model, tier, first_at, last_at, records)
@@ -223,7 +222,7 @@ export class PgUsageWriter {
     const deltas = costRollupDeltas(lines);
     if (deltas.length === 0) return;
     const rows = deltas.map((d) => costRollupValues(orgId, d));
-    await this.client.query({ name: 'orgledger_tx_cost_rollups', text: UPSERT_COSTS, values: columnsOf(rows, 11) });
+    await this.client.query({ name: 'orgledger_tx_cost_rollups', text: UPSERT_COSTS, values: columnsOf(rows, COST_ROLLUP_COLUMNS.length) });
   }
 
   async noteUnpriced(orgId: string, items: UnpricedUsage[]): Promise<void> {
@@ -333,6 +332,8 @@ export class PgUsageReader {
       if (q.groupBy.includes('project_id')) out.projectId = row.project_id === '' ? null : (row.project_id as string);
       if (q.groupBy.includes('api_key_id')) out.apiKeyId = row.api_key_id === '' ? null : (row.api_key_id as string);
       if (q.groupBy.includes('line_item')) out.lineItem = row.line_item as string;
+      if (q.groupBy.includes('user_id')) out.userId = row.user_id === '' ? null : (row.user_id as string);
+      if (q.groupBy.includes('api_source')) out.apiSource = row.api_source as string;
       return out;
     });
   }

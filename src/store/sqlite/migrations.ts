@@ -3,6 +3,7 @@
  * org_id leads every primary key and index (see docs/adr/0001-store-shape.md).
  */
 import { projectModelCubeSql } from '../rollup-backfill.js';
+import { sdkColumnsSql } from './migration-4.js';
 import { usageSchemaSql } from './usage-schema.js';
 
 export interface Migration {
@@ -73,4 +74,5 @@ export const sqliteMigrations: Migration[] = [
   },
   { version: 2, name: 'usage records, rollups, cost line items and entries', sql: usageSchemaSql },
   { version: 3, name: 'project and model rollup cube', sql: projectModelCubeSql() },
+  { version: 4, name: 'api_source, cache-write 12h/30m measures, cost user_id and api_source', sql: sdkColumnsSql() },
 ];

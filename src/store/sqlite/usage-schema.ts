@@ -10,9 +10,10 @@
  * - cost_rollups: cost line items per day (cube 0 keeps project, key, line item, unit and the price
  *   id used; narrower cubes as for usage). The grain column leaves room for hourly costs.
  */
-import { ALL_MEASURES } from '../../features/usage/kinds.js';
+import { MEASURES_V2 } from '../usage-columns.js';
 
-const measureColumns = ALL_MEASURES.map((m) => `${m} INTEGER`).join(',\n        ');
+// The measures as migration 2 created them (frozen: see usage-columns.ts).
+const measureColumns = MEASURES_V2.map((m) => `${m} INTEGER`).join(',\n        ');
 
 export const usageSchemaSql = `
       CREATE TABLE usage_records (

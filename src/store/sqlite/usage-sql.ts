@@ -37,6 +37,14 @@ function filterSql(q: UsageSegmentQuery, rollup: boolean, params: unknown[]): st
   return where;
 }
 
+/**
+ * A grouped dimension's term. api_source is 'unlabeled' where a record did not say (NULL raw, ''
+ * in rollups, and every row stored before migration 4), as OpenAI documents it: "unlabeled includes
+ * all records without published source attribution, including historical and unknown origins".
+ */
+const groupTerm = (d: string) => (d === 'api_source' ? "coalesce(nullif(api_source, ''), 'unlabeled')" : d);
+const selectTerms = (groupBy: readonly string[]) => groupBy.map((d) => (d === 'api_source' ? `${groupTerm(d)} AS ${d}` : d)).join(', ');
+
 // % works on integers (a bound JS number may arrive as REAL, where / would not truncate).
 const bucketExpr = (col: string) => `(${col} - ((${col} - ?) % ?))`;
 
@@ -53,19 +61,20 @@ function indexOrderGroups(groupBy: Dimension[], cube: Dimension[]): string[] {
     if (left.delete(d) || !cube.includes(d)) out.push(d);
     else break;
   }
-  return [...out, ...left];
+  return [...out, ...left].map(groupTerm);
 }
 
 /** Sums of the kind's measures per bucket and group (level kinds: see levelSql). */
 export function usageSegmentSql(kind: UsageKind, q: UsageSegmentQuery): Sql {
   if (kind.levelMeasure) return levelSql(kind, q);
-  const groups = q.groupBy.length ? `, ${q.groupBy.join(', ')}` : '';
+  const groups = q.groupBy.length ? `, ${selectTerms(q.groupBy)}` : '';
+  const groupTerms = q.groupBy.length ? `, ${q.groupBy.map(groupTerm).join(', ')}` : '';
   const sums = kind.measures.map((m) => `sum(${m}) AS ${m}`).join(', ');
   if (q.source === 'raw') {
     const params: unknown[] = [q.origin, q.width, q.orgId, q.kind, q.from, q.to];
     const where = filterSql(q, false, params);
     const from = 'usage_records WHERE org_id = ? AND kind = ? AND created_at >= ? AND created_at < ?';
-    return { sql: `SELECT ${bucketExpr('created_at')} AS b${groups}, ${sums} FROM ${from}${where} GROUP BY b${groups}`, params };
+    return { sql: `SELECT ${bucketExpr('created_at')} AS b${groups}, ${sums} FROM ${from}${where} GROUP BY b${groupTerms}`, params };
   }
   const cubes = usageCubes(kind);
   const cube = cubeFor(cubes, [...q.groupBy, ...(Object.keys(q.filters) as Dimension[])]);
@@ -77,7 +86,7 @@ export function usageSegmentSql(kind: UsageKind, q: UsageSegmentQuery): Sql {
   const where = filterSql(q, true, params);
   const from = 'usage_rollups WHERE org_id = ? AND kind = ? AND grain = ? AND cube = ? AND bucket >= ? AND bucket < ?';
   const select = `SELECT ${own ? 'bucket' : bucketExpr('bucket')} AS b${groups}, ${sums} FROM ${from}${where}`;
-  const groupBy = own ? indexOrderGroups(q.groupBy, cubes[cube] as Dimension[]).join(', ') : `b${groups}`;
+  const groupBy = own ? indexOrderGroups(q.groupBy, cubes[cube] as Dimension[]).join(', ') : `b${groupTerms}`;
   return { sql: `${select} GROUP BY ${groupBy}`, params };
 }
 
@@ -105,7 +114,13 @@ function levelSql(kind: UsageKind, q: UsageSegmentQuery): Sql {
   return { sql: `SELECT b, ${dims}, max(at) AS latest_at, v AS ${m} FROM (${inner}) GROUP BY b, ${dims}`, params };
 }
 
-const COST_COLUMNS: Record<string, CostKeyDimension> = { project_id: 'project_id', api_key_id: 'api_key_id', line_item: 'line_item' };
+const COST_COLUMNS: Record<string, CostKeyDimension> = {
+  project_id: 'project_id',
+  api_key_id: 'api_key_id',
+  line_item: 'line_item',
+  user_id: 'user_id',
+  api_source: 'api_source',
+};
 
 export function costSegmentSql(q: CostSegmentQuery): Sql {
   const needed = [...q.groupBy, ...(Object.keys(q.filters) as CostKeyDimension[])].map((d) => COST_COLUMNS[d] as CostKeyDimension);
@@ -116,10 +131,11 @@ export function costSegmentSql(q: CostSegmentQuery): Sql {
     where += ` AND ${dim} IN (SELECT value FROM json_each(?))`;
     params.push(JSON.stringify(values));
   }
-  const groups = q.groupBy.length ? `, ${q.groupBy.join(', ')}` : '';
+  const groups = q.groupBy.length ? `, ${selectTerms(q.groupBy)}` : '';
+  const groupTerms = q.groupBy.length ? `, ${q.groupBy.map(groupTerm).join(', ')}` : '';
   // One unit for the group, or null when its line items mix units.
   const unit = "CASE WHEN min(quantity_unit) = max(quantity_unit) AND min(quantity_unit) <> '' THEN min(quantity_unit) END";
   const sql = `SELECT ${bucketExpr('bucket')} AS b${groups}, sum(amount_nano) AS amount_nano, sum(quantity) AS quantity, ${unit} AS quantity_unit
-    FROM cost_rollups WHERE org_id = ? AND grain = ? AND cube = ? AND bucket >= ? AND bucket < ?${where} GROUP BY b${groups}`;
+    FROM cost_rollups WHERE org_id = ? AND grain = ? AND cube = ? AND bucket >= ? AND bucket < ?${where} GROUP BY b${groupTerms}`;
   return { sql, params };
 }

@@ -18,7 +18,7 @@ import type {
   UsageInsert,
   UsageSegmentQuery,
 } from '../../features/usage/types.js';
-import { costRollupDeltas, costRollupValues, usageRollupDeltas } from '../usage-rollup.js';
+import { COST_ROLLUP_COLUMNS, COST_ROLLUP_KEY, costRollupDeltas, costRollupValues, usageRollupDeltas } from '../usage-rollup.js';
 import { costSegmentSql, toRollupValue, usageSegmentSql } from './usage-sql.js';
 
 type DB = Database.Database;
@@ -49,9 +49,8 @@ export class UsageWriter {
          ON CONFLICT (${ROLLUP_KEY.join(', ')}) DO UPDATE SET ${ALL_MEASURES.map(measureUpdate).join(', ')}, latest_at = max(latest_at, excluded.latest_at)`,
       ),
       upsertCost: db.prepare(
-        `INSERT INTO cost_rollups (org_id, grain, cube, bucket, line_item, project_id, api_key_id, quantity_unit, price_id, amount_nano, quantity)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (org_id, grain, cube, bucket, line_item, project_id, api_key_id, quantity_unit, price_id)
+        `INSERT INTO cost_rollups (${COST_ROLLUP_COLUMNS.join(', ')}) VALUES (${placeholders(COST_ROLLUP_COLUMNS.length)})
+         ON CONFLICT (${COST_ROLLUP_KEY.join(', ')})
          DO UPDATE SET amount_nano = amount_nano + excluded.amount_nano, quantity = quantity + excluded.quantity`,
       ),
       unpriced: db.prepare(
@@ -199,6 +198,8 @@ export class UsageReader {
       if (q.groupBy.includes('project_id')) out.projectId = row.project_id === '' ? null : (row.project_id as string);
       if (q.groupBy.includes('api_key_id')) out.apiKeyId = row.api_key_id === '' ? null : (row.api_key_id as string);
       if (q.groupBy.includes('line_item')) out.lineItem = row.line_item as string;
+      if (q.groupBy.includes('user_id')) out.userId = row.user_id === '' ? null : (row.user_id as string);
+      if (q.groupBy.includes('api_source')) out.apiSource = row.api_source as string;
       return out;
     });
   }
