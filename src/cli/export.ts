@@ -79,6 +79,12 @@ async function* everyEvent(reader: AuditReader, opts: ExportOptions): AsyncGener
   const tenant = query.event_types?.filter(scoped);
   if (opts.tenant !== true && (!org || org.length > 0)) lists.push({ ...query, ...(org ? { event_types: org } : {}) });
   if (opts.tenant !== false && (!tenant || tenant.length > 0)) lists.push({ ...query, ...(tenant ? { event_types: tenant } : {}), tenant_only: true });
+  if (lists.length === 0)
+    throw new InvalidArgumentError(
+      opts.tenant
+        ? '--tenant exports only tenant-scoped events, and no --type given is one'
+        : '--no-tenant leaves out tenant-scoped events, and every --type given is one',
+    );
   const streams = lists.map((q) => auditEvents(reader, q));
   const heads = await Promise.all(streams.map((s) => s.next()));
   for (;;) {
