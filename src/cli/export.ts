@@ -1,4 +1,5 @@
 import { type Command, InvalidArgumentError } from 'commander';
+import { ConfigError } from '../config/config.js';
 import { eventTypes } from '../features/audit-logs/event-types.js';
 import { ALL_DIMENSIONS, ALL_MEASURES, USAGE_KIND_NAMES, type UsageKindName, usageKind } from '../features/usage/kinds.js';
 import { type AuditQuery, type AuditReader, allBuckets, auditEvents, openSource, type SourceOptions, sourceOptions } from './api-source.js';
@@ -80,7 +81,7 @@ async function* everyEvent(reader: AuditReader, opts: ExportOptions): AsyncGener
   if (opts.tenant !== true && (!org || org.length > 0)) lists.push({ ...query, ...(org ? { event_types: org } : {}) });
   if (opts.tenant !== false && (!tenant || tenant.length > 0)) lists.push({ ...query, ...(tenant ? { event_types: tenant } : {}), tenant_only: true });
   if (lists.length === 0)
-    throw new InvalidArgumentError(
+    throw new ConfigError(
       opts.tenant
         ? '--tenant exports only tenant-scoped events, and no --type given is one'
         : '--no-tenant leaves out tenant-scoped events, and every --type given is one',

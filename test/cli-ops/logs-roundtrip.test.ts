@@ -44,6 +44,9 @@ it('export logs writes every event, tenant-scoped ones included; --no-tenant lea
   expect(lines(noTenant.stdout)).toEqual(orgOnly);
   const onlyTenant = await runCli(['export', 'logs', '--data', demo, '--tenant']);
   expect(lines(onlyTenant.stdout)).toEqual(tenantOnly);
+  const none = await runCli(['export', 'logs', '--data', demo, '--tenant', '--type', 'login.failed']);
+  expect(none.code).not.toBe(0);
+  expect(none.stderr).toContain('--tenant exports only tenant-scoped events');
 });
 
 const engines: [string, () => Promise<string[]>][] = [['sqlite', async () => ['--data', join(root, `empty-${Math.random().toString(36).slice(2)}`)]]];
