@@ -104,7 +104,7 @@ describe('logs, usage, costs, export and import', () => {
       const back = await runCli(['export', 'logs', '--data', fresh, ...(tenant ? ['--tenant'] : ['--no-tenant'])]);
       expect(back.stdout).toBe(readFileSync(file, 'utf8'));
     }
-  }, 60_000);
+  }, 120_000);
 
   it('import reports rejected lines with the reason and keeps the good ones', async () => {
     const good = ndjson((await runCli(['logs', '--data', data, '--limit', '3', '--json'])).stdout);
