@@ -1,6 +1,8 @@
 import { type Command, InvalidArgumentError } from 'commander';
+import { ConfigError } from '../config/config.js';
+import { eventTypes } from '../features/audit-logs/event-types.js';
 import { ALL_DIMENSIONS, ALL_MEASURES, USAGE_KIND_NAMES, type UsageKindName, usageKind } from '../features/usage/kinds.js';
-import { allBuckets, auditEvents, openSource, type SourceOptions, sourceOptions } from './api-source.js';
+import { type AuditQuery, type AuditReader, allBuckets, auditEvents, openSource, type SourceOptions, sourceOptions } from './api-source.js';
 import { type CostRow, FOCUS_COLUMNS, focusRow } from './focus.js';
 import { type AuditFilterOptions, auditFilterOptions, auditQueryFrom } from './logs.js';
 import { isoTime } from './output.js';
@@ -64,6 +66,42 @@ function logCsvRow(e: Record<string, unknown>): unknown[] {
   ];
 }
 
+/**
+ * The API lists tenant-scoped events only with tenant_only=true and never with the default, so a full
+ * export reads both lists and merges them newest first (at equal times, organization events first).
+ * `--tenant` keeps only the tenant list, `--no-tenant` only the organization list; `--type` values go
+ * to the list their scope belongs to.
+ */
+async function* everyEvent(reader: AuditReader, opts: ExportOptions): AsyncGenerator<Record<string, unknown>> {
+  const query = auditQueryFrom({ ...opts, tenant: undefined });
+  const scoped = (t: string) => eventTypes().get(t)?.tenantScoped === true;
+  const lists: AuditQuery[] = [];
+  const org = query.event_types?.filter((t) => !scoped(t));
+  const tenant = query.event_types?.filter(scoped);
+  if (opts.tenant !== true && (!org || org.length > 0)) lists.push({ ...query, ...(org ? { event_types: org } : {}) });
+  if (opts.tenant !== false && (!tenant || tenant.length > 0)) lists.push({ ...query, ...(tenant ? { event_types: tenant } : {}), tenant_only: true });
+  if (lists.length === 0)
+    throw new ConfigError(
+      opts.tenant
+        ? '--tenant exports only tenant-scoped events, and no --type given is one'
+        : '--no-tenant leaves out tenant-scoped events, and every --type given is one',
+    );
+  const streams = lists.map((q) => auditEvents(reader, q));
+  const heads = await Promise.all(streams.map((s) => s.next()));
+  for (;;) {
+    let pick = -1;
+    heads.forEach((h, i) => {
+      if (h.done) return;
+      const best = heads[pick];
+      if (pick < 0 || (best && !best.done && (h.value.effective_at as number) > (best.value.effective_at as number))) pick = i;
+    });
+    if (pick < 0) return;
+    const head = heads[pick] as IteratorYieldResult<Record<string, unknown>>;
+    yield head.value;
+    heads[pick] = await (streams[pick] as AsyncGenerator<Record<string, unknown>>).next();
+  }
+}
+
 async function exportLogs(opts: ExportOptions): Promise<number> {
   if (opts.format === 'focus') throw new InvalidArgumentError('--format focus is for costs');
   const source = openSource(opts);
@@ -72,7 +110,7 @@ async function exportLogs(opts: ExportOptions): Promise<number> {
   let count = 0;
   try {
     if (opts.format === 'csv') await sink.write(csvLine(LOG_COLUMNS));
-    for await (const e of auditEvents(source.audit, auditQueryFrom(opts))) {
+    for await (const e of everyEvent(source.audit, opts)) {
       await sink.write(opts.format === 'csv' ? csvLine(logCsvRow(e)) : JSON.stringify(e));
       count++;
       if (count % 1000 === 0) bar.update(count, null, 'events');
@@ -149,10 +187,13 @@ export function registerExport(program: Command): void {
     .option('-o, --output <file>', 'write here instead of stdout')
     .option('--kind <kind>', 'usage kinds to export (repeatable; default all)', collect)
     .option('--width <width>', 'usage bucket width: 1m, 1h or 1d (default 1d)', width)
+    .option('--no-tenant', 'logs: leave out tenant-scoped events (by default every event is exported)')
     .addHelpText(
       'after',
       `
-Logs are written newest first, exactly as the API returns them (import accepts that order).
+Logs are written newest first, exactly as the API returns them (import accepts that order). Every
+event is exported, tenant-scoped ones included (the API lists those only with tenant_only=true, so
+export reads both lists); --tenant exports only tenant-scoped events, --no-tenant leaves them out.
 Usage and costs default to the last 30 days; costs are grouped by project, API key and line item.
 
 Examples:

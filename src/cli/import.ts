@@ -161,6 +161,8 @@ Examples:
         process.stdout.write(
           `imported ${report.imported.toLocaleString('en-US')} new events, ${report.alreadyPresent.toLocaleString('en-US')} already present, ${report.rejected.length.toLocaleString('en-US')} rejected (of ${report.read.toLocaleString('en-US')} lines)\n`,
         );
+        if (report.read > 0 && report.alreadyPresent === report.read)
+          process.stdout.write('a replay: every event was already in the store, nothing added or rejected\n');
       }
       if (report.rejected.length > 0) process.exitCode = 1;
     });

@@ -94,17 +94,17 @@ describe('logs, usage, costs, export and import', () => {
     const fresh = join(root, 'fresh');
     for (const tenant of [false, true]) {
       const file = join(root, tenant ? 'tenant.jsonl' : 'org.jsonl');
-      const ex = await runCli(['export', 'logs', '--data', data, '-o', file, ...(tenant ? ['--tenant'] : [])]);
+      const ex = await runCli(['export', 'logs', '--data', data, '-o', file, ...(tenant ? ['--tenant'] : ['--no-tenant'])]);
       expect(ex.code).toBe(0);
       const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
       const first = await cliJson(['import', 'logs', file, '--data', fresh]);
       expect(first).toEqual({ read: lines.length, imported: lines.length, already_present: 0, rejected: [] });
       const again = await cliJson(['import', 'logs', file, '--data', fresh]);
       expect(again).toEqual({ read: lines.length, imported: 0, already_present: lines.length, rejected: [] });
-      const back = await runCli(['export', 'logs', '--data', fresh, ...(tenant ? ['--tenant'] : [])]);
+      const back = await runCli(['export', 'logs', '--data', fresh, ...(tenant ? ['--tenant'] : ['--no-tenant'])]);
       expect(back.stdout).toBe(readFileSync(file, 'utf8'));
     }
-  }, 60_000);
+  }, 120_000);
 
   it('import reports rejected lines with the reason and keeps the good ones', async () => {
     const good = ndjson((await runCli(['logs', '--data', data, '--limit', '3', '--json'])).stdout);

@@ -19,6 +19,8 @@ export interface ValidEvent {
   project: { id?: string; name?: string } | undefined;
   details: unknown;
   contentHash: string;
+  /** The event as sent: a re-import of an export is recognised against it (see isReplayOf). */
+  sent: Record<string, unknown>;
 }
 
 const FIXED_KEYS = new Set(['id', 'type', 'effective_at', 'actor', 'project']);
@@ -73,8 +75,29 @@ export function validateEvent(input: unknown, param: string, nowSeconds: number)
     actor: event.actor,
     project: event.project,
     details,
-    contentHash: createHash('sha256').update(canonicalJson(input)).digest('hex'),
+    contentHash: hashOf(input),
+    sent: event,
   };
+}
+
+function hashOf(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex');
+}
+
+/**
+ * Whether an event sent with an id that is already stored is that stored event again. The stored hash
+ * is of the event as first sent, which may have lacked the id (server-assigned) or effective_at
+ * (server time); an exported event carries both. The stored event's wire form is exactly what was
+ * sent plus those two members, so an event equal to it with them removed, at the stored time, is the
+ * same event: a replay. Any other difference still fails every comparison (a 409).
+ */
+export function isReplayOf(event: ValidEvent, stored: { contentHash: string; effectiveAt: number }): boolean {
+  if (event.contentHash === stored.contentHash) return true;
+  if (event.sent.effective_at !== stored.effectiveAt) return false;
+  const { id: _id, ...noId } = event.sent;
+  const { effective_at: _at, ...noTime } = event.sent;
+  const { id: _i, effective_at: _t, ...neither } = event.sent;
+  return [noId, noTime, neither].some((candidate) => hashOf(candidate) === stored.contentHash);
 }
 
 /** The spec leaves every actor field optional; we require the sub-object its `type` names, or lists could not find it. */

@@ -7,7 +7,7 @@ import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
 import type { Store, WriteTx } from '../../store/store.js';
 import { eventTypes } from './event-types.js';
-import { actorKeys, resourceIdOf, type ValidEvent, validateEvent, wireEvent } from './event-validation.js';
+import { actorKeys, isReplayOf, resourceIdOf, type ValidEvent, validateEvent, wireEvent } from './event-validation.js';
 import type { ListAuditLogsQuery } from './schemas.js';
 import type { AuditListQuery, StoredAuditEvent } from './types.js';
 
@@ -35,9 +35,9 @@ export async function appendAuditEvents(tx: WriteTx, orgId: string, events: Vali
     if (id !== null) {
       const stored = existing.get(id);
       const earlier = seenInBatch.get(id);
-      const sameAs = stored?.contentHash ?? earlier?.contentHash;
-      if (sameAs !== undefined) {
-        if (sameAs !== event.contentHash) {
+      if (stored !== undefined || earlier !== undefined) {
+        const same = stored ? isReplayOf(event, stored) : earlier?.contentHash === event.contentHash;
+        if (!same) {
           throw errors.conflict(`An audit log with id '${id}' already exists with different content.`, `data[${index}].id`);
         }
         results.push({ id, type: event.type.type, effective_at: stored?.effectiveAt ?? (earlier as ValidEvent).effectiveAt });
