@@ -166,13 +166,24 @@ async function follow(
 ): Promise<void> {
   let cursor = newest;
   let stop = false;
+  let wake = () => {};
   const onSignal = () => {
     stop = true;
+    wake();
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // Ctrl-C, `kill`, a closed terminal, and npx forwarding SIGTERM all end the loop.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, onSignal);
+  // A parent that dies without signalling (npx killed with SIGKILL) re-parents us: stop then too.
+  const parent = process.ppid;
   while (!stop) {
-    await new Promise((r) => setTimeout(r, opts.interval * 1000));
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, opts.interval * 1000);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    if (process.ppid !== parent) stop = true;
     if (stop) break;
     for (;;) {
       const page = cursor ? await reader.page({ ...query, limit: 100, before: cursor }) : await reader.page({ ...query, limit: 100 });

@@ -11,6 +11,16 @@ export function compile<T>(schema: object): ValidateFunction<T> {
   return ajv.compile<T>(schema);
 }
 
+/** Fastify's options for route schemas (app.ts): query strings are coerced and defaults filled in. */
+export const ROUTE_AJV_OPTIONS = { coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors: false } as const;
+
+const routeAjv = new Ajv({ strict: false, ...ROUTE_AJV_OPTIONS });
+
+/** A route's querystring schema compiled as Fastify compiles it, for callers that skip HTTP (the CLI on a local store). */
+export function compileQuery<T>(schema: object): ValidateFunction<T> {
+  return routeAjv.compile<T>(schema);
+}
+
 /** dotted: a[0].b, for bodies; brackets: a[0][b], as query parameters travel (effective_at[gte]). */
 export type ParamStyle = 'dotted' | 'brackets';
 
