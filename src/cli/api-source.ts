@@ -3,9 +3,10 @@
  * or any server speaking the OpenAI Admin API (orgledger, or OpenAI itself) over plain fetch, with the
  * query encoded the way the openai SDK encodes it (`x[]=a&x[]=b`, `effective_at[gte]=1`).
  */
+
+import type { ValidateFunction } from 'ajv';
 import { type Command, Option } from 'commander';
 import { ConfigError } from '../config/config.js';
-import type { ValidateFunction } from 'ajv';
 import { type ListAuditLogsQuery, listAuditLogsQuerySchema } from '../features/audit-logs/schemas.js';
 import { AuditLogService } from '../features/audit-logs/service.js';
 import { queryCosts } from '../features/costs/service.js';
@@ -177,14 +178,26 @@ export function openSource(opts: SourceOptions): Source {
   };
   const buckets: BucketReader = async (what, q) =>
     what === 'costs'
-      ? queryCosts(store, await org(), validQuery<CostsQuery>('costs', () => costsQuerySchema, q), systemClock.nowSeconds())
-      : queryUsage(store, await org(), usageKind(what), validQuery<UsageQuery>(what, () => usageQuerySchema(usageKind(what)), q), systemClock.nowSeconds());
+      ? queryCosts(
+          store,
+          await org(),
+          validQuery<CostsQuery>('costs', () => costsQuerySchema, q),
+          systemClock.nowSeconds(),
+        )
+      : queryUsage(
+          store,
+          await org(),
+          usageKind(what),
+          validQuery<UsageQuery>(what, () => usageQuerySchema(usageKind(what)), q),
+          systemClock.nowSeconds(),
+        );
   return {
     remote: null,
     buckets,
     store,
     audit: {
-      page: async (q) => JSON.parse(await service.list(await org(), validQuery<ListAuditLogsQuery>('audit_logs', listAuditLogsQuerySchema, { ...q }))) as AuditPage,
+      page: async (q) =>
+        JSON.parse(await service.list(await org(), validQuery<ListAuditLogsQuery>('audit_logs', listAuditLogsQuerySchema, { ...q }))) as AuditPage,
       close,
     },
     close,

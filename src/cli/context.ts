@@ -54,6 +54,7 @@ export async function resolveOrg(store: Store, ref: string | undefined): Promise
   if (orgs.some((o) => o.id === ref)) return ref;
   const named = orgs.filter((o) => o.name === ref);
   if (named.length === 1) return (named[0] as { id: string }).id;
-  if (named.length > 1) throw new ConfigError(`--org '${ref}' is ambiguous: ${named.length} organizations have that name (${named.map((o) => o.id).join(', ')}); pass the id`);
+  if (named.length > 1)
+    throw new ConfigError(`--org '${ref}' is ambiguous: ${named.length} organizations have that name (${named.map((o) => o.id).join(', ')}); pass the id`);
   throw new ConfigError(`--org '${ref}': no organization has this id or name (see 'orgledger orgs list')`);
 }

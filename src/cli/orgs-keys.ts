@@ -62,7 +62,9 @@ async function listKeys(opts: KeyCommandOptions): Promise<WireKey[]> {
   const all: WireKey[] = [];
   let after: string | undefined;
   const remote = remoteOf(opts);
-  const pages = async (page: (q: { limit: number; order: 'asc'; after?: string }) => Promise<{ data: WireKey[]; has_more: boolean; last_id: string | null }>) => {
+  const pages = async (
+    page: (q: { limit: number; order: 'asc'; after?: string }) => Promise<{ data: WireKey[]; has_more: boolean; last_id: string | null }>,
+  ) => {
     for (;;) {
       const p = await page({ limit: 100, order: 'asc', ...(after ? { after } : {}) });
       all.push(...p.data);

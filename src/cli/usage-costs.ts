@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { USAGE_KIND_NAMES, type UsageKindName, usageKind } from '../features/usage/kinds.js';
 import { allBuckets, openSource, type SourceOptions, sourceOptions } from './api-source.js';
+import { checkRange } from './logs.js';
 import { isoTime, table } from './output.js';
 import { quietOnBrokenPipe } from './sink.js';
 import { collect, timeArg } from './time-args.js';
@@ -37,6 +38,7 @@ export function bucketFilterOptions(cmd: Command, defaultSince = '7d', shared = 
 
 export function bucketQueryFrom(o: BucketFilterOptions, what: UsageKindName | 'costs', defaultSince = '7d'): Record<string, unknown> {
   const q: Record<string, unknown> = { start_time: o.since ?? timeArg(defaultSince) };
+  checkRange(q.start_time as number, o.until);
   if (o.until !== undefined) q.end_time = o.until;
   if (what !== 'costs' && o.width) q.bucket_width = o.width;
   if (o.groupBy) q.group_by = o.groupBy;
