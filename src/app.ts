@@ -22,6 +22,7 @@ import { instrumentStore, Metrics, registerMetrics } from './http/metrics.js';
 import { buildOpenApiDocument } from './http/openapi.js';
 import { parseQueryString, registerQueryNormalization } from './http/query-string.js';
 import { type Clock, systemClock } from './lib/clock.js';
+import { ROUTE_AJV_OPTIONS } from './lib/validator.js';
 import type { Store } from './store/store.js';
 import { VERSION } from './version.js';
 
@@ -66,11 +67,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     routerOptions: { querystringParser: parseQueryString, ignoreTrailingSlash: true },
     // The SDK's base URL ends in /v1; bare /organization/... works as well.
     rewriteUrl: (req) => (req.url?.startsWith('/organization/') ? `/v1${req.url}` : (req.url ?? '/')),
-    // strictNumbers: Infinity and NaN are never numbers (a JSON 1e309 parses to Infinity).
-    // commaSeparated: an annotation read by the query normalizer (query-string.ts).
-    ajv: {
-      customOptions: { coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors: false, strictNumbers: true, keywords: ['commaSeparated'] },
-    },
+    ajv: { customOptions: { ...ROUTE_AJV_OPTIONS } },
     // Errors Fastify raises before any hook runs (an undecodable URL) still get the envelope and a request id.
     frameworkErrors: (error, request, reply) => {
       reply.header('x-request-id', request.id);

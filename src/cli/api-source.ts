@@ -3,22 +3,26 @@
  * or any server speaking the OpenAI Admin API (orgledger, or OpenAI itself) over plain fetch, with the
  * query encoded the way the openai SDK encodes it (`x[]=a&x[]=b`, `effective_at[gte]=1`).
  */
+
+import type { ValidateFunction } from 'ajv';
 import { type Command, Option } from 'commander';
 import { ConfigError } from '../config/config.js';
+import { type ListAuditLogsQuery, listAuditLogsQuerySchema } from '../features/audit-logs/schemas.js';
 import { AuditLogService } from '../features/audit-logs/service.js';
 import { queryCosts } from '../features/costs/service.js';
-import { DEFAULT_ORG_ID } from '../features/keys/service.js';
 import { type UsageKindName, usageKind } from '../features/usage/kinds.js';
 import { queryUsage, type UsagePage } from '../features/usage/query.js';
-import type { CostsQuery, UsageQuery } from '../features/usage/schemas.js';
+import { type CostsQuery, costsQuerySchema, type UsageQuery, usageQuerySchema } from '../features/usage/schemas.js';
+import { errors } from '../http/errors.js';
 import { systemClock } from '../lib/clock.js';
+import { compileQuery, describeAjvError } from '../lib/validator.js';
 import type { Store } from '../store/store.js';
-import { configFrom, openStore, type StoreOptions } from './context.js';
+import { configFrom, openStore, resolveOrg, type StoreOptions } from './context.js';
 
 export interface SourceOptions extends StoreOptions {
   url?: string;
   key?: string;
-  org: string;
+  org?: string;
 }
 
 /** The flags that choose the source, shared by every read command. */
@@ -29,7 +33,7 @@ export function sourceOptions(cmd: Command): Command {
     .option('--data <dir>', 'data directory of the local embedded store [ORGLEDGER_DATA]')
     .option('--database-url <url>', 'the local store [ORGLEDGER_DATABASE_URL]')
     .option('--config <file>', 'JSON config file [ORGLEDGER_CONFIG]')
-    .option('--org <id>', 'organization, for a local store', DEFAULT_ORG_ID);
+    .option('--org <id-or-name>', 'organization of a local store, by id or unique name (default: the default organization)');
 }
 
 /** Serializes like the openai SDK (qs, arrayFormat brackets, RFC 3986). */
@@ -46,6 +50,36 @@ export function encodeQuery(query: Record<string, unknown>): string {
   return parts.join('&');
 }
 
+/** An error response of a server: its status decides the exit code (a 400 is the caller's mistake). */
+export class RemoteError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const validators = new Map<string, ValidateFunction>();
+
+/**
+ * A local query goes through the route's own querystring schema, compiled as Fastify compiles it
+ * (coercion, defaults), so a bad value fails here exactly as it would be a 400 over --url.
+ */
+export function validQuery<T>(route: string, schema: () => object, query: Record<string, unknown>): T {
+  let validate = validators.get(route);
+  if (!validate) {
+    validate = compileQuery(schema());
+    validators.set(route, validate);
+  }
+  const copy = structuredClone(query);
+  if (!validate(copy)) {
+    const { param, message } = describeAjvError('', (validate.errors ?? [])[0] as NonNullable<ValidateFunction['errors']>[number], 'brackets');
+    throw errors.invalidParam(param, message);
+  }
+  return copy as T;
+}
+
 export class RemoteApi {
   readonly base: string;
 
@@ -58,10 +92,16 @@ export class RemoteApi {
 
   async get<T>(path: string, query: Record<string, unknown>): Promise<T> {
     const qs = encodeQuery(query);
-    const target = `${this.base}/v1${path}${qs ? `?${qs}` : ''}`;
+    return this.request<T>('GET', `${path}${qs ? `?${qs}` : ''}`);
+  }
+
+  async request<T>(method: 'GET' | 'POST' | 'DELETE', pathAndQuery: string, payload?: unknown): Promise<T> {
+    const target = `${this.base}/v1${pathAndQuery}`;
+    const headers: Record<string, string> = { authorization: `Bearer ${this.key}`, accept: 'application/json' };
+    if (payload !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
     try {
-      res = await fetch(target, { headers: { authorization: `Bearer ${this.key}`, accept: 'application/json' } });
+      res = await fetch(target, { method, headers, ...(payload !== undefined ? { body: JSON.stringify(payload) } : {}) });
     } catch (err) {
       throw new Error(`cannot reach ${this.base}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`);
     }
@@ -74,7 +114,7 @@ export class RemoteApi {
     }
     if (!res.ok) {
       const e = (body as { error?: { message?: string; param?: string | null } }).error;
-      throw new Error(`${res.status} from ${this.base}: ${e?.message ?? text.slice(0, 200)}${e?.param ? ` (param: ${e.param})` : ''}`);
+      throw new RemoteError(res.status, `${res.status} from ${this.base}: ${e?.message ?? text.slice(0, 200)}${e?.param ? ` (param: ${e.param})` : ''}`);
     }
     return body as T;
   }
@@ -114,7 +154,6 @@ export interface Source {
   buckets: BucketReader;
   /** The local store (null for a remote source). */
   store: Store | null;
-  orgId: string;
   audit: AuditReader;
   close(): Promise<void>;
 }
@@ -122,25 +161,45 @@ export interface Source {
 export function openSource(opts: SourceOptions): Source {
   if (opts.url) {
     if (!opts.key) throw new ConfigError('--url needs an admin key: --key or OPENAI_ADMIN_KEY');
+    if (opts.org !== undefined) throw new ConfigError('--org is for a local store; over --url the admin key chooses the organization');
     const remote = new RemoteApi(opts.url, opts.key);
     const close = async () => {};
     const buckets: BucketReader = (what, q) => remote.get<UsagePage>(what === 'costs' ? '/organization/costs' : `/organization/usage/${what}`, q);
-    return { remote, store: null, orgId: opts.org, buckets, audit: { page: (q) => remote.get<AuditPage>('/organization/audit_logs', { ...q }), close }, close };
+    return { remote, store: null, buckets, audit: { page: (q) => remote.get<AuditPage>('/organization/audit_logs', { ...q }), close }, close };
   }
   if (opts.key && !opts.url && process.env.OPENAI_ADMIN_KEY !== opts.key) throw new ConfigError('--key is for --url; a local store needs no key');
   const store = openStore(configFrom(opts));
   const service = new AuditLogService(store, systemClock);
   const close = () => store.close();
-  const buckets: BucketReader = (what, q) =>
+  let resolved: Promise<string> | undefined;
+  const org = () => {
+    resolved ??= resolveOrg(store, opts.org);
+    return resolved;
+  };
+  const buckets: BucketReader = async (what, q) =>
     what === 'costs'
-      ? queryCosts(store, opts.org, q as unknown as CostsQuery, systemClock.nowSeconds())
-      : queryUsage(store, opts.org, usageKind(what), q as unknown as UsageQuery, systemClock.nowSeconds());
+      ? queryCosts(
+          store,
+          await org(),
+          validQuery<CostsQuery>('costs', () => costsQuerySchema, q),
+          systemClock.nowSeconds(),
+        )
+      : queryUsage(
+          store,
+          await org(),
+          usageKind(what),
+          validQuery<UsageQuery>(what, () => usageQuerySchema(usageKind(what)), q),
+          systemClock.nowSeconds(),
+        );
   return {
     remote: null,
     buckets,
     store,
-    orgId: opts.org,
-    audit: { page: async (q) => JSON.parse(await service.list(opts.org, q)) as AuditPage, close },
+    audit: {
+      page: async (q) =>
+        JSON.parse(await service.list(await org(), validQuery<ListAuditLogsQuery>('audit_logs', listAuditLogsQuerySchema, { ...q }))) as AuditPage,
+      close,
+    },
     close,
   };
 }

@@ -1,6 +1,6 @@
 /** What every store-backed command shares: the validated config and an open store. */
-import { type Config, loadConfig, sqlitePath, storeEngine } from '../config/config.js';
-import { KeyService } from '../features/keys/service.js';
+import { type Config, ConfigError, loadConfig, sqlitePath, storeEngine } from '../config/config.js';
+import { DEFAULT_ORG_ID, KeyService } from '../features/keys/service.js';
 import { systemClock } from '../lib/clock.js';
 import { PostgresStore } from '../store/postgres/postgres-store.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
@@ -42,4 +42,19 @@ export async function withStore<T>(config: Config, fn: (store: Store, keys: KeyS
   } finally {
     await store.close();
   }
+}
+
+/**
+ * The organization an `--org` names: an id, or a name that exactly one organization has. Without
+ * `--org` the default organization (which a fresh store does not have yet: it reads as empty).
+ */
+export async function resolveOrg(store: Store, ref: string | undefined): Promise<string> {
+  if (ref === undefined) return DEFAULT_ORG_ID;
+  const orgs = await store.listOrganizations();
+  if (orgs.some((o) => o.id === ref)) return ref;
+  const named = orgs.filter((o) => o.name === ref);
+  if (named.length === 1) return (named[0] as { id: string }).id;
+  if (named.length > 1)
+    throw new ConfigError(`--org '${ref}' is ambiguous: ${named.length} organizations have that name (${named.map((o) => o.id).join(', ')}); pass the id`);
+  throw new ConfigError(`--org '${ref}': no organization has this id or name (see 'orgledger orgs list')`);
 }

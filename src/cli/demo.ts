@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import type { Config } from '../config/config.js';
+import { type Config, ConfigError } from '../config/config.js';
 import { AuditLogService } from '../features/audit-logs/service.js';
 import { loadPriceTable, type PriceTable } from '../features/costs/price-table.js';
 import { type DemoSummary, generateDemo } from '../features/demo/generator.js';
@@ -10,7 +10,7 @@ import { DEFAULT_ORG_ID, type KeyService } from '../features/keys/service.js';
 import { ALL_SCOPES } from '../features/keys/types.js';
 import { systemClock } from '../lib/clock.js';
 import type { Store } from '../store/store.js';
-import { configFrom, type StoreOptions, withStore } from './context.js';
+import { configFrom, resolveOrg, type StoreOptions, withStore } from './context.js';
 import { printJson } from './output.js';
 import { progressBar } from './progress.js';
 import { parseTime, positiveInt } from './time-args.js';
@@ -24,46 +24,62 @@ export interface DemoRun {
 
 export const DEMO_DEFAULTS: DemoRun = { days: 90, seed: 1, people: 200 };
 
+/** The organization `demo --org` names: an existing one by id or unique name, else a new one of that name. */
+async function demoOrg(store: Store, keys: KeyService, ref: string): Promise<{ orgId: string; name: string; adminKey: string | null }> {
+  try {
+    const orgId = await resolveOrg(store, ref);
+    return { orgId, name: (await store.getOrganization(orgId))?.name ?? ref, adminKey: null };
+  } catch (err) {
+    if (!(err instanceof ConfigError) || /ambiguous/.test(err.message) || ref.startsWith('org-')) throw err;
+    const created = await keys.createOrganization(ref);
+    return { orgId: created.org.id, name: ref, adminKey: created.key.secret };
+  }
+}
+
 /** Generates the demo into an organization (the default one unless named), with a progress bar on a terminal. */
 export async function runDemo(
   store: Store,
   keys: KeyService,
   prices: PriceTable,
   run: DemoRun,
-  orgName?: string,
-): Promise<{ orgId: string; orgName: string; adminKey: string | null; summary: DemoSummary }> {
+  orgRef?: string,
+): Promise<{ orgId: string; orgName: string; adminKey: string | null; summary: DemoSummary; newEvents: number }> {
   let orgId = DEFAULT_ORG_ID;
   let name = 'Default organization';
   let adminKey: string | null = null;
-  if (orgName) {
-    const existing = (await store.listOrganizations()).find((o) => o.name === orgName);
-    if (existing) orgId = existing.id;
-    else {
-      const created = await keys.createOrganization(orgName);
-      orgId = created.org.id;
-      adminKey = created.key.secret;
-    }
-    name = orgName;
-  } else {
+  if (orgRef) ({ orgId, name, adminKey } = await demoOrg(store, keys, orgRef));
+  else {
     await keys.ensureOrganization(DEFAULT_ORG_ID, name);
     adminKey = (await keys.ensureBootstrapKey(DEFAULT_ORG_ID, undefined))?.secret ?? null;
   }
+  // Demo event ids derive from the seed: a second run acknowledges them without new copies; count the new ones.
+  const service = new AuditLogService(store, systemClock);
+  let newEvents = 0;
+  const counting = {
+    ingest: async (org: string, events: unknown[]) => {
+      const ids = events.map((e) => (e as { id?: unknown }).id).filter((id): id is string => typeof id === 'string');
+      const present = await store.write((tx) => tx.findAuditEventHashes(org, ids));
+      newEvents += events.length - present.size;
+      return service.ingest(org, events);
+    },
+  };
   const bar = progressBar(`demo ${run.days}d`);
   const summary = await generateDemo(
-    { auditLogs: new AuditLogService(store, systemClock), usage: demoUsageWriter(store, systemClock, prices) },
-    { orgId, orgName: orgName ?? 'Northwind Labs', days: run.days, seed: run.seed, people: run.people, end: run.end ?? systemClock.nowSeconds() },
+    { auditLogs: counting, usage: demoUsageWriter(store, systemClock, prices) },
+    { orgId, orgName: orgRef ? name : 'Northwind Labs', days: run.days, seed: run.seed, people: run.people, end: run.end ?? systemClock.nowSeconds() },
     (done, total, events) => bar.update(done, total, `${events.toLocaleString('en-US')} events`),
   );
   bar.done();
-  return { orgId, orgName: name, adminKey, summary };
+  return { orgId, orgName: name, adminKey, summary, newEvents };
 }
 
-export function describeDemo(orgId: string, s: DemoSummary): string {
+export function describeDemo(orgId: string, s: DemoSummary, newEvents = s.events): string {
   const from = new Date(s.start * 1000).toISOString().slice(0, 10);
   const to = new Date(s.end * 1000).toISOString().slice(0, 10);
   const usage = s.usageRecords > 0 ? `, ${s.usageRecords.toLocaleString('en-US')} usage records (${s.usageKinds.length} kinds)` : '';
   return (
-    `demo: ${s.events.toLocaleString('en-US')} audit events of ${s.eventTypes} types${usage} into ${orgId}, ${from} to ${to}, ` +
+    `demo: ${s.events.toLocaleString('en-US')} audit events of ${s.eventTypes} types (${newEvents.toLocaleString('en-US')} new, ` +
+    `${(s.events - newEvents).toLocaleString('en-US')} already present)${usage} into ${orgId}, ${from} to ${to}, ` +
     `${s.people} people, ${s.projects} projects (${s.archivedProjects} archived), ${s.apiKeys} API keys, in ${s.seconds.toFixed(1)} s`
   );
 }
@@ -84,7 +100,7 @@ export function registerDemo(program: Command): void {
     .option('--days <n>', 'days of history ending now', positiveInt(3660), DEMO_DEFAULTS.days)
     .option('--seed <n>', 'the same seed gives the same organization', (v) => positiveInt(2 ** 31)(v), DEMO_DEFAULTS.seed)
     .option('--people <n>', 'size of the organization', positiveInt(100000), DEMO_DEFAULTS.people)
-    .option('--org <name>', 'generate into the organization of this name (created when missing) instead of the default one')
+    .option('--org <id-or-name>', 'generate into this organization (by id or unique name; a new name creates it) instead of the default one')
     .option('--end <time>', 'end the history at this ISO time instead of now (for reproducible demos)', (v) => parseTime(v))
     .option('--data <dir>', 'data directory of the embedded store [ORGLEDGER_DATA]')
     .option('--database-url <url>', 'the store to write to [ORGLEDGER_DATABASE_URL]')
@@ -104,16 +120,16 @@ Examples:
     .action(async (opts: DemoOptions) => {
       const config = configFrom(opts);
       await withStore(config, async (store, keys) => {
-        const { orgId, adminKey, summary } = await runDemo(
+        const { orgId, adminKey, summary, newEvents } = await runDemo(
           store,
           keys,
           loadPriceTable(config.pricesFile),
           { days: opts.days, seed: opts.seed, people: opts.people, end: opts.end },
           opts.org,
         );
-        if (opts.json) printJson({ organization: orgId, admin_key: adminKey, ...summary });
+        if (opts.json) printJson({ organization: orgId, admin_key: adminKey, ...summary, new_events: newEvents });
         else {
-          process.stdout.write(`${describeDemo(orgId, summary)}\n`);
+          process.stdout.write(`${describeDemo(orgId, summary, newEvents)}\n`);
           if (adminKey) process.stdout.write(`admin key of ${orgId} (shown once, store it now): ${adminKey}\n`);
         }
       });

@@ -16,10 +16,33 @@ export interface AuditFilterOptions {
   until?: number;
 }
 
+/** Edit distance, to suggest the event type a typo meant. */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length] as number;
+}
+
 function eventTypeList(value: string, previous: string[] = []): string[] {
   const list = collect(value, previous);
-  for (const t of list) if (!eventTypes().has(t)) throw new InvalidArgumentError(`'${t}' is not an audit-log event type (see GET /openapi.json)`);
+  for (const t of list) {
+    if (eventTypes().has(t)) continue;
+    const [nearest] = [...eventTypes().keys()].map((k) => [k, distance(t, k)] as const).sort((x, y) => x[1] - y[1]);
+    const hint = nearest && nearest[1] <= Math.max(2, Math.floor(t.length / 3)) ? `; did you mean ${nearest[0]}?` : ' (see GET /openapi.json)';
+    throw new InvalidArgumentError(`'${t}' is not an audit-log event type${hint}`);
+  }
   return list;
+}
+
+/** `--since 1d --until 7d` selects nothing: say so instead of printing an empty result. */
+export function checkRange(since: number | undefined, until: number | undefined): void {
+  if (since !== undefined && until !== undefined && since >= until)
+    throw new InvalidArgumentError(`--since (${new Date(since * 1000).toISOString()}) must be before --until (${new Date(until * 1000).toISOString()})`);
 }
 
 /** The filter flags of logs and export logs: the API's query parameters. */
@@ -36,6 +59,7 @@ export function auditFilterOptions(cmd: Command): Command {
 }
 
 export function auditQueryFrom(o: AuditFilterOptions): AuditQuery {
+  checkRange(o.since, o.until);
   const q: AuditQuery = {};
   if (o.type) q.event_types = o.type;
   if (o.actor) q.actor_ids = o.actor;
@@ -120,10 +144,19 @@ Examples:
         const query = auditQueryFrom(opts);
         const max = opts.all ? Number.POSITIVE_INFINITY : opts.limit;
         const events: Event[] = [];
-        for await (const e of auditEvents(source.audit, query, max)) {
+        let more = false;
+        let shown = 0;
+        // One event past the limit tells whether more match, without counting them all.
+        for await (const e of auditEvents(source.audit, query, max + 1)) {
+          if (shown >= max) {
+            more = true;
+            break;
+          }
+          shown++;
           if (opts.json && !opts.follow) process.stdout.write(`${JSON.stringify(e)}\n`);
           else events.push(e);
         }
+        if (more && !opts.follow && !opts.json) process.stderr.write(`${shown} shown, more match: raise --limit or use --all\n`);
         if (opts.follow) {
           events.reverse();
           print(events, opts.json === true, true);
@@ -166,13 +199,24 @@ async function follow(
 ): Promise<void> {
   let cursor = newest;
   let stop = false;
+  let wake = () => {};
   const onSignal = () => {
     stop = true;
+    wake();
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // Ctrl-C, `kill`, a closed terminal, and npx forwarding SIGTERM all end the loop.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, onSignal);
+  // A parent that dies without signalling (npx killed with SIGKILL) re-parents us: stop then too.
+  const parent = process.ppid;
   while (!stop) {
-    await new Promise((r) => setTimeout(r, opts.interval * 1000));
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, opts.interval * 1000);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    if (process.ppid !== parent) stop = true;
     if (stop) break;
     for (;;) {
       const page = cursor ? await reader.page({ ...query, limit: 100, before: cursor }) : await reader.page({ ...query, limit: 100 });

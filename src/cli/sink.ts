@@ -2,8 +2,11 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 
-/** `orgledger logs | head`: a closed pipe ends the command quietly instead of failing it. */
+/** `orgledger logs | head`, `orgledger export --help | head`: a closed pipe ends any command quietly instead of crashing it. */
+let pipeGuarded = false;
 export function quietOnBrokenPipe(): void {
+  if (pipeGuarded) return;
+  pipeGuarded = true;
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(0);
     throw err;

@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { USAGE_KIND_NAMES, type UsageKindName, usageKind } from '../features/usage/kinds.js';
 import { allBuckets, openSource, type SourceOptions, sourceOptions } from './api-source.js';
+import { checkRange } from './logs.js';
 import { isoTime, table } from './output.js';
 import { quietOnBrokenPipe } from './sink.js';
 import { collect, timeArg } from './time-args.js';
@@ -22,21 +23,22 @@ function width(value: string): '1m' | '1h' | '1d' {
 }
 
 /** The flags of usage, costs and their exports: the API's query parameters. */
-export function bucketFilterOptions(cmd: Command, defaultSince = '7d', shared = true): Command {
+export function bucketFilterOptions(cmd: Command, defaultSince = '7d', shared = true, usageFilters = true): Command {
   if (shared)
     cmd
       .option('--since <when>', `start: a duration back from now (7d, 12h) or an ISO date (default ${defaultSince})`, timeArg)
       .option('--until <when>', 'end (exclusive): a duration back from now or an ISO date (default now)', timeArg)
       .option('--project <id>', 'project id (repeatable): project_ids[]', collect);
-  return cmd
-    .option('--group-by <dim>', 'group results by a dimension (repeatable): group_by[]', collect)
-    .option('--user <id>', 'user id (repeatable, usage kinds that have it): user_ids[]', collect)
-    .option('--api-key <id>', 'API key id (repeatable): api_key_ids[]', collect)
-    .option('--model <name>', 'model (repeatable, usage kinds that have it): models[]', collect);
+  cmd.option('--group-by <dim>', 'group results by a dimension (repeatable): group_by[]', collect);
+  if (usageFilters) cmd.option('--user <id>', 'user id (repeatable, usage kinds that have it): user_ids[]', collect);
+  cmd.option('--api-key <id>', 'API key id (repeatable): api_key_ids[]', collect);
+  if (usageFilters) cmd.option('--model <name>', 'model (repeatable, usage kinds that have it): models[]', collect);
+  return cmd;
 }
 
 export function bucketQueryFrom(o: BucketFilterOptions, what: UsageKindName | 'costs', defaultSince = '7d'): Record<string, unknown> {
   const q: Record<string, unknown> = { start_time: o.since ?? timeArg(defaultSince) };
+  checkRange(q.start_time as number, o.until);
   if (o.until !== undefined) q.end_time = o.until;
   if (what !== 'costs' && o.width) q.bucket_width = o.width;
   if (o.groupBy) q.group_by = o.groupBy;
@@ -118,7 +120,7 @@ Examples:
     });
 
   const costs = program.command('costs').description('Daily costs, from a local store or any server speaking the OpenAI Admin API.');
-  bucketFilterOptions(sourceOptions(costs))
+  bucketFilterOptions(sourceOptions(costs), '7d', true, false)
     .option('--json', 'one JSON bucket per line (NDJSON), as the API returns them')
     .addHelpText(
       'after',
@@ -129,7 +131,6 @@ Examples:
   orgledger costs --url http://localhost:8080 --key sk-admin-... --since 2026-06-01 --json`,
     )
     .action(async (opts: BucketCommandOptions) => {
-      if (opts.user || opts.model) throw new InvalidArgumentError('costs filter by --project and --api-key only');
       await printBuckets('costs', opts);
     });
 }

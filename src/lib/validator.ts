@@ -11,6 +11,28 @@ export function compile<T>(schema: object): ValidateFunction<T> {
   return ajv.compile<T>(schema);
 }
 
+/** Fastify's options for route schemas (app.ts): query strings are coerced and defaults filled in. */
+/**
+ * Route validation options, shared by Fastify and the CLI's local queries. strictNumbers: Infinity and
+ * NaN are never numbers (a JSON 1e309 parses to Infinity). commaSeparated: an annotation read by the
+ * query normalizer (http/query-string.ts).
+ */
+export const ROUTE_AJV_OPTIONS = {
+  coerceTypes: 'array' as const,
+  useDefaults: true,
+  removeAdditional: false,
+  allErrors: false,
+  strictNumbers: true,
+  keywords: ['commaSeparated'],
+};
+
+const routeAjv = new Ajv({ strict: false, ...ROUTE_AJV_OPTIONS });
+
+/** A route's querystring schema compiled as Fastify compiles it, for callers that skip HTTP (the CLI on a local store). */
+export function compileQuery<T>(schema: object): ValidateFunction<T> {
+  return routeAjv.compile<T>(schema);
+}
+
 /** dotted: a[0].b, for bodies; brackets: a[0][b], as query parameters travel (effective_at[gte]). */
 export type ParamStyle = 'dotted' | 'brackets';
 

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cliJson, type ServeChild, startServeChild, testSecret } from '../helpers/cli.js';
+import { cliNdjson, type ServeChild, startServeChild, testSecret } from '../helpers/cli.js';
 
 const dirs: string[] = [];
 const running: ServeChild[] = [];
@@ -36,7 +36,7 @@ describe('concurrent bootstrap', () => {
       expect(keys.data[0]?.redacted_value).toBe(`sk-admin...${secret.slice(-3)}`);
     }
     for (const s of servers) expect((await s.kill('SIGTERM')).code).toBe(0);
-    const listed = await cliJson(['keys', 'list', '--data', data]);
+    const listed = await cliNdjson(['keys', 'list', '--data', data]);
     expect(listed).toHaveLength(1);
     expect(listed[0].redacted_value).toBe(`sk-admin...${secret.slice(-3)}`);
 
@@ -45,7 +45,7 @@ describe('concurrent bootstrap', () => {
     running.push(third);
     expect(third.stdout()).toContain('ORGLEDGER_ADMIN_KEY');
     await third.kill('SIGTERM');
-    expect(await cliJson(['keys', 'list', '--data', data])).toHaveLength(1);
+    expect(await cliNdjson(['keys', 'list', '--data', data])).toHaveLength(1);
   });
 
   it('two servers started at once without ORGLEDGER_ADMIN_KEY: exactly one creates and prints a key', async () => {
@@ -56,6 +56,6 @@ describe('concurrent bootstrap', () => {
     const secret = printed[0] as string;
     for (const s of servers) expect((await s.client(secret).admin.organization.adminAPIKeys.list()).data).toHaveLength(1);
     for (const s of servers) await s.kill('SIGTERM');
-    expect(await cliJson(['keys', 'list', '--data', data])).toHaveLength(1);
+    expect(await cliNdjson(['keys', 'list', '--data', data])).toHaveLength(1);
   });
 });

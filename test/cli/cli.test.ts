@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliJson, runCli, type ServeChild, startServeChild, testSecret } from '../helpers/cli.js';
+import { cliJson, cliNdjson, runCli, type ServeChild, startServeChild, testSecret } from '../helpers/cli.js';
 import { contractViolations } from '../helpers/contract.js';
 
 const dirs: string[] = [];
@@ -32,7 +32,7 @@ describe('orgs and keys commands', () => {
     expect(created.admin_key.redacted_value).toBe(`sk-admin...${created.admin_key.value.slice(-3)}`);
     const orgId: string = created.organization.id;
 
-    const orgs = await cliJson(['orgs', 'list', '--data', data]);
+    const orgs = await cliNdjson(['orgs', 'list', '--data', data]);
     expect(orgs.map((o: any) => o.id)).toContain(orgId);
     expect(orgs.find((o: any) => o.id === orgId)).toMatchObject({ name: 'Acme Research' });
 
@@ -41,13 +41,13 @@ describe('orgs and keys commands', () => {
     expect(key.value).toMatch(/^sk-admin-/);
     expect(key.name).toBe('gateway');
 
-    const listed = await cliJson(['keys', 'list', '--org', orgId, '--data', data]);
+    const listed = await cliNdjson(['keys', 'list', '--org', orgId, '--data', data]);
     expect(listed.map((k: any) => k.id).sort()).toEqual([created.admin_key.id, key.id].sort());
     expect(JSON.stringify(listed)).not.toContain(key.value);
 
     const revoked = await cliJson(['keys', 'revoke', key.id, '--org', orgId, '--data', data]);
     expect(revoked).toEqual({ id: key.id, object: 'organization.admin_api_key.deleted', deleted: true });
-    const after = await cliJson(['keys', 'list', '--org', orgId, '--data', data]);
+    const after = await cliNdjson(['keys', 'list', '--org', orgId, '--data', data]);
     expect(after.map((k: any) => k.id)).toEqual([created.admin_key.id]);
 
     // revoking an unknown key fails with exit 1 and one line
@@ -57,7 +57,7 @@ describe('orgs and keys commands', () => {
   });
 
   it('the human-readable forms print a table and the secret once', async () => {
-    const r = await runCli(['keys', 'create', '--name', 'human', '--data', data, '--org', (await cliJson(['orgs', 'list', '--data', data]))[0].id]);
+    const r = await runCli(['keys', 'create', '--name', 'human', '--data', data, '--org', (await cliNdjson(['orgs', 'list', '--data', data]))[0].id]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/sk-admin-[A-Za-z0-9]+/);
     const list = await runCli(['orgs', 'list', '--data', data]);

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliJson, runCli } from '../helpers/cli.js';
+import { cliJson, cliNdjson, runCli } from '../helpers/cli.js';
 import { freshTestDatabase, PG_SKIP_MESSAGE, PG_TEST_URL, type TestDatabase } from '../helpers/pg.js';
 import { apiSnapshot, dumpTables, END_S, locationOf, makeSource, type Source, type StoreAt, serve, sql, sqliteAt } from './helpers.js';
 
@@ -23,7 +23,7 @@ let snapshots: { default: Record<string, unknown>; other: Record<string, unknown
 let sourceKeys: { default: unknown; other: unknown };
 let sourceRows: Record<string, unknown[]>;
 
-const keysList = (at: StoreAt, org?: string) => cliJson(['keys', 'list', '--database-url', locationOf(at), ...(org ? ['--org', org] : [])]);
+const keysList = (at: StoreAt, org?: string) => cliNdjson(['keys', 'list', '--database-url', locationOf(at), ...(org ? ['--org', org] : [])]);
 
 async function copy(from: string, to: string, extra: string[] = [], env: Record<string, string> = {}) {
   return runCli(['copy', '--from', from, '--to', to, ...extra], env);

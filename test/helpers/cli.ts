@@ -51,6 +51,16 @@ export async function cliJson(args: string[], env: Record<string, string> = {}):
   return JSON.parse(r.stdout);
 }
 
+/** Runs a command with --json and parses its stdout as NDJSON (one object per line). */
+export async function cliNdjson(args: string[], env: Record<string, string> = {}): Promise<any[]> {
+  const r = await runCli([...args, '--json'], env);
+  if (r.code !== 0) throw new Error(`orgledger ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+}
+
 export interface ServeChild {
   child: ChildProcess;
   url: string;

@@ -39,7 +39,7 @@ export interface DemoSummary {
 }
 
 export interface DemoDeps {
-  auditLogs: AuditLogService;
+  auditLogs: Pick<AuditLogService, 'ingest'>;
   /** Usage is written only when a usage writer is given (see usage-plan.ts). */
   usage?: DemoUsageWriter;
 }
