@@ -157,7 +157,7 @@ describe('serve --demo in a terminal', () => {
     };
     try {
       await until(() => out.includes('print this again'));
-      const url = (/orgledger listening on (http:\/\/\S+)/.exec(out)?.[1] as string).replace('localhost', '127.0.0.1');
+      const url = (/orgledger listening on (http:\/\/\S+)/.exec(out)?.[1] ?? '').replace('localhost', '127.0.0.1');
       const key = /admin key: (sk-admin-\S+)/.exec(out)?.[1] as string;
       expect(out).toContain(`kill -USR2 ${child.pid}`);
       const headers = { authorization: `Bearer ${key}` };
