@@ -3,6 +3,8 @@
  * benchmarks. It owns no resources: the caller opens the store and closes it after app.close().
  */
 import { randomBytes } from 'node:crypto';
+import { constants as zlib } from 'node:zlib';
+import compress from '@fastify/compress';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Config } from './config/config.js';
 import { auditLogRoutes } from './features/audit-logs/routes.js';
@@ -87,6 +89,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  // gzip or br as the client's Accept-Encoding allows (the costs view's pages run to megabytes of
+  // JSON); small bodies stay plain. Brotli's default quality 11 costs far more CPU than it saves here.
+  await app.register(compress, {
+    global: true,
+    threshold: 1024,
+    encodings: ['br', 'gzip'],
+    brotliOptions: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } },
   });
   registerErrorHandling(app);
   registerQueryNormalization(app);

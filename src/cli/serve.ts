@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { buildApp } from '../app.js';
 import { describeStore } from '../config/config.js';
+import { unpricedNotes } from '../features/costs/unpriced-note.js';
 import { DEFAULT_ORG_ID, KeyService } from '../features/keys/service.js';
 import { systemClock } from '../lib/clock.js';
 import { configFrom, openStore, type StoreOptions } from './context.js';
@@ -39,7 +40,8 @@ export function registerServe(program: Command): void {
       const config = configFrom(opts, {
         host: opts.host,
         port: opts.port,
-        logLevel: opts.logLevel,
+        // The demo is watched in a terminal: one JSON line per request would bury the banner and its key.
+        logLevel: opts.logLevel ?? (opts.demo && process.env.ORGLEDGER_LOG_LEVEL === undefined ? 'warn' : undefined),
         autoMigrate: opts.autoMigrate === false ? false : undefined,
       });
       const store = openStore(config);
@@ -70,6 +72,18 @@ export function registerServe(program: Command): void {
         lines.push(`  try: curl -H "Authorization: Bearer ${created.secret}" ${url}/v1/organization/audit_logs`);
       } else if (config.adminKey) lines.push('  admin key: the one in ORGLEDGER_ADMIN_KEY');
       else lines.push('  admin key: an existing one (create another with `orgledger keys create --name NAME`)');
-      process.stdout.write(`${lines.join('\n')}\n`);
+      for (const note of unpricedNotes(await store.listUnpricedUsage(DEFAULT_ORG_ID))) lines.push(`  note: ${note}`);
+      if (demo) lines.push('', `  print this again: press Enter here, or kill -USR2 ${process.pid}`);
+      const banner = () => process.stdout.write(`${lines.join('\n')}\n`);
+      banner();
+      if (demo) reprintOnDemand(banner);
     });
+}
+
+/** `serve --demo` prints its banner again on Enter (when stdin is a terminal) and on SIGUSR2. */
+function reprintOnDemand(banner: () => void): void {
+  if (process.platform !== 'win32') process.on('SIGUSR2', banner);
+  if (process.stdin.isTTY) {
+    process.stdin.on('data', banner);
+  }
 }

@@ -1,10 +1,11 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { USAGE_KIND_NAMES, type UsageKindName, usageKind } from '../features/usage/kinds.js';
-import { allBuckets, openSource, type SourceOptions, sourceOptions } from './api-source.js';
+import { allBuckets, openSource, type Source, type SourceOptions, sourceOptions } from './api-source.js';
 import { checkRange } from './logs.js';
 import { isoTime, table } from './output.js';
 import { quietOnBrokenPipe } from './sink.js';
 import { collect, timeArg } from './time-args.js';
+import { unpricedNotesOf } from './unpriced.js';
 
 export interface BucketFilterOptions {
   since?: number;
@@ -78,6 +79,11 @@ interface BucketCommandOptions extends SourceOptions, BucketFilterOptions {
   limit?: number;
 }
 
+/** Costs leave unpriced usage out: say so on stderr, below the table or JSON. */
+async function noteUnpriced(what: UsageKindName | 'costs', source: Source): Promise<void> {
+  if (what === 'costs') for (const note of await unpricedNotesOf(source)) process.stderr.write(`note: ${note}\n`);
+}
+
 async function printBuckets(what: UsageKindName | 'costs', opts: BucketCommandOptions): Promise<void> {
   quietOnBrokenPipe();
   const source = openSource(opts);
@@ -88,12 +94,13 @@ async function printBuckets(what: UsageKindName | 'costs', opts: BucketCommandOp
       if (opts.json) process.stdout.write(`${JSON.stringify(bucket)}\n`);
       else rows.push(...flatRows(bucket).map((r) => ({ ...r, start_time: isoTime(r.start_time as number), end_time: undefined })));
     }
-    if (opts.json) return;
+    if (opts.json) return await noteUnpriced(what, source);
     const present = new Set(rows.flatMap((r) => Object.entries(r).flatMap(([k, v]) => (v === null || v === undefined ? [] : [k]))));
     const dims = ['line_item', 'project_id', 'user_id', 'api_key_id', 'model', 'batch', 'service_tier', 'size', 'source', 'vector_store_id', 'context_level'];
     const columns = ['start_time', ...dims.filter((d) => present.has(d)), ...[...present].filter((c) => c !== 'start_time' && !dims.includes(c))];
     for (const r of rows) if (typeof r.amount === 'number') r.amount = (r.amount as number).toFixed(4);
     process.stdout.write(rows.length > 0 ? `${table(rows, columns)}\n` : 'no usage in this range\n');
+    await noteUnpriced(what, source);
   } finally {
     await source.close();
   }

@@ -211,6 +211,18 @@ describe.skipIf(!HAS_CHROMIUM)('web console (chromium)', () => {
     await page.screenshot({ path: artifact('costs-1280.png'), fullPage: true });
   });
 
+  it('the costs view says which usage is unpriced (none for the demo; a model without a price after it arrives)', async () => {
+    expect(await page.$('[data-testid=unpriced]')).toBeNull();
+    const res = await server.request('POST', '/v1/organization/usage/completions', {
+      body: { data: [{ model: 'acme-unlisted-1', input_tokens: 1000, output_tokens: 10, num_model_requests: 1 }] },
+    });
+    expect(res.status).toBe(200);
+    await page.click('nav a:has-text("Keys")');
+    await page.click('nav a:has-text("Costs")');
+    const note = await page.waitForSelector('[data-testid=unpriced]');
+    expect(await note.textContent()).toContain('1 record of acme-unlisted-1 (completions, default tier)');
+  });
+
   it('creates a key (secret shown once) and revokes it', async () => {
     await page.click('nav a:has-text("Keys")');
     await page.fill('input[name=name]', 'console test key');

@@ -103,14 +103,14 @@ describe('pricing at ingest', () => {
       body: {
         data: [
           { created_at: at, model: 'house-llm', input_tokens: 10, output_tokens: 10 },
-          { created_at: at, model: 'gpt-4.1-nano', service_tier: 'priority', input_tokens: 1, output_tokens: 1 },
+          { created_at: at, model: 'gpt-5-nano', service_tier: 'priority', input_tokens: 1, output_tokens: 1 },
         ],
       },
     });
     expect(res.status).toBe(200);
     expect(res.body.warnings.map((w: any) => [w.model, w.tier, w.records])).toEqual([
       ['house-llm', 'default', 1],
-      ['gpt-4.1-nano', 'priority', 1],
+      ['gpt-5-nano', 'priority', 1],
     ]);
     expect(await lineItems(server, at)).toEqual({});
     const usage = await server.client().admin.organization.usage.completions({ start_time: at, end_time: at + DAY });

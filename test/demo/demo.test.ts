@@ -2,9 +2,11 @@
  * The demo, end to end: the real `orgledger demo` command into a real store, then a real spawned
  * server reading it back through the openai SDK, every page checked against the spec.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventTypeNames } from '../../src/features/audit-logs/event-types.js';
 import { USAGE_KIND_NAMES } from '../../src/features/usage/kinds.js';
@@ -78,6 +80,12 @@ describe('orgledger demo', () => {
     expect(total).toBeGreaterThan(0);
   });
 
+  it('prices every model and tier it uses: nothing is unpriced', async () => {
+    const res = await fetch(`${server.url}/v1/organization/costs/unpriced`, { headers: { authorization: `Bearer ${key}` } });
+    expect((await res.json()).data).toEqual([]);
+    expect(server.stdout()).not.toContain('unpriced');
+  });
+
   it('is deterministic for a seed and idempotent when run again', async () => {
     const other = dir();
     const again = await cliJson([...DEMO, '--data', other]);
@@ -118,6 +126,55 @@ describe('serve --demo', () => {
       expect(again.data.map((e) => e.id)).toEqual(page.data.map((e) => e.id));
       await second.kill();
     } finally {
+      rmSync(data, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+describe('serve --demo in a terminal', () => {
+  it('keeps request logs off stdout and prints the banner again on SIGUSR2', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'orgledger-demo-quiet-'));
+    const env: NodeJS.ProcessEnv = {};
+    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('ORGLEDGER_')) env[k] = v;
+    // No --log-level: what `npm start` runs.
+    const cli = fileURLToPath(new URL('../helpers/cli-child.ts', import.meta.url));
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', cli, 'serve', '--demo', '--demo-days', '2', '--demo-people', '10', '--port', '0', '--data', data],
+      {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    const until = async (what: () => boolean) => {
+      while (!what()) {
+        if (child.exitCode !== null) throw new Error(`serve exited: ${out}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    try {
+      await until(() => out.includes('print this again'));
+      const url = (/orgledger listening on (http:\/\/\S+)/.exec(out)?.[1] ?? '').replace('localhost', '127.0.0.1');
+      const key = /admin key: (sk-admin-\S+)/.exec(out)?.[1] as string;
+      expect(out).toContain(`kill -USR2 ${child.pid}`);
+      const headers = { authorization: `Bearer ${key}` };
+      for (let i = 0; i < 20; i++) {
+        expect((await fetch(`${url}/`)).status).toBe(200);
+        expect((await fetch(`${url}/v1/organization/audit_logs?limit=5`, { headers })).status).toBe(200);
+      }
+      child.kill('SIGUSR2');
+      await until(() => out.split('print this again').length === 3);
+      expect(out.match(/admin key: sk-admin-\S+/g)).toEqual([`admin key: ${key}`, `admin key: ${key}`]);
+      // Not one JSON request-log line among what a person reads.
+      expect(out.split('\n').filter((l) => l.startsWith('{'))).toEqual([]);
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
       rmSync(data, { recursive: true, force: true });
     }
   }, 120_000);

@@ -1,5 +1,5 @@
 /** Costs: daily cost stacked by project or line item, the range total, top lists and a CSV download. */
-import { allBuckets, type Bucket, type UsageResult } from '../api.js';
+import { allBuckets, api, type Bucket, type UsageResult } from '../api.js';
 import { SeriesTable, StackedBars } from '../components/stacked-bars.js';
 import { Empty, ErrorBox } from '../components/status.js';
 import { costsCsv } from '../costs-csv.js';
@@ -18,10 +18,19 @@ type GroupId = (typeof GROUPS)[number]['id'];
 
 const amountOf = (r: UsageResult) => (r.amount as { value?: number } | undefined)?.value ?? 0;
 
+interface Unpriced {
+  kind: string;
+  model: string | null;
+  tier: string;
+  records: number;
+}
+
 interface CostData {
   byProject: Bucket[];
   byLineItem: Bucket[];
   byKey: Bucket[];
+  /** Usage the server's price table could not price: missing from every figure here. */
+  unpriced: Unpriced[];
 }
 
 /** Sums per key over every bucket, largest first. */
@@ -68,7 +77,8 @@ export function CostsView({ route }: { route: Route }) {
   const query = (by: string) => ({ start_time: range.start, end_time: range.end, bucket_width: '1d', limit: days, group_by: [by] });
   const load = useFetch<CostData>(`${days}|${range.end}`, async (signal) => {
     const [byProject, byLineItem, byKey] = await Promise.all(['project_id', 'line_item', 'api_key_id'].map((by) => allBuckets('costs', query(by), signal)));
-    return { byProject: byProject ?? [], byLineItem: byLineItem ?? [], byKey: byKey ?? [] };
+    const unpriced = await api<{ data: Unpriced[] }>('GET', 'costs/unpriced', { signal });
+    return { byProject: byProject ?? [], byLineItem: byLineItem ?? [], byKey: byKey ?? [], unpriced: unpriced.data };
   });
   const buckets = (group === 'project_id' ? load.data?.byProject : load.data?.byLineItem) ?? [];
   const chart = buildSeries(buckets, (r) => groupValue(r, group), amountOf);
@@ -119,6 +129,21 @@ export function CostsView({ route }: { route: Route }) {
         </button>
       </form>
       {load.error && <ErrorBox error={load.error} onRetry={load.reload} />}
+      {load.data && load.data.unpriced.length > 0 && (
+        <div class="card unpriced" role="note" data-testid="unpriced">
+          <strong>Not in these costs: usage without a price.</strong>
+          <ul>
+            {load.data.unpriced.map((u) => (
+              <li key={`${u.kind}|${u.model}|${u.tier}`}>
+                {u.records.toLocaleString('en-US')} {u.records === 1 ? 'record' : 'records'} of {u.model ?? u.kind} ({u.kind}, {u.tier} tier)
+              </li>
+            ))}
+          </ul>
+          <span class="muted">
+            Usage is priced as it arrives: add these prices to a prices file (pricesFile / ORGLEDGER_PRICES_FILE) so later usage is priced.
+          </span>
+        </div>
+      )}
       <div class="totals">
         <div class="card stat">
           <span class="muted">
