@@ -21,6 +21,7 @@ import { registerHealth } from './http/health.js';
 import { instrumentStore, Metrics, registerMetrics } from './http/metrics.js';
 import { buildOpenApiDocument } from './http/openapi.js';
 import { parseQueryString } from './http/query-string.js';
+import { registerTextGuard } from './http/text-guard.js';
 import { type Clock, systemClock } from './lib/clock.js';
 import type { Store } from './store/store.js';
 import { VERSION } from './version.js';
@@ -73,6 +74,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   });
   registerErrorHandling(app);
   registerBodyParsers(app);
+  registerTextGuard(app);
   registerAuth(app, services.keys, store);
 
   const openApi = buildOpenApiDocument(VERSION);

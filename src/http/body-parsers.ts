@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { errors } from './errors.js';
+import { checkJsonText, mayHoldUnstorable } from './text-guard.js';
 
 export const MAX_JSON_DEPTH = 32;
 
@@ -31,12 +32,15 @@ function parseJson(text: string, param: string | null): unknown {
   if (nestingDepth(text) > MAX_JSON_DEPTH) throw errors.invalidBody(`The JSON body is nested more than ${MAX_JSON_DEPTH} levels deep.`, param);
   // JSON.parse makes "__proto__" a plain own key, but code that copies objects could still be fooled by it.
   if (text.includes('"__proto__"')) throw errors.invalidBody("The JSON body uses the forbidden key '__proto__'.", param);
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (err) {
     const where = param ? ` in '${param}'` : '';
     throw errors.invalidBody(`We could not parse the JSON body of your request${where}: ${(err as Error).message}`, param);
   }
+  if (mayHoldUnstorable(text)) checkJsonText(value, param ?? '');
+  return value;
 }
 
 export function registerBodyParsers(app: FastifyInstance): void {
