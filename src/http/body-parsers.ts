@@ -2,9 +2,9 @@
  * Request body parsers: JSON (with a nesting limit) and NDJSON (one event or record per line, served
  * to routes as {"data": [...]}, exactly like the JSON form).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { errors } from './errors.js';
-import { checkJsonText, mayHoldUnstorable } from './text-guard.js';
+import { checkJsonText, mayHoldEscapes } from './text-guard.js';
 
 export const MAX_JSON_DEPTH = 32;
 
@@ -39,22 +39,36 @@ function parseJson(text: string, param: string | null): unknown {
     const where = param ? ` in '${param}'` : '';
     throw errors.invalidBody(`We could not parse the JSON body of your request${where}: ${(err as Error).message}`, param);
   }
-  if (mayHoldUnstorable(text)) checkJsonText(value, param ?? '');
+  if (mayHoldEscapes(text)) checkJsonText(value, param ?? '');
   return value;
 }
 
+/** Bodies are read as UTF-8: a body declared in another charset would be read wrong, so it is refused. */
+function checkCharset(req: FastifyRequest): void {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(req.headers['content-type'] ?? '')?.[1];
+  if (charset !== undefined && !/^utf-?8$/i.test(charset))
+    throw errors.invalidBody(`Unsupported charset '${charset}' in the content-type header; send the body as UTF-8.`);
+}
+
 export function registerBodyParsers(app: FastifyInstance): void {
+  // Nothing here decodes a compressed request body: parsing gzip bytes as JSON would only say "not JSON".
+  app.addHook('preParsing', async (request) => {
+    const encoding = request.headers['content-encoding']?.trim().toLowerCase();
+    if (encoding && encoding !== 'identity') throw errors.unsupportedContentEncoding(encoding);
+  });
   app.removeContentTypeParser(['application/json', 'text/plain']);
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     try {
+      checkCharset(req);
       if ((body as string).trim() === '') return done(errors.invalidBody('The request body is empty; send a JSON object.'), undefined);
       done(null, parseJson(body as string, null));
     } catch (err) {
       done(err as Error, undefined);
     }
   });
-  app.addContentTypeParser('application/x-ndjson', { parseAs: 'string' }, (_req, body, done) => {
+  app.addContentTypeParser('application/x-ndjson', { parseAs: 'string' }, (req, body, done) => {
     try {
+      checkCharset(req);
       const data: unknown[] = [];
       for (const line of (body as string).split('\n')) {
         if (line.trim() === '') continue;

@@ -18,11 +18,13 @@ export function unstorable(s: string): string | null {
   return null;
 }
 
-/** Cheap test on raw JSON text: only an escape (\u0000, \ud800...) can put either character in a parsed string. */
-const SUSPECT_ESCAPE = /\\u(?:0000|[dD][89a-fA-F])/;
-
-export function mayHoldUnstorable(jsonText: string): boolean {
-  return SUSPECT_ESCAPE.test(jsonText);
+/**
+ * Cheap test on raw JSON text: only a \u escape can put either character in a parsed string (raw
+ * control characters are invalid JSON; the UTF-8 decoder turns lone surrogates into U+FFFD), or
+ * spell "__proto__" so that a scan of the text for it misses ("\u005f_proto__").
+ */
+export function mayHoldEscapes(jsonText: string): boolean {
+  return jsonText.includes('\\u');
 }
 
 function childParam(base: string, key: string | number): string {
@@ -41,6 +43,7 @@ export function checkJsonText(value: unknown, param: string): void {
   } else if (value && typeof value === 'object') {
     for (const [key, child] of Object.entries(value)) {
       const p = childParam(param, key);
+      if (key === '__proto__') throw errors.invalidBody("The JSON body uses the forbidden key '__proto__'.", p);
       const why = unstorable(key);
       if (why) throw errors.invalidBody(`Invalid key '${p}': keys ${why}.`, p);
       checkJsonText(child, p);
