@@ -2,7 +2,6 @@
  * buildApp(config, deps): the one Fastify application, used alike by `serve`, the tests and the
  * benchmarks. It owns no resources: the caller opens the store and closes it after app.close().
  */
-import { randomBytes } from 'node:crypto';
 import { constants as zlib } from 'node:zlib';
 import compress from '@fastify/compress';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
@@ -19,10 +18,12 @@ import { registerBodyParsers } from './http/body-parsers.js';
 import { registerConsole } from './http/console.js';
 import { registerErrorHandling, send } from './http/error-handler.js';
 import { errors } from './http/errors.js';
+import { clientErrorHandler, HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, requestIdOf } from './http/hardening.js';
 import { registerHealth } from './http/health.js';
 import { instrumentStore, Metrics, registerMetrics } from './http/metrics.js';
 import { buildOpenApiDocument } from './http/openapi.js';
 import { parseQueryString, registerQueryNormalization } from './http/query-string.js';
+import { registerTextGuard } from './http/text-guard.js';
 import { type Clock, systemClock } from './lib/clock.js';
 import { ROUTE_AJV_OPTIONS } from './lib/validator.js';
 import type { Store } from './store/store.js';
@@ -64,15 +65,18 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     // One line per request, at completion, from registerMetrics (id, method, route, status, duration).
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => `req_${randomBytes(12).toString('hex')}`,
+    // A client's x-request-id is echoed and logged only when safe (see hardening.ts).
+    requestIdHeader: false,
+    genReqId: requestIdOf,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    clientErrorHandler,
     routerOptions: { querystringParser: parseQueryString, ignoreTrailingSlash: true },
     // The SDK's base URL ends in /v1; bare /organization/... works as well.
     rewriteUrl: (req) => (req.url?.startsWith('/organization/') ? `/v1${req.url}` : (req.url ?? '/')),
     ajv: { customOptions: { ...ROUTE_AJV_OPTIONS } },
     // Errors Fastify raises before any hook runs (an undecodable URL) still get the envelope and a request id.
     frameworkErrors: (error, request, reply) => {
-      reply.header('x-request-id', request.id);
+      reply.header('x-request-id', request.id).header('x-content-type-options', 'nosniff');
       send(reply, errors.invalidParam('url', `The request URL is not valid: ${error.message}`));
     },
   });
@@ -87,8 +91,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     }
   });
 
+  app.server.headersTimeout = HEADERS_TIMEOUT_MS;
   app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id);
+    reply.header('x-request-id', request.id).header('x-content-type-options', 'nosniff');
   });
   // gzip or br as the client's Accept-Encoding allows (the costs view's pages run to megabytes of
   // JSON); small bodies stay plain. Brotli's default quality 11 costs far more CPU than it saves here.
@@ -101,6 +106,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   registerErrorHandling(app);
   registerQueryNormalization(app);
   registerBodyParsers(app);
+  registerTextGuard(app);
   registerAuth(app, services.keys, store);
 
   const openApi = buildOpenApiDocument(VERSION);

@@ -55,6 +55,15 @@ export const errors = {
       null,
       false,
     ),
+  unsupportedContentEncoding: (encoding: string) =>
+    new ApiError(
+      415,
+      'invalid_request_error',
+      'unsupported_content_encoding',
+      `Unsupported content-encoding '${encoding}'. Send the body uncompressed.`,
+      null,
+      false,
+    ),
   overloaded: (retryAfterSeconds: number) =>
     new ApiError(429, 'rate_limit_error', 'rate_limit_exceeded', 'orgledger is writing as fast as it can; retry shortly.', null, true, retryAfterSeconds),
   internal: () =>

@@ -50,13 +50,15 @@ export const IngestAuditLogsResponse = Type.Object({
 });
 
 const StringList = Type.Array(Type.String({ minLength: 1 }));
+/** A time filter bound: any safe integer (both engines compare it with a bigint; beyond, PostgreSQL overflows). */
+const TimeBound = Type.Integer({ minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER });
 
 /** The list query after the query-string parser has folded `x[]=`, `x=` and `x[0]=` into arrays. */
 export function listAuditLogsQuerySchema() {
   return Type.Object({
     effective_at: Type.Optional(
       Type.Object(
-        { gt: Type.Optional(Type.Integer()), gte: Type.Optional(Type.Integer()), lt: Type.Optional(Type.Integer()), lte: Type.Optional(Type.Integer()) },
+        { gt: Type.Optional(TimeBound), gte: Type.Optional(TimeBound), lt: Type.Optional(TimeBound), lte: Type.Optional(TimeBound) },
         { additionalProperties: false },
       ),
     ),

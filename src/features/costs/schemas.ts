@@ -2,6 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import { compile } from '../../lib/validator.js';
 import { CLIENT_ID_PATTERN, UnixSeconds } from '../audit-logs/schemas.js';
+import { MAX_COST_USD } from '../usage/record-schema.js';
 
 export const MAX_COST_ENTRIES = 10_000;
 
@@ -15,7 +16,7 @@ export const CostEntryInput = Type.Object(
     api_key_id: Type.Optional(NullableText),
     line_item: Type.String({ minLength: 1, maxLength: 512 }),
     amount: Type.Object(
-      { value: Type.Number({ minimum: -1e9, maximum: 1e9, description: 'USD; negative for credits' }), currency: Type.Literal('usd') },
+      { value: Type.Number({ minimum: -MAX_COST_USD, maximum: MAX_COST_USD, description: 'USD; negative for credits' }), currency: Type.Literal('usd') },
       { additionalProperties: false },
     ),
     quantity: Type.Optional(Type.Union([Type.Number({ minimum: 0 }), Type.Null()])),

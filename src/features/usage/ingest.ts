@@ -14,8 +14,8 @@ import type { Store, WriteTx } from '../../store/store.js';
 import type { PriceTable } from '../costs/price-table.js';
 import { priceKeyOf, priceRecord, tierOf } from '../costs/price-usage.js';
 import { type Measure, type UsageKind, type UsageKindName, usageKind } from './kinds.js';
-import { MAX_RECORDS_PER_BATCH, recordValidator } from './record-schema.js';
-import type { DimValues, MeasureValues, UnpricedUsage, UsageRecord } from './types.js';
+import { MAX_COST_NANO, MAX_COST_USD, MAX_RECORDS_PER_BATCH, recordValidator } from './record-schema.js';
+import type { CostLine, DimValues, MeasureValues, UnpricedUsage, UsageRecord } from './types.js';
 
 export interface UnpricedWarning {
   code: 'unpriced_model';
@@ -65,6 +65,26 @@ function measuresOf(kind: UsageKind, raw: Raw, param: string): MeasureValues {
   return m;
 }
 
+/** The measure a priced line item comes from (`gpt-4o, cached_input_tokens, batch` -> input_cached_tokens). */
+const MEASURE_OF_ITEM: Record<string, string> = {
+  cached_input_tokens: 'input_cached_tokens',
+  cache_write_tokens: 'input_cache_write_tokens',
+  cached_input_audio_tokens: 'input_cached_audio_tokens',
+  cached_input_image_tokens: 'input_cached_image_tokens',
+  sessions: 'num_sessions',
+  calls: 'num_requests',
+};
+
+/** A line item beyond MAX_COST_USD is refused, as an explicit cost entry would be, so no engine overflows on it or its rollup. */
+function checkCostBound(costs: CostLine[], param: string): void {
+  const over = costs.find((c) => Math.abs(c.amountNano) > MAX_COST_NANO);
+  if (!over) return;
+  const item = over.lineItem.split(', ')[1] ?? '';
+  const p = `${param}.${MEASURE_OF_ITEM[item] ?? item}`;
+  const usd = MAX_COST_USD.toLocaleString('en-US');
+  throw errors.invalidBody(`Invalid value for '${p}': its cost ('${over.lineItem}') exceeds the $${usd} one line item may carry.`, p);
+}
+
 interface Prepared {
   record: UsageRecord;
   clientId: string | null;
@@ -85,6 +105,7 @@ function prepare(kind: UsageKind, raw: unknown, index: number, now: number, pric
   const createdAt = (r.created_at as number | undefined) ?? now;
   const clientId = (r.id as string | undefined) ?? null;
   const priced = priceRecord(prices, kind.name, createdAt, dims, measures);
+  if (priced) checkCostBound(priced.costs, param);
   const priceable = priceKeyOf(kind.name, dims) !== null || kind.dimensions.includes('model');
   const unpricedKey = !priced && priceable ? `${priceKeyOf(kind.name, dims) ?? ''}\u0000${tierOf(dims)}` : null;
   return {

@@ -10,7 +10,16 @@ import { compile } from '../../lib/validator.js';
 import { CLIENT_ID_PATTERN, UnixSeconds } from '../audit-logs/schemas.js';
 import { type Dimension, type UsageKind, type UsageKindName, usageKinds } from './kinds.js';
 
-const Count = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+/**
+ * The largest measure one record may carry (a trillion tokens, bytes, requests...): rollups sum
+ * records into bigint cells, and millions of records at the bound still fit in both engines.
+ */
+export const MAX_MEASURE = 1_000_000_000_000;
+/** The largest amount, in USD, of one cost entry or of one line item priced from a usage record: nano-USD stays a safe integer, and thousands at the bound still sum into a bigint cell. */
+export const MAX_COST_USD = 1_000_000;
+export const MAX_COST_NANO = MAX_COST_USD * 1e9;
+
+const Count = Type.Integer({ minimum: 0, maximum: MAX_MEASURE });
 const Text = Type.String({ minLength: 1, maxLength: 256 });
 
 function dimensionSchema(kind: UsageKind, d: Dimension): TSchema {
