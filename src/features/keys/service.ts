@@ -67,7 +67,13 @@ export class KeyService {
     return key;
   }
 
+  /**
+   * A key grants at most what it holds: asking for more is a 403 naming what it lacks, and omitted
+   * scopes mean the caller's own (operators hold all of them).
+   */
   async create(principal: Principal, body: CreateAdminKeyBody): Promise<NewKey> {
+    const lacking = (body.scopes ?? []).filter((s) => !principal.scopes.has(s));
+    if (lacking.length > 0) throw errors.scopesNotHeld(lacking);
     const now = this.clock.nowSeconds();
     const secret = newSecret();
     const record: AdminKeyRecord = {
@@ -80,7 +86,7 @@ export class KeyService {
       expiresAt: body.expires_in_seconds ? now + body.expires_in_seconds : null,
       lastUsedAt: null,
       revokedAt: null,
-      scopes: body.scopes ?? [...ALL_SCOPES],
+      scopes: body.scopes ?? ALL_SCOPES.filter((s) => principal.scopes.has(s)),
       owner: principal.owner,
     };
     const event = validateEvent(
