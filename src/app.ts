@@ -65,7 +65,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     },
   });
 
-  const services: AppServices = { keys: new KeyService(store, clock), auditLogs: new AuditLogService(store, clock) };
+  const services: AppServices = { keys: new KeyService(store, clock, config.adminKey), auditLogs: new AuditLogService(store, clock) };
   app.decorate('services', services);
 
   app.addHook('onRequest', async (request, reply) => {

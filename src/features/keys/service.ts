@@ -57,6 +57,8 @@ export class KeyService {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
+    /** ORGLEDGER_ADMIN_KEY of this server: its key may not be revoked over the API (a restart would need it). */
+    private readonly configuredSecret?: string,
   ) {}
 
   /** Who a bearer secret belongs to; null for unknown, revoked or expired keys. */
@@ -121,6 +123,14 @@ export class KeyService {
   }
 
   async revoke(principal: Principal, id: string): Promise<void> {
+    if (this.configuredSecret !== undefined) {
+      const key = await this.store.getAdminKey(principal.orgId, id);
+      if (key && key.secretHash === hashSecret(this.configuredSecret))
+        throw errors.conflict(
+          `Admin API key '${id}' is this server's ORGLEDGER_ADMIN_KEY and cannot be revoked over the API. Set a new ORGLEDGER_ADMIN_KEY and restart first, or revoke it with \`orgledger keys revoke\`.`,
+          'key_id',
+        );
+    }
     const now = this.clock.nowSeconds();
     const event = validateEvent({ type: 'api_key.deleted', effective_at: now, actor: actorOf(principal), 'api_key.deleted': { id } }, 'event', now);
     await this.store.write(async (tx) => {
@@ -161,9 +171,10 @@ export class KeyService {
    * Start-up: with a configured secret, make sure a key with exactly that secret exists; without one,
    * create a key only if the organization has none that works. Safe when several processes start at
    * once: the check and the insert share one serialized write. Returns a key only when it was created
-   * and its secret is new to the operator.
+   * and its secret is new to the operator. A configured secret whose key was revoked does not stop
+   * the start (that would brick every restart): `warn` says so, and the secret stays refused.
    */
-  async ensureBootstrapKey(orgId: string, configuredSecret: string | undefined): Promise<NewKey | null> {
+  async ensureBootstrapKey(orgId: string, configuredSecret: string | undefined, warn: (message: string) => void = () => {}): Promise<NewKey | null> {
     const org = await this.store.getOrganization(orgId);
     if (!org) throw new Error(`organization ${orgId} does not exist`);
     return this.store.write(async (tx: WriteTx) => {
@@ -171,7 +182,10 @@ export class KeyService {
         const existing = await tx.findAdminKeyByHash(hashSecret(configuredSecret));
         if (existing) {
           if (existing.orgId !== orgId) throw new Error(`ORGLEDGER_ADMIN_KEY belongs to organization ${existing.orgId}, not ${orgId}`);
-          if (existing.revokedAt !== null) throw new Error('ORGLEDGER_ADMIN_KEY names a key that was revoked; choose a new secret');
+          if (existing.revokedAt !== null)
+            warn(
+              `ORGLEDGER_ADMIN_KEY names admin key ${existing.id}, which was revoked: it does not authenticate. Set a new secret, or create a key with \`orgledger keys create\`.`,
+            );
           return null;
         }
         const key = this.operatorKey(org, 'bootstrap (ORGLEDGER_ADMIN_KEY)', [...ALL_SCOPES], configuredSecret);
