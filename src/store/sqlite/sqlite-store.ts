@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { AuditListQuery, AuditPosition, StoredAuditEvent } from '../../features/audit-logs/types.js';
@@ -68,6 +68,16 @@ export function pendingSqliteMigrations(db: DB): number {
   return sqliteMigrations.filter((m) => !done.has(m.version)).length;
 }
 
+/**
+ * The store holds secrets' hashes and the organization's audit trail: owner-only. A missing file is
+ * created 0600 before SQLite opens it (SQLite gives its -wal and -shm the main file's mode); an
+ * existing one, and its -wal/-shm, are tightened to 0600.
+ */
+function restrictFileModes(path: string): void {
+  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
+}
+
 function openBoth(options: SqliteOptions): { writer: DB; reader: DB } {
   const writer = openConnection(options.path, false);
   try {
@@ -125,7 +135,9 @@ export class SqliteStore implements Store {
   private readonly usageReader = new UsageReader((sql) => this.read(sql));
 
   constructor(readonly options: SqliteOptions) {
-    mkdirSync(dirname(options.path), { recursive: true });
+    // A data directory orgledger creates is the owner's only; an existing one is left as the operator made it.
+    mkdirSync(dirname(options.path), { recursive: true, mode: 0o700 });
+    restrictFileModes(options.path);
     const { writer, reader } = whileBusy(() => openBoth(options));
     this.writer = writer;
     this.reader = reader;
