@@ -21,6 +21,7 @@ import { registerHealth } from './http/health.js';
 import { instrumentStore, Metrics, registerMetrics } from './http/metrics.js';
 import { buildOpenApiDocument } from './http/openapi.js';
 import { parseQueryString } from './http/query-string.js';
+import { StoreHealth } from './http/store-failure.js';
 import { type Clock, systemClock } from './lib/clock.js';
 import type { Store } from './store/store.js';
 import { VERSION } from './version.js';
@@ -71,13 +72,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
-  registerErrorHandling(app);
+  const storeHealth = new StoreHealth();
+  registerErrorHandling(app, storeHealth);
   registerBodyParsers(app);
   registerAuth(app, services.keys, store);
 
   const openApi = buildOpenApiDocument(VERSION);
   app.get('/openapi.json', async () => openApi);
-  registerHealth(app, store);
+  registerHealth(app, store, storeHealth);
   registerMetrics(app, store, metrics);
 
   await app.register(auditLogRoutes, { auditLogs: services.auditLogs, store, maxPendingWrites: config.maxPendingWrites });

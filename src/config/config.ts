@@ -19,6 +19,8 @@ export interface Config {
   logLevel: (typeof LOG_LEVELS)[number];
   autoMigrate: boolean;
   sqliteSynchronous: 'FULL' | 'NORMAL';
+  /** PRAGMA quick_check of the SQLite file at start; false skips it (very large stores start faster). */
+  sqliteQuickCheck: boolean;
   bodyLimitBytes: number;
   /** Writes sharing one group commit at most. */
   maxBatchJobs: number;
@@ -41,6 +43,7 @@ export const defaultConfig: Config = {
   logLevel: 'info',
   autoMigrate: true,
   sqliteSynchronous: 'FULL',
+  sqliteQuickCheck: true,
   bodyLimitBytes: 32 * 1024 * 1024,
   maxBatchJobs: 2000,
   maxPendingWrites: 20000,
@@ -65,6 +68,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   logLevel: 'ORGLEDGER_LOG_LEVEL',
   autoMigrate: 'ORGLEDGER_AUTO_MIGRATE',
   sqliteSynchronous: 'ORGLEDGER_SQLITE_SYNCHRONOUS',
+  sqliteQuickCheck: 'ORGLEDGER_SQLITE_QUICK_CHECK',
   bodyLimitBytes: 'ORGLEDGER_BODY_LIMIT_BYTES',
   maxBatchJobs: 'ORGLEDGER_MAX_BATCH_JOBS',
   maxPendingWrites: 'ORGLEDGER_MAX_PENDING_WRITES',
@@ -129,6 +133,7 @@ function validate(raw: Raw, source: (key: keyof Config) => string): Config {
   if (has('logLevel')) c.logLevel = oneOf(source('logLevel'), raw.logLevel, LOG_LEVELS);
   if (has('autoMigrate')) c.autoMigrate = bool(source('autoMigrate'), raw.autoMigrate);
   if (has('sqliteSynchronous')) c.sqliteSynchronous = oneOf(source('sqliteSynchronous'), raw.sqliteSynchronous, ['FULL', 'NORMAL'] as const);
+  if (has('sqliteQuickCheck')) c.sqliteQuickCheck = bool(source('sqliteQuickCheck'), raw.sqliteQuickCheck);
   if (has('bodyLimitBytes')) c.bodyLimitBytes = int(source('bodyLimitBytes'), raw.bodyLimitBytes, 1024, 1024 * 1024 * 1024);
   if (has('maxBatchJobs')) c.maxBatchJobs = int(source('maxBatchJobs'), raw.maxBatchJobs, 1, 100000);
   if (has('maxPendingWrites')) c.maxPendingWrites = int(source('maxPendingWrites'), raw.maxPendingWrites, 1, 10000000);
