@@ -23,6 +23,7 @@ import { registerHealth } from './http/health.js';
 import { instrumentStore, Metrics, registerMetrics } from './http/metrics.js';
 import { buildOpenApiDocument } from './http/openapi.js';
 import { parseQueryString, registerQueryNormalization } from './http/query-string.js';
+import { StoreHealth } from './http/store-failure.js';
 import { registerTextGuard } from './http/text-guard.js';
 import { type Clock, systemClock } from './lib/clock.js';
 import { ROUTE_AJV_OPTIONS } from './lib/validator.js';
@@ -81,7 +82,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     },
   });
 
-  const services: AppServices = { keys: new KeyService(store, clock), auditLogs: new AuditLogService(store, clock) };
+  const services: AppServices = { keys: new KeyService(store, clock, config.adminKey), auditLogs: new AuditLogService(store, clock) };
   app.decorate('services', services);
   const routeTable: RouteSummary[] = [];
   app.decorate('routeTable', routeTable);
@@ -103,7 +104,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     encodings: ['br', 'gzip'],
     brotliOptions: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } },
   });
-  registerErrorHandling(app);
+  const storeHealth = new StoreHealth();
+  registerErrorHandling(app, storeHealth);
   registerQueryNormalization(app);
   registerBodyParsers(app);
   registerTextGuard(app);
@@ -111,7 +113,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   const openApi = buildOpenApiDocument(VERSION);
   app.get('/openapi.json', async () => openApi);
-  registerHealth(app, store);
+  registerHealth(app, store, storeHealth);
   registerMetrics(app, store, metrics);
 
   await app.register(auditLogRoutes, { auditLogs: services.auditLogs, store, maxPendingWrites: config.maxPendingWrites });

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { type Config, ConfigError } from '../config/config.js';
@@ -162,8 +162,9 @@ export async function startDemo(
   }
   if (!adminKey) adminKey = (await keys.createOperatorKey(DEFAULT_ORG_ID, 'demo console', [...ALL_SCOPES])).secret;
   if (!config.adminKey) {
-    mkdirSync(config.dataDir, { recursive: true });
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     writeFileSync(keyFile, `${adminKey}\n`, { mode: 0o600 });
+    chmodSync(keyFile, 0o600); // the mode above applies only when the file is new
   }
   const any = await store.listAuditEvents({ orgId: DEFAULT_ORG_ID, tenantOnly: false, effectiveAt: {}, direction: 'desc', fetch: 1 });
   if (any.length > 0) return { adminKey, generated: null };

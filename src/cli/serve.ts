@@ -47,7 +47,7 @@ export function registerServe(program: Command): void {
       const store = openStore(config);
       const keys = new KeyService(store, systemClock);
       await keys.ensureOrganization(DEFAULT_ORG_ID, 'Default organization');
-      const created = await keys.ensureBootstrapKey(DEFAULT_ORG_ID, config.adminKey);
+      const created = await keys.ensureBootstrapKey(DEFAULT_ORG_ID, config.adminKey, (m) => process.stderr.write(`warning: ${m}\n`));
       const demo = opts.demo ? await startDemo(store, keys, config, created?.secret ?? null, { days: opts.demoDays, people: opts.demoPeople }) : null;
       const app = await buildApp(config, { store });
       const address = await app.listen({ host: config.host, port: config.port });

@@ -91,6 +91,8 @@ const SETTINGS = {
   logLevel: setting<(typeof LOG_LEVELS)[number]>('ORGLEDGER_LOG_LEVEL', 'info', oneOf(LOG_LEVELS)),
   autoMigrate: setting('ORGLEDGER_AUTO_MIGRATE', true, bool),
   sqliteSynchronous: setting<'FULL' | 'NORMAL'>('ORGLEDGER_SQLITE_SYNCHRONOUS', 'FULL', oneOf(['FULL', 'NORMAL'] as const)),
+  /** PRAGMA quick_check of the SQLite file at start; false skips it (very large stores start faster). */
+  sqliteQuickCheck: setting('ORGLEDGER_SQLITE_QUICK_CHECK', true, bool),
   bodyLimitBytes: setting('ORGLEDGER_BODY_LIMIT_BYTES', 32 * 1024 * 1024, int(1024, 1024 * 1024 * 1024)),
   /** Writes sharing one group commit at most. */
   maxBatchJobs: setting('ORGLEDGER_MAX_BATCH_JOBS', 2000, int(1, 100000)),

@@ -6,6 +6,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { describeAjvError } from '../lib/validator.js';
 import { ApiError, errors } from './errors.js';
+import { type StoreHealth, storeFailureOf } from './store-failure.js';
 
 export function send(reply: FastifyReply, err: ApiError): FastifyReply {
   reply.code(err.status).type('application/json; charset=utf-8');
@@ -43,12 +44,21 @@ function translate(err: FastifyError): ApiError | null {
   return null;
 }
 
-export function registerErrorHandling(app: FastifyInstance): void {
+export function registerErrorHandling(app: FastifyInstance, storeHealth?: StoreHealth): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
+    const failure = storeFailureOf(err);
+    if (failure) {
+      storeHealth?.note(failure);
+      request.log.error({ err }, 'store failing');
+      return send(reply, errors.unavailable(`The store is failing: ${failure.reason}. Nothing was changed by this request; retry later.`));
+    }
     const known = translate(err);
     if (known) return send(reply, known);
     request.log.error({ err }, 'unhandled error');
     return send(reply, errors.internal());
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 300) storeHealth?.writeSucceeded();
   });
   app.setNotFoundHandler((request, reply) => send(reply, errors.routeNotFound(request.method, request.url.split('?')[0] ?? '')));
 }

@@ -41,6 +41,16 @@ export const errors = {
       null,
       false,
     ),
+  /** A key may grant only scopes it holds itself (no escalation through POST admin_api_keys). */
+  scopesNotHeld: (scopes: string[]) =>
+    new ApiError(
+      403,
+      'invalid_request_error',
+      'insufficient_permissions',
+      `This admin API key cannot grant scopes it does not hold: ${scopes.join(', ')}. Ask a key holding them, or an operator (orgledger keys create).`,
+      'scopes',
+      false,
+    ),
   notFound: (what: string, param: string | null = null) => new ApiError(404, 'invalid_request_error', 'not_found', what, param, false),
   routeNotFound: (method: string, url: string) =>
     new ApiError(404, 'invalid_request_error', 'unknown_url', `Unrecognized request URL (${method} ${url}).`, null, false),

@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Store } from '../store/store.js';
 import { errors } from './errors.js';
+import type { StoreHealth } from './store-failure.js';
 
 const READ_TIMEOUT_MS = 2000;
 
@@ -24,9 +25,11 @@ async function storeAnswers(store: Store): Promise<string | null> {
   }
 }
 
-export function registerHealth(app: FastifyInstance, store: Store): void {
+export function registerHealth(app: FastifyInstance, store: Store, storeHealth?: StoreHealth): void {
   app.get('/livez', async () => ({ status: 'ok' }));
   const ready = async () => {
+    // A store that answers a trivial read can still be failing elsewhere (a damaged page, a full disk).
+    if (storeHealth?.failure) throw errors.unavailable(`The store is failing: ${storeHealth.failure.reason}.`);
     const problem = await storeAnswers(store);
     if (problem) throw errors.unavailable(`The store is not answering (${problem}).`);
     return { status: 'ok', engine: store.engine, pending_writes: store.pendingWrites() };

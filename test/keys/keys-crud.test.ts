@@ -132,6 +132,32 @@ describe('admin API keys through the SDK', () => {
     expect((full as any).scopes).toEqual(expect.arrayContaining(['audit_logs.read', 'audit_logs.write', 'usage.read', 'usage.write', 'admin_api_keys.manage']));
   });
 
+  it('a key grants only scopes it holds: more is a 403 naming what it lacks; omitted scopes are its own', async () => {
+    const manager = await keysApi().create({ name: 'manager', scopes: ['admin_api_keys.manage', 'usage.read'] } as any);
+    const res = await server.request('POST', '/v1/organization/admin_api_keys', {
+      key: manager.value,
+      body: { name: 'escalated', scopes: ['admin_api_keys.manage', 'audit_logs.read', 'usage.write'] },
+    });
+    expect(res.status).toBe(403);
+    expect(res.body.error).toMatchObject({ type: 'invalid_request_error', code: 'insufficient_permissions', param: 'scopes' });
+    expect(res.body.error.message).toContain('audit_logs.read, usage.write');
+    expect(res.body.error.message).not.toContain('usage.read');
+    const err = await keysApi(manager.value)
+      .create({ name: 'all five', scopes: ['audit_logs.read', 'audit_logs.write', 'usage.read', 'usage.write', 'admin_api_keys.manage'] } as any)
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.PermissionDeniedError);
+    // nothing was created by the refused requests
+    expect((await allKeys({ limit: 100 })).map((k) => k.name)).not.toContain('escalated');
+
+    const narrower = await keysApi(manager.value).create({ name: 'narrower', scopes: ['usage.read'] } as any);
+    expect((narrower as any).scopes).toEqual(['usage.read']);
+    const defaulted = await keysApi(manager.value).create({ name: 'defaulted' });
+    expect((defaulted as any).scopes).toEqual(['usage.read', 'admin_api_keys.manage']);
+    // and the defaulted key cannot escalate either
+    const again = await server.request('POST', '/v1/organization/admin_api_keys', { key: defaulted.value, body: { name: 'x', scopes: ['usage.write'] } });
+    expect(again.status).toBe(403);
+  });
+
   it('key create and delete are audit-logged with details.id = the key and actor = the calling key', async () => {
     const created = await keysApi().create({ name: 'audited', scopes: ['usage.read'] } as any);
     await keysApi().delete(created.id);

@@ -9,7 +9,11 @@ export const CreateAdminKeyBody = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 200 }),
   expires_in_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 31536000 })),
   scopes: Type.Optional(
-    Type.Array(ScopeSchema, { minItems: 1, uniqueItems: true, description: 'orgledger extension: what the key may do (default: everything).' }),
+    Type.Array(ScopeSchema, {
+      minItems: 1,
+      uniqueItems: true,
+      description: 'orgledger extension: what the key may do, at most the scopes of the calling key (default: all of those).',
+    }),
   ),
 });
 export type CreateAdminKeyBody = Static<typeof CreateAdminKeyBody>;

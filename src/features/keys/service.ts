@@ -57,6 +57,8 @@ export class KeyService {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
+    /** ORGLEDGER_ADMIN_KEY of this server: its key may not be revoked over the API (a restart would need it). */
+    private readonly configuredSecret?: string,
   ) {}
 
   /** Who a bearer secret belongs to; null for unknown, revoked or expired keys. */
@@ -67,7 +69,13 @@ export class KeyService {
     return key;
   }
 
+  /**
+   * A key grants at most what it holds: asking for more is a 403 naming what it lacks, and omitted
+   * scopes mean the caller's own (operators hold all of them).
+   */
   async create(principal: Principal, body: CreateAdminKeyBody): Promise<NewKey> {
+    const lacking = (body.scopes ?? []).filter((s) => !principal.scopes.has(s));
+    if (lacking.length > 0) throw errors.scopesNotHeld(lacking);
     const now = this.clock.nowSeconds();
     const secret = newSecret();
     const record: AdminKeyRecord = {
@@ -80,7 +88,7 @@ export class KeyService {
       expiresAt: body.expires_in_seconds ? now + body.expires_in_seconds : null,
       lastUsedAt: null,
       revokedAt: null,
-      scopes: body.scopes ?? [...ALL_SCOPES],
+      scopes: body.scopes ?? ALL_SCOPES.filter((s) => principal.scopes.has(s)),
       owner: principal.owner,
     };
     const event = validateEvent(
@@ -115,6 +123,14 @@ export class KeyService {
   }
 
   async revoke(principal: Principal, id: string): Promise<void> {
+    if (this.configuredSecret !== undefined) {
+      const key = await this.store.getAdminKey(principal.orgId, id);
+      if (key && key.secretHash === hashSecret(this.configuredSecret))
+        throw errors.conflict(
+          `Admin API key '${id}' is this server's ORGLEDGER_ADMIN_KEY and cannot be revoked over the API. Set a new ORGLEDGER_ADMIN_KEY and restart first, or revoke it with \`orgledger keys revoke\`.`,
+          'key_id',
+        );
+    }
     const now = this.clock.nowSeconds();
     const event = validateEvent({ type: 'api_key.deleted', effective_at: now, actor: actorOf(principal), 'api_key.deleted': { id } }, 'event', now);
     await this.store.write(async (tx) => {
@@ -152,22 +168,23 @@ export class KeyService {
   }
 
   /**
-   * Start-up: with a configured secret, make sure a key with exactly that secret exists; without one,
-   * create a key only if the organization has none that works. Safe when several processes start at
-   * once: the check and the insert share one serialized write. Returns a key only when it was created
-   * and its secret is new to the operator.
-   */
-  /**
    * The default organization and its first admin key, as every start needs them (serve, the tests,
    * the benchmarks): creates what is missing. Returns the new key when one was made (its secret is
    * shown once), null when the organization already had an active key or `configuredSecret` existed.
    */
-  async bootstrap(configuredSecret: string | undefined): Promise<NewKey | null> {
+  async bootstrap(configuredSecret: string | undefined, warn?: (message: string) => void): Promise<NewKey | null> {
     await this.ensureOrganization(DEFAULT_ORG_ID, 'Default organization');
-    return this.ensureBootstrapKey(DEFAULT_ORG_ID, configuredSecret);
+    return this.ensureBootstrapKey(DEFAULT_ORG_ID, configuredSecret, warn);
   }
 
-  async ensureBootstrapKey(orgId: string, configuredSecret: string | undefined): Promise<NewKey | null> {
+  /**
+   * Start-up: with a configured secret, make sure a key with exactly that secret exists; without one,
+   * create a key only if the organization has none that works. Safe when several processes start at
+   * once: the check and the insert share one serialized write. Returns a key only when it was created
+   * and its secret is new to the operator. A configured secret whose key was revoked does not stop
+   * the start (that would brick every restart): `warn` says so, and the secret stays refused.
+   */
+  async ensureBootstrapKey(orgId: string, configuredSecret: string | undefined, warn: (message: string) => void = () => {}): Promise<NewKey | null> {
     const org = await this.store.getOrganization(orgId);
     if (!org) throw new Error(`organization ${orgId} does not exist`);
     return this.store.write(async (tx: WriteTx) => {
@@ -175,7 +192,10 @@ export class KeyService {
         const existing = await tx.findAdminKeyByHash(hashSecret(configuredSecret));
         if (existing) {
           if (existing.orgId !== orgId) throw new Error(`ORGLEDGER_ADMIN_KEY belongs to organization ${existing.orgId}, not ${orgId}`);
-          if (existing.revokedAt !== null) throw new Error('ORGLEDGER_ADMIN_KEY names a key that was revoked; choose a new secret');
+          if (existing.revokedAt !== null)
+            warn(
+              `ORGLEDGER_ADMIN_KEY names admin key ${existing.id}, which was revoked: it does not authenticate. Set a new secret, or create a key with \`orgledger keys create\`.`,
+            );
           return null;
         }
         const key = this.operatorKey(org, 'bootstrap (ORGLEDGER_ADMIN_KEY)', [...ALL_SCOPES], configuredSecret);

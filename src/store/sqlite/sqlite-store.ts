@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { AuditListQuery, AuditPosition, StoredAuditEvent } from '../../features/audit-logs/types.js';
@@ -27,6 +27,8 @@ export interface SqliteOptions {
   synchronous: 'FULL' | 'NORMAL';
   maxJobsPerBatch: number;
   autoMigrate: boolean;
+  /** PRAGMA quick_check at open (default true); off for very large stores where it takes too long. */
+  quickCheck?: boolean;
 }
 
 type DB = Database.Database;
@@ -44,7 +46,44 @@ export function openConnection(path: string, readonly: boolean): DB {
   return db;
 }
 
+/**
+ * Refuses a SQLite file that is not an orgledger store: tables but no schema_migrations (another
+ * program's database), or schema versions this orgledger does not know (a newer orgledger's, or
+ * not ours). Adopting either would write our schema into someone else's data.
+ */
+export function assertOrgledgerDatabase(db: DB): void {
+  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[];
+  if (tables.length === 0) return;
+  if (!tables.some((t) => t.name === 'schema_migrations'))
+    throw new Error(
+      `${db.name} is a SQLite database but not an orgledger store (tables ${tables.map((t) => t.name).join(', ')}, no schema_migrations); refusing to use it`,
+    );
+  const known = new Set(sqliteMigrations.map((m) => m.version));
+  const unknown = (db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as { version: number }[])
+    .map((r) => r.version)
+    .filter((v) => !known.has(v));
+  if (unknown.length > 0)
+    throw new Error(
+      `${db.name} has schema versions this orgledger does not know (${unknown.join(', ')}): written by a newer orgledger or another program; refusing to use it`,
+    );
+}
+
+/** A damaged file is refused at start rather than served half-readable (reads partial, writes failing). */
+function assertIntact(db: DB): void {
+  let problems: string[];
+  try {
+    problems = (db.pragma('quick_check(5)') as { quick_check: string }[]).map((r) => r.quick_check);
+  } catch (err) {
+    problems = [(err as Error).message];
+  }
+  if (problems.length === 1 && problems[0] === 'ok') return;
+  throw new Error(
+    `the store at ${db.name} is damaged (quick_check: ${problems.join('; ')}); restore it from a backup (ORGLEDGER_SQLITE_QUICK_CHECK=false skips this check)`,
+  );
+}
+
 export function migrateSqlite(db: DB): number {
+  assertOrgledgerDatabase(db);
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
   let applied = 0;
   // BEGIN IMMEDIATE takes the write lock first, so processes starting together migrate one at a time.
@@ -68,12 +107,24 @@ export function pendingSqliteMigrations(db: DB): number {
   return sqliteMigrations.filter((m) => !done.has(m.version)).length;
 }
 
+/**
+ * The store holds secrets' hashes and the organization's audit trail: owner-only. A missing file is
+ * created 0600 before SQLite opens it (SQLite gives its -wal and -shm the main file's mode); an
+ * existing one, and its -wal/-shm, are tightened to 0600.
+ */
+function restrictFileModes(path: string): void {
+  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
+}
+
 function openBoth(options: SqliteOptions): { writer: DB; reader: DB } {
   const writer = openConnection(options.path, false);
   try {
+    if (options.quickCheck !== false) assertIntact(writer);
     writer.pragma('journal_mode = WAL');
     writer.pragma(`synchronous = ${options.synchronous}`);
     writer.pragma('foreign_keys = ON');
+    assertOrgledgerDatabase(writer);
     if (options.autoMigrate) migrateSqlite(writer);
     else if (pendingSqliteMigrations(writer) > 0) {
       throw new Error(`the store at ${options.path} needs migrations; run \`orgledger migrate\` or start without --no-auto-migrate`);
@@ -125,7 +176,9 @@ export class SqliteStore implements Store {
   private readonly usageReader = new UsageReader((sql) => this.read(sql));
 
   constructor(readonly options: SqliteOptions) {
-    mkdirSync(dirname(options.path), { recursive: true });
+    // A data directory orgledger creates is the owner's only; an existing one is left as the operator made it.
+    mkdirSync(dirname(options.path), { recursive: true, mode: 0o700 });
+    restrictFileModes(options.path);
     const { writer, reader } = whileBusy(() => openBoth(options));
     this.writer = writer;
     this.reader = reader;
