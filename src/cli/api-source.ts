@@ -154,6 +154,8 @@ export interface Source {
   buckets: BucketReader;
   /** The local store (null for a remote source). */
   store: Store | null;
+  /** The organization of a local store, resolved from --org (id or unique name); null for a remote source. */
+  orgId: (() => Promise<string>) | null;
   audit: AuditReader;
   close(): Promise<void>;
 }
@@ -165,7 +167,7 @@ export function openSource(opts: SourceOptions): Source {
     const remote = new RemoteApi(opts.url, opts.key);
     const close = async () => {};
     const buckets: BucketReader = (what, q) => remote.get<UsagePage>(what === 'costs' ? '/organization/costs' : `/organization/usage/${what}`, q);
-    return { remote, store: null, buckets, audit: { page: (q) => remote.get<AuditPage>('/organization/audit_logs', { ...q }), close }, close };
+    return { remote, store: null, orgId: null, buckets, audit: { page: (q) => remote.get<AuditPage>('/organization/audit_logs', { ...q }), close }, close };
   }
   if (opts.key && !opts.url && process.env.OPENAI_ADMIN_KEY !== opts.key) throw new ConfigError('--key is for --url; a local store needs no key');
   const store = openStore(configFrom(opts));
@@ -195,6 +197,7 @@ export function openSource(opts: SourceOptions): Source {
     remote: null,
     buckets,
     store,
+    orgId: org,
     audit: {
       page: async (q) =>
         JSON.parse(await service.list(await org(), validQuery<ListAuditLogsQuery>('audit_logs', listAuditLogsQuerySchema, { ...q }))) as AuditPage,
