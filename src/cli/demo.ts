@@ -36,7 +36,7 @@ export async function runDemo(
   let name = 'Default organization';
   let adminKey: string | null = null;
   if (orgName) {
-    const existing = (await store.listOrganizations()).find((o) => o.name === orgName);
+    const existing = (await store.keys.listOrganizations()).find((o) => o.name === orgName);
     if (existing) orgId = existing.id;
     else {
       const created = await keys.createOrganization(orgName);
@@ -149,7 +149,7 @@ export async function startDemo(
     mkdirSync(config.dataDir, { recursive: true });
     writeFileSync(keyFile, `${adminKey}\n`, { mode: 0o600 });
   }
-  const any = await store.listAuditEvents({ orgId: DEFAULT_ORG_ID, tenantOnly: false, effectiveAt: {}, direction: 'desc', fetch: 1 });
+  const any = await store.audit.listAuditEvents({ orgId: DEFAULT_ORG_ID, tenantOnly: false, effectiveAt: {}, direction: 'desc', fetch: 1 });
   if (any.length > 0) return { adminKey, generated: null };
   const { summary } = await runDemo(store, keys, loadPriceTable(config.pricesFile), {
     ...DEMO_DEFAULTS,

@@ -46,7 +46,7 @@ export function registerOrgsAndKeys(program: Command): void {
     });
   storeOptions(orgs.command('list').description('List organizations.')).action(async (opts: JsonOption) => {
     await withStore(configFrom(opts), async (store) => {
-      const list = (await store.listOrganizations()).map((o) => ({ id: o.id, name: o.name, created_at: o.createdAt }));
+      const list = (await store.keys.listOrganizations()).map((o) => ({ id: o.id, name: o.name, created_at: o.createdAt }));
       if (opts.json) printJson(list);
       else
         process.stdout.write(
