@@ -10,12 +10,13 @@ import Database from 'better-sqlite3';
 import { validateEvent } from '../src/features/audit-logs/event-validation.js';
 import type { ListAuditLogsQuery } from '../src/features/audit-logs/schemas.js';
 import { AuditLogService, appendAuditEvents } from '../src/features/audit-logs/service.js';
+import type { AuditWrites } from '../src/features/audit-logs/store.js';
 import type { StoredAuditEvent } from '../src/features/audit-logs/types.js';
 import { DEFAULT_ORG_ID } from '../src/features/keys/service.js';
 import { systemClock } from '../src/lib/clock.js';
 import { auditListSql } from '../src/store/sqlite/audit-list-sql.js';
-import { auditEventInserter, migrateSqlite, openConnection } from '../src/store/sqlite/sqlite-store.js';
-import type { WriteTx } from '../src/store/store.js';
+import { auditEventInserter } from '../src/store/sqlite/audit-store.js';
+import { migrateSqlite, openConnection } from '../src/store/sqlite/sqlite-store.js';
 import { makeBatch, type Population, population, rng } from './lib/events.js';
 import { LoadGenerator } from './lib/load.js';
 import type { LoadResult } from './lib/load-client.js';
@@ -125,14 +126,14 @@ async function rowsOf(events: Record<string, unknown>[], firstSeq: number): Prom
   const now = systemClock.nowSeconds();
   const valid = events.map((e, i) => validateEvent(e, `data[${i}]`, now));
   let rows: StoredAuditEvent[] = [];
-  const capture: Partial<WriteTx> = {
+  const audit: AuditWrites = {
     findAuditEventHashes: async () => new Map(),
     allocateAuditSeq: async () => firstSeq,
     insertAuditEvents: async (r) => {
       rows = r;
     },
   };
-  await appendAuditEvents(capture as WriteTx, ORG, valid, systemClock);
+  await appendAuditEvents({ audit }, ORG, valid, systemClock);
   return rows;
 }
 

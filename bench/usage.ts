@@ -171,7 +171,7 @@ export async function usageQueryBench(
         costs: priced?.costs ?? [],
       });
     }
-    await store.write((tx) => tx.insertUsage({ orgId: DEFAULT_ORG_ID, kind: 'completions', records }));
+    await store.write((tx) => tx.usage.insertUsage({ orgId: DEFAULT_ORG_ID, kind: 'completions', records }));
     if ((i / batchSize) % 50 === 0) progress(`generated ${fmtInt(i + records.length)} / ${fmtInt(n)} records`);
   }
   const genSeconds = (performance.now() - t0) / 1000;
@@ -207,7 +207,7 @@ async function runQueries(store: Store, r: () => number, quick: boolean, factor:
       END,
     ).then((p) => JSON.stringify(p));
   const raw = (start: number, width: number, buckets: number, groupBy: Dimension[], source: UsageSource = 'raw') =>
-    store.queryUsage({ orgId: org, kind: 'completions', source, from: start, to: start + buckets * width, origin: start, width, groupBy, filters: {} });
+    store.usage.queryUsage({ orgId: org, kind: 'completions', source, from: start, to: start + buckets * width, origin: start, width, groupBy, filters: {} });
   const all: Dimension[] = ['project_id', 'user_id', 'api_key_id', 'model', 'batch', 'service_tier'];
   const cases: QueryCase[] = [
     {

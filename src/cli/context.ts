@@ -51,7 +51,7 @@ export async function withStore<T>(config: Config, fn: (store: Store, keys: KeyS
  */
 export async function resolveOrg(store: Store, ref: string | undefined): Promise<string> {
   if (ref === undefined) return DEFAULT_ORG_ID;
-  const orgs = await store.listOrganizations();
+  const orgs = await store.keys.listOrganizations();
   if (orgs.some((o) => o.id === ref)) return ref;
   const named = orgs.filter((o) => o.name === ref);
   if (named.length === 1) return (named[0] as { id: string }).id;

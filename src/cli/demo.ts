@@ -28,7 +28,7 @@ export const DEMO_DEFAULTS: DemoRun = { days: 90, seed: 1, people: 200 };
 async function demoOrg(store: Store, keys: KeyService, ref: string): Promise<{ orgId: string; name: string; adminKey: string | null }> {
   try {
     const orgId = await resolveOrg(store, ref);
-    return { orgId, name: (await store.getOrganization(orgId))?.name ?? ref, adminKey: null };
+    return { orgId, name: (await store.keys.getOrganization(orgId))?.name ?? ref, adminKey: null };
   } catch (err) {
     if (!(err instanceof ConfigError) || /ambiguous/.test(err.message) || ref.startsWith('org-')) throw err;
     const created = await keys.createOrganization(ref);
@@ -58,7 +58,7 @@ export async function runDemo(
   const counting = {
     ingest: async (org: string, events: unknown[]) => {
       const ids = events.map((e) => (e as { id?: unknown }).id).filter((id): id is string => typeof id === 'string');
-      const present = await store.write((tx) => tx.findAuditEventHashes(org, ids));
+      const present = await store.write((tx) => tx.audit.findAuditEventHashes(org, ids));
       newEvents += events.length - present.size;
       return service.ingest(org, events);
     },
@@ -166,7 +166,7 @@ export async function startDemo(
     writeFileSync(keyFile, `${adminKey}\n`, { mode: 0o600 });
     chmodSync(keyFile, 0o600); // the mode above applies only when the file is new
   }
-  const any = await store.listAuditEvents({ orgId: DEFAULT_ORG_ID, tenantOnly: false, effectiveAt: {}, direction: 'desc', fetch: 1 });
+  const any = await store.audit.listAuditEvents({ orgId: DEFAULT_ORG_ID, tenantOnly: false, effectiveAt: {}, direction: 'desc', fetch: 1 });
   if (any.length > 0) return { adminKey, generated: null };
   const { summary } = await runDemo(store, keys, loadPriceTable(config.pricesFile), {
     ...DEMO_DEFAULTS,

@@ -98,7 +98,7 @@ async function countPresent(store: Store, orgId: string, batch: Pending[]): Prom
   let n = 0;
   for (const p of batch) {
     const id = (p.event as { id?: unknown } | null)?.id;
-    if (typeof id === 'string' && (await store.findAuditPosition(orgId, id))) n++;
+    if (typeof id === 'string' && (await store.audit.findAuditPosition(orgId, id))) n++;
   }
   return n;
 }
@@ -138,7 +138,7 @@ Examples:
       const config = configFrom(opts);
       const report = await withStore(config, async (store, keys) => {
         if (opts.org === DEFAULT_ORG_ID) await keys.ensureOrganization(DEFAULT_ORG_ID, 'Default organization');
-        else if (!(await store.getOrganization(opts.org)))
+        else if (!(await store.keys.getOrganization(opts.org)))
           throw new Error(`no organization '${opts.org}' in the store (create it with \`orgledger orgs create\`)`);
         let newestFirst = false;
         if (file !== '-') {

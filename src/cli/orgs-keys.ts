@@ -90,7 +90,7 @@ export function registerOrgsAndKeys(program: Command): void {
     .addHelpText('after', '\nExample:\n  orgledger orgs create --name "Acme Research" --json')
     .action(async (opts: JsonOption & { name: string }) => {
       await withStore(configFrom(opts), async (store, keys) => {
-        const same = (await store.listOrganizations()).find((o) => o.name === opts.name);
+        const same = (await store.keys.listOrganizations()).find((o) => o.name === opts.name);
         if (same) throw new ConfigError(`an organization named '${opts.name}' already exists (${same.id})`);
         const { org, key } = await keys.createOrganization(opts.name);
         if (opts.json)
@@ -100,7 +100,7 @@ export function registerOrgsAndKeys(program: Command): void {
     });
   storeOptions(orgs.command('list').description('List organizations.')).action(async (opts: JsonOption) => {
     await withStore(configFrom(opts), async (store) => {
-      const list = (await store.listOrganizations()).map((o) => ({ id: o.id, name: o.name, created_at: o.createdAt }));
+      const list = (await store.keys.listOrganizations()).map((o) => ({ id: o.id, name: o.name, created_at: o.createdAt }));
       if (opts.json) for (const o of list) printJson(o);
       else
         process.stdout.write(

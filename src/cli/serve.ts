@@ -72,7 +72,7 @@ export function registerServe(program: Command): void {
         lines.push(`  try: curl -H "Authorization: Bearer ${created.secret}" ${url}/v1/organization/audit_logs`);
       } else if (config.adminKey) lines.push('  admin key: the one in ORGLEDGER_ADMIN_KEY');
       else lines.push('  admin key: an existing one (create another with `orgledger keys create --name NAME`)');
-      for (const note of unpricedNotes(await store.listUnpricedUsage(DEFAULT_ORG_ID))) lines.push(`  note: ${note}`);
+      for (const note of unpricedNotes(await store.costs.listUnpricedUsage(DEFAULT_ORG_ID))) lines.push(`  note: ${note}`);
       if (demo) lines.push('', `  print this again: press Enter here, or kill -USR2 ${process.pid}`);
       const banner = () => process.stdout.write(`${lines.join('\n')}\n`);
       banner();

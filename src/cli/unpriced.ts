@@ -15,7 +15,7 @@ interface UnpricedRow {
  * simply has none to report).
  */
 export async function unpricedNotesOf(source: Source): Promise<string[]> {
-  if (source.store && source.orgId) return unpricedNotes(await source.store.listUnpricedUsage(await source.orgId()));
+  if (source.store && source.orgId) return unpricedNotes(await source.store.costs.listUnpricedUsage(await source.orgId()));
   if (!source.remote) return [];
   try {
     const list = await source.remote.get<{ data: UnpricedRow[] }>('/organization/costs/unpriced', {});

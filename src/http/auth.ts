@@ -46,7 +46,7 @@ export function registerAuth(app: FastifyInstance, keys: KeyService, store: Stor
     if ((lastTouched.get(key.id) ?? key.lastUsedAt ?? 0) + TOUCH_EVERY_SECONDS <= now) {
       lastTouched.set(key.id, now);
       store
-        .write((tx) => tx.touchAdminKeys([{ orgId: key.orgId, id: key.id, at: now }]))
+        .write((tx) => tx.keys.touchAdminKeys([{ orgId: key.orgId, id: key.id, at: now }]))
         .catch((err: unknown) => {
           request.log.warn({ err }, 'could not record last_used_at');
         });

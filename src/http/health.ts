@@ -16,7 +16,7 @@ async function storeAnswers(store: Store): Promise<string | null> {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${READ_TIMEOUT_MS} ms`)), READ_TIMEOUT_MS);
     });
-    await Promise.race([store.getOrganization('org-readiness-probe'), timeout]);
+    await Promise.race([store.keys.getOrganization('org-readiness-probe'), timeout]);
     return null;
   } catch (err) {
     return err instanceof Error ? err.message : String(err);

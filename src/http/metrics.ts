@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { GroupCommitStats } from '../store/group-commit.js';
-import type { Store } from '../store/store.js';
+import { STORE_PARTS, type Store } from '../store/store.js';
 import { VERSION } from '../version.js';
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -92,21 +92,40 @@ export class Metrics {
 }
 
 /**
- * The store, with every async call timed into the metrics. A Proxy, so engines need no changes and
- * getters such as commitStats still answer from the engine itself.
+ * The store, with every async call timed into the metrics: its own (write, close) and those of each
+ * feature part (store.audit.listAuditEvents, ...). The operation label is the method's name alone, as
+ * before the store was split into parts (method names are unique across the parts' reads). A Proxy,
+ * so engines need no changes and getters such as commitStats still answer from the engine itself.
  */
 export function instrumentStore(store: Store, metrics: Metrics): Store {
+  const parts = new Map<PropertyKey, unknown>();
+  return timeCalls(store, metrics, (prop, value) => {
+    if (prop === 'pendingWrites') return value;
+    if (typeof prop !== 'string' || !Object.hasOwn(STORE_PARTS, prop) || typeof value !== 'object' || value === null) return undefined;
+    let part = parts.get(prop);
+    if (!part) {
+      part = timeCalls(value, metrics, () => undefined);
+      parts.set(prop, part);
+    }
+    return part;
+  });
+}
+
+/** `target` with every method call timed, except properties `special` answers for (not undefined). */
+function timeCalls<T extends object>(target: T, metrics: Metrics, special: (prop: PropertyKey, value: unknown) => unknown): T {
   const wrapped = new Map<PropertyKey, unknown>();
-  return new Proxy(store, {
-    get(target, prop) {
-      const value = Reflect.get(target, prop, target);
-      if (typeof value !== 'function' || prop === 'pendingWrites' || prop === 'constructor') return value;
+  return new Proxy(target, {
+    get(t, prop) {
+      const value = Reflect.get(t, prop, t);
+      const answer = special(prop, value);
+      if (answer !== undefined) return answer;
+      if (typeof value !== 'function' || prop === 'constructor') return value;
       let fn = wrapped.get(prop);
       if (!fn) {
         const operation = String(prop);
         fn = (...args: unknown[]) => {
           const started = performance.now();
-          const result = (value as (...a: unknown[]) => unknown).apply(target, args);
+          const result = (value as (...a: unknown[]) => unknown).apply(t, args);
           if (!(result instanceof Promise)) return result;
           return result.then(
             (v) => {

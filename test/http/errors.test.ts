@@ -61,7 +61,7 @@ describe('AuthenticationError (401 invalid_api_key)', () => {
     const valid = await server.keys.authenticate(server.adminKey);
     if (!valid) throw new Error('bootstrap key missing');
     await server.store.write((tx) =>
-      tx.insertAdminKey({
+      tx.keys.insertAdminKey({
         ...valid,
         id: `key_expired_${now}`,
         name: 'expired',

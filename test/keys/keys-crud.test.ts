@@ -55,7 +55,7 @@ describe.each(SDKS)('admin API keys through $name', (sdk) => {
     const listed = (await allKeys({ limit: 100 })).find((k) => k.id === created.id);
     expect(listed).toBeDefined();
     expect(JSON.stringify(await server.request('GET', '/v1/organization/admin_api_keys?limit=100'))).not.toContain(created.value);
-    expect(await server.store.findAdminKeyByHash(created.value)).toBeNull(); // only a hash is stored
+    expect(await server.store.keys.findAdminKeyByHash(created.value)).toBeNull(); // only a hash is stored
   });
 
   it('list pages with after/order/limit and auto-pagination sees every key once', async () => {

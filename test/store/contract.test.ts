@@ -23,7 +23,7 @@ const uniqueId = (prefix: string) => `${prefix}${++counter}_${Math.random().toSt
 
 async function newOrg(store: Store, createdAt = 1_700_000_000): Promise<string> {
   const id = uniqueId('org-c');
-  await store.write((tx) => tx.insertOrganization({ id, name: `name of ${id}`, createdAt }));
+  await store.write((tx) => tx.keys.insertOrganization({ id, name: `name of ${id}`, createdAt }));
   return id;
 }
 
@@ -50,7 +50,7 @@ type EventSpec = Partial<Omit<StoredAuditEvent, 'orgId' | 'seq'>> & { effectiveA
 /** Appends rows as the audit service does: allocate dense seqs, insert, in one write. */
 async function appendRows(store: Store, orgId: string, specs: EventSpec[]): Promise<StoredAuditEvent[]> {
   return store.write(async (tx) => {
-    const first = await tx.allocateAuditSeq(orgId, specs.length);
+    const first = await tx.audit.allocateAuditSeq(orgId, specs.length);
     const rows = specs.map((s, i): StoredAuditEvent => {
       const id = s.id ?? uniqueId('audit_log-');
       return {
@@ -69,7 +69,7 @@ async function appendRows(store: Store, orgId: string, specs: EventSpec[]): Prom
         ...s,
       };
     });
-    await tx.insertAuditEvents(rows);
+    await tx.audit.insertAuditEvents(rows);
     return rows;
   });
 }
@@ -82,7 +82,7 @@ const projectCreated = (id: string | undefined, effectiveAt: number, name = 'p')
   );
 
 const seqsOf = async (store: Store, orgId: string) =>
-  (await store.listAuditEvents({ orgId, tenantOnly: false, effectiveAt: {}, direction: 'asc', fetch: 100_000 })).map((e) => e.seq);
+  (await store.audit.listAuditEvents({ orgId, tenantOnly: false, effectiveAt: {}, direction: 'asc', fetch: 100_000 })).map((e) => e.seq);
 
 for (const engine of engines) {
   if (engine.skip) {
@@ -110,25 +110,25 @@ for (const engine of engines) {
 
     describe('organizations', () => {
       it('inserts, reads inside and outside the write, and lists by creation then id', async () => {
-        const before = await store.listOrganizations();
+        const before = await store.keys.listOrganizations();
         const ids = ['org-c-b', 'org-c-a', 'org-c-c'];
         const seenInside = await store.write(async (tx) => {
-          await tx.insertOrganization({ id: ids[0] as string, name: 'B', createdAt: 5 });
-          await tx.insertOrganization({ id: ids[1] as string, name: 'A', createdAt: 5 });
-          await tx.insertOrganization({ id: ids[2] as string, name: 'C', createdAt: 4 });
-          return tx.getOrganization('org-c-a');
+          await tx.keys.insertOrganization({ id: ids[0] as string, name: 'B', createdAt: 5 });
+          await tx.keys.insertOrganization({ id: ids[1] as string, name: 'A', createdAt: 5 });
+          await tx.keys.insertOrganization({ id: ids[2] as string, name: 'C', createdAt: 4 });
+          return tx.keys.getOrganization('org-c-a');
         });
         expect(seenInside).toEqual({ id: 'org-c-a', name: 'A', createdAt: 5 });
-        expect(await store.getOrganization('org-c-b')).toEqual({ id: 'org-c-b', name: 'B', createdAt: 5 });
-        expect(await store.getOrganization('org-missing')).toBeNull();
-        const listed = (await store.listOrganizations()).filter((o) => !before.some((b) => b.id === o.id)).map((o) => o.id);
+        expect(await store.keys.getOrganization('org-c-b')).toEqual({ id: 'org-c-b', name: 'B', createdAt: 5 });
+        expect(await store.keys.getOrganization('org-missing')).toBeNull();
+        const listed = (await store.keys.listOrganizations()).filter((o) => !before.some((b) => b.id === o.id)).map((o) => o.id);
         expect(listed).toEqual(['org-c-c', 'org-c-a', 'org-c-b']);
       });
 
       it('rejects a duplicate id and leaves the first untouched', async () => {
         const id = await newOrg(store, 42);
-        await expect(store.write((tx) => tx.insertOrganization({ id, name: 'again', createdAt: 43 }))).rejects.toThrow();
-        expect(await store.getOrganization(id)).toMatchObject({ name: `name of ${id}`, createdAt: 42 });
+        await expect(store.write((tx) => tx.keys.insertOrganization({ id, name: 'again', createdAt: 43 }))).rejects.toThrow();
+        expect(await store.keys.getOrganization(id)).toMatchObject({ name: `name of ${id}`, createdAt: 42 });
       });
     });
 
@@ -136,19 +136,19 @@ for (const engine of engines) {
       it('inserts, finds by secret hash and by id, and round-trips every field', async () => {
         const orgId = await newOrg(store);
         const key = keyRecord(orgId, { expiresAt: 1_900_000_000, scopes: ['audit_logs.read', 'usage.write'] });
-        await store.write((tx) => tx.insertAdminKey(key));
-        expect(await store.findAdminKeyByHash(key.secretHash)).toEqual(key);
-        expect(await store.getAdminKey(orgId, key.id)).toEqual(key);
-        expect(await store.getAdminKey('org-other', key.id)).toBeNull();
-        expect(await store.write((tx) => tx.findAdminKeyByHash(key.secretHash))).toEqual(key);
-        expect(await store.findAdminKeyByHash('no-such-hash')).toBeNull();
+        await store.write((tx) => tx.keys.insertAdminKey(key));
+        expect(await store.keys.findAdminKeyByHash(key.secretHash)).toEqual(key);
+        expect(await store.keys.getAdminKey(orgId, key.id)).toEqual(key);
+        expect(await store.keys.getAdminKey('org-other', key.id)).toBeNull();
+        expect(await store.write((tx) => tx.keys.findAdminKeyByHash(key.secretHash))).toEqual(key);
+        expect(await store.keys.findAdminKeyByHash('no-such-hash')).toBeNull();
       });
 
       it('rejects a second key with the same secret hash', async () => {
         const orgId = await newOrg(store);
         const key = keyRecord(orgId);
-        await store.write((tx) => tx.insertAdminKey(key));
-        await expect(store.write((tx) => tx.insertAdminKey(keyRecord(orgId, { secretHash: key.secretHash })))).rejects.toThrow();
+        await store.write((tx) => tx.keys.insertAdminKey(key));
+        await expect(store.write((tx) => tx.keys.insertAdminKey(keyRecord(orgId, { secretHash: key.secretHash })))).rejects.toThrow();
       });
 
       it('revokes once, hides revoked keys from get and list, and counts only working keys', async () => {
@@ -157,16 +157,16 @@ for (const engine of engines) {
         const expired = keyRecord(orgId, { expiresAt: 1_000 });
         const doomed = keyRecord(orgId);
         await store.write(async (tx) => {
-          for (const k of [live, expired, doomed]) await tx.insertAdminKey(k);
+          for (const k of [live, expired, doomed]) await tx.keys.insertAdminKey(k);
         });
-        expect(await store.write((tx) => tx.countActiveAdminKeys(orgId, 2_000))).toBe(2);
-        expect(await store.write((tx) => tx.revokeAdminKey(orgId, doomed.id, 1_700_000_100))).toBe(true);
-        expect(await store.write((tx) => tx.revokeAdminKey(orgId, doomed.id, 1_700_000_200))).toBe(false);
-        expect(await store.write((tx) => tx.revokeAdminKey('org-other', live.id, 1_700_000_200))).toBe(false);
-        expect(await store.getAdminKey(orgId, doomed.id)).toBeNull();
-        expect((await store.findAdminKeyByHash(doomed.secretHash))?.revokedAt).toBe(1_700_000_100);
-        expect(await store.write((tx) => tx.countActiveAdminKeys(orgId, 2_000))).toBe(1);
-        const listed = await store.listAdminKeys({ orgId, order: 'asc', fetch: 10 });
+        expect(await store.write((tx) => tx.keys.countActiveAdminKeys(orgId, 2_000))).toBe(2);
+        expect(await store.write((tx) => tx.keys.revokeAdminKey(orgId, doomed.id, 1_700_000_100))).toBe(true);
+        expect(await store.write((tx) => tx.keys.revokeAdminKey(orgId, doomed.id, 1_700_000_200))).toBe(false);
+        expect(await store.write((tx) => tx.keys.revokeAdminKey('org-other', live.id, 1_700_000_200))).toBe(false);
+        expect(await store.keys.getAdminKey(orgId, doomed.id)).toBeNull();
+        expect((await store.keys.findAdminKeyByHash(doomed.secretHash))?.revokedAt).toBe(1_700_000_100);
+        expect(await store.write((tx) => tx.keys.countActiveAdminKeys(orgId, 2_000))).toBe(1);
+        const listed = await store.keys.listAdminKeys({ orgId, order: 'asc', fetch: 10 });
         expect(listed.map((k) => k.id).sort()).toEqual([live.id, expired.id].sort());
       });
 
@@ -180,9 +180,9 @@ for (const engine of engines) {
           keyRecord(orgId, { id: 'key_c', createdAt: 30 }),
         ];
         await store.write(async (tx) => {
-          for (const k of keys) await tx.insertAdminKey(k);
+          for (const k of keys) await tx.keys.insertAdminKey(k);
         });
-        const ids = async (q: Parameters<Store['listAdminKeys']>[0]) => (await store.listAdminKeys(q)).map((k) => k.id);
+        const ids = async (q: Parameters<Store['keys']['listAdminKeys']>[0]) => (await store.keys.listAdminKeys(q)).map((k) => k.id);
         // Byte order: 'key_B' < 'key_a' < 'key_b'.
         expect(await ids({ orgId, order: 'asc', fetch: 10 })).toEqual(['key_z', 'key_B', 'key_a', 'key_b', 'key_c']);
         expect(await ids({ orgId, order: 'desc', fetch: 10 })).toEqual(['key_c', 'key_b', 'key_a', 'key_B', 'key_z']);
@@ -196,19 +196,19 @@ for (const engine of engines) {
         const a = keyRecord(orgId);
         const b = keyRecord(orgId);
         await store.write(async (tx) => {
-          await tx.insertAdminKey(a);
-          await tx.insertAdminKey(b);
+          await tx.keys.insertAdminKey(a);
+          await tx.keys.insertAdminKey(b);
         });
         await store.write((tx) =>
-          tx.touchAdminKeys([
+          tx.keys.touchAdminKeys([
             { orgId, id: a.id, at: 100 },
             { orgId, id: a.id, at: 300 },
             { orgId, id: b.id, at: 200 },
           ]),
         );
-        await store.write((tx) => tx.touchAdminKeys([{ orgId, id: a.id, at: 250 }]));
-        expect((await store.getAdminKey(orgId, a.id))?.lastUsedAt).toBe(300);
-        expect((await store.getAdminKey(orgId, b.id))?.lastUsedAt).toBe(200);
+        await store.write((tx) => tx.keys.touchAdminKeys([{ orgId, id: a.id, at: 250 }]));
+        expect((await store.keys.getAdminKey(orgId, a.id))?.lastUsedAt).toBe(300);
+        expect((await store.keys.getAdminKey(orgId, b.id))?.lastUsedAt).toBe(200);
       });
     });
 
@@ -216,16 +216,16 @@ for (const engine of engines) {
       it('allocates dense sequence numbers per organization, rolled back with a failed write', async () => {
         const orgA = await newOrg(store);
         const orgB = await newOrg(store);
-        expect(await store.write((tx) => tx.allocateAuditSeq(orgA, 3))).toBe(1);
-        expect(await store.write((tx) => tx.allocateAuditSeq(orgB, 1))).toBe(1);
+        expect(await store.write((tx) => tx.audit.allocateAuditSeq(orgA, 3))).toBe(1);
+        expect(await store.write((tx) => tx.audit.allocateAuditSeq(orgB, 1))).toBe(1);
         await expect(
           store.write(async (tx) => {
-            await tx.allocateAuditSeq(orgA, 5);
+            await tx.audit.allocateAuditSeq(orgA, 5);
             throw new Error('the write fails after allocating');
           }),
         ).rejects.toThrow('the write fails after allocating');
-        expect(await store.write((tx) => tx.allocateAuditSeq(orgA, 2))).toBe(4);
-        await expect(store.write((tx) => tx.allocateAuditSeq('org-missing', 1))).rejects.toThrow();
+        expect(await store.write((tx) => tx.audit.allocateAuditSeq(orgA, 2))).toBe(4);
+        await expect(store.write((tx) => tx.audit.allocateAuditSeq('org-missing', 1))).rejects.toThrow();
       });
 
       it('finds stored hashes and positions by id, only in the same organization', async () => {
@@ -234,16 +234,16 @@ for (const engine of engines) {
           { id: 'evt_one', effectiveAt: 1_700_000_000, contentHash: 'h1' },
           { id: 'evt_two', effectiveAt: 1_600_000_000, contentHash: 'h2' },
         ]);
-        const found = await store.write((tx) => tx.findAuditEventHashes(orgId, ['evt_one', 'evt_two', 'evt_none']));
+        const found = await store.write((tx) => tx.audit.findAuditEventHashes(orgId, ['evt_one', 'evt_two', 'evt_none']));
         expect(Object.fromEntries(found)).toEqual({
           evt_one: { contentHash: 'h1', effectiveAt: 1_700_000_000 },
           evt_two: { contentHash: 'h2', effectiveAt: 1_600_000_000 },
         });
-        expect((await store.write((tx) => tx.findAuditEventHashes('org-other', ['evt_one']))).size).toBe(0);
-        expect((await store.write((tx) => tx.findAuditEventHashes(orgId, []))).size).toBe(0);
-        expect(await store.findAuditPosition(orgId, 'evt_two')).toEqual({ effectiveAt: 1_600_000_000, seq: e2?.seq });
-        expect(await store.findAuditPosition(orgId, 'evt_one')).toEqual({ effectiveAt: 1_700_000_000, seq: e1?.seq });
-        expect(await store.findAuditPosition('org-other', 'evt_one')).toBeNull();
+        expect((await store.write((tx) => tx.audit.findAuditEventHashes('org-other', ['evt_one']))).size).toBe(0);
+        expect((await store.write((tx) => tx.audit.findAuditEventHashes(orgId, []))).size).toBe(0);
+        expect(await store.audit.findAuditPosition(orgId, 'evt_two')).toEqual({ effectiveAt: 1_600_000_000, seq: e2?.seq });
+        expect(await store.audit.findAuditPosition(orgId, 'evt_one')).toEqual({ effectiveAt: 1_700_000_000, seq: e1?.seq });
+        expect(await store.audit.findAuditPosition('org-other', 'evt_one')).toBeNull();
       });
 
       it('appends idempotently by client id: same content once, other content a 409 that rolls the write back', async () => {
@@ -275,9 +275,16 @@ for (const engine of engines) {
             body: JSON.stringify({ note: awkward, raw: '\\' }),
           },
         ]);
-        const got = await store.listAuditEvents({ orgId, tenantOnly: false, effectiveAt: {}, direction: 'desc', fetch: 5, actorIds: [`user:${awkward}`] });
+        const got = await store.audit.listAuditEvents({
+          orgId,
+          tenantOnly: false,
+          effectiveAt: {},
+          direction: 'desc',
+          fetch: 5,
+          actorIds: [`user:${awkward}`],
+        });
         expect(got).toEqual([{ ...row, actorIds: [] }]);
-        expect(await store.findAuditPosition(orgId, `audit_log-${awkward}`)).not.toBeNull();
+        expect(await store.audit.findAuditPosition(orgId, `audit_log-${awkward}`)).not.toBeNull();
       });
 
       it('stores events of any month, far past and far future included', async () => {
@@ -288,7 +295,7 @@ for (const engine of engines) {
           orgId,
           times.map((t) => ({ effectiveAt: t })),
         );
-        const listed = await store.listAuditEvents({ orgId, tenantOnly: false, effectiveAt: {}, direction: 'desc', fetch: 100 });
+        const listed = await store.audit.listAuditEvents({ orgId, tenantOnly: false, effectiveAt: {}, direction: 'desc', fetch: 100 });
         expect(listed.map((e) => e.effectiveAt)).toEqual([...times].reverse());
       });
 
@@ -371,14 +378,14 @@ for (const engine of engines) {
           it(name, async () => {
             const q: AuditListQuery = { orgId, tenantOnly: false, effectiveAt: {}, direction: 'desc', fetch: 100, ...over };
             if (over.orgId === 'use-other') q.orgId = uniqueId('org-none');
-            const got = await store.listAuditEvents(q);
+            const got = await store.audit.listAuditEvents(q);
             expect(got.map((e) => e.id)).toEqual(expected(q));
             if (name === 'everything, newest first') expect(got.length).toBe(7);
           });
         }
 
         it('returns stored rows as written', async () => {
-          const got = await store.listAuditEvents({ orgId, tenantOnly: false, effectiveAt: {}, direction: 'asc', fetch: 1 });
+          const got = await store.audit.listAuditEvents({ orgId, tenantOnly: false, effectiveAt: {}, direction: 'asc', fetch: 1 });
           const first = rows[4] as StoredAuditEvent;
           expect(got).toEqual([{ ...first, actorIds: [] }]);
         });
@@ -391,7 +398,7 @@ for (const engine of engines) {
         const writes = Array.from({ length: 60 }, (_, i) =>
           i === 17
             ? store.write(async (tx) => {
-                await tx.allocateAuditSeq(orgId, 3);
+                await tx.audit.allocateAuditSeq(orgId, 3);
                 throw new Error('one bad write');
               })
             : appendRows(
@@ -405,7 +412,7 @@ for (const engine of engines) {
         const acknowledged = settled.flatMap((s) => (s.status === 'fulfilled' ? (s.value as StoredAuditEvent[]) : []));
         const seqs = await seqsOf(store, orgId);
         expect([...seqs].sort((a, b) => a - b)).toEqual(Array.from({ length: acknowledged.length }, (_, i) => i + 1));
-        const listed = await store.listAuditEvents({ orgId, tenantOnly: false, effectiveAt: {}, direction: 'asc', fetch: 1000 });
+        const listed = await store.audit.listAuditEvents({ orgId, tenantOnly: false, effectiveAt: {}, direction: 'asc', fetch: 1000 });
         expect(listed.map((e) => e.id).sort()).toEqual(acknowledged.map((e) => e.id).sort());
       });
     });
@@ -448,17 +455,17 @@ for (const engine of engines) {
       it('inserts each record once: a replay inserts nothing and counts nothing twice', async () => {
         const orgId = await newOrg(store);
         const records = completions('u_once_');
-        const first = await store.write((tx) => tx.insertUsage({ orgId, kind: 'completions', records }));
+        const first = await store.write((tx) => tx.usage.insertUsage({ orgId, kind: 'completions', records }));
         expect(first).toEqual(records.map((r) => r.id));
         const extra = usageRecord('u_once_6', T0 + 30, { project_id: 'proj_a', model: 'gpt-4o', batch: false }, { input_tokens: 1, num_model_requests: 1 });
-        const again = await store.write((tx) => tx.insertUsage({ orgId, kind: 'completions', records: [...records, extra, extra] }));
+        const again = await store.write((tx) => tx.usage.insertUsage({ orgId, kind: 'completions', records: [...records, extra, extra] }));
         expect(again).toEqual([extra.id]);
-        const hashes = await store.write((tx) => tx.findUsageHashes(orgId, 'completions', ['u_once_1', 'u_once_6', 'u_missing']));
+        const hashes = await store.write((tx) => tx.usage.findUsageHashes(orgId, 'completions', ['u_once_1', 'u_once_6', 'u_missing']));
         expect(Object.fromEntries(hashes)).toEqual({
           u_once_1: { contentHash: 'hash-u_once_1', createdAt: T0 + 10 },
           u_once_6: { contentHash: 'hash-u_once_6', createdAt: T0 + 30 },
         });
-        expect((await store.write((tx) => tx.findUsageHashes(orgId, 'embeddings', ['u_once_1']))).size).toBe(0);
+        expect((await store.write((tx) => tx.usage.findUsageHashes(orgId, 'embeddings', ['u_once_1']))).size).toBe(0);
         const all = [...records, extra];
         for (const source of ['raw', '1h', '1d'] as const) {
           expect(await usageRows(store, { orgId, kind: 'completions', source, groupBy: ['project_id', 'batch'] }), source).toEqual(
@@ -470,8 +477,8 @@ for (const engine of engines) {
       it('answers every source, grid, group and filter alike (raw, hourly and daily rollups)', async () => {
         const orgId = await newOrg(store);
         const records = completions('u_grid_');
-        await store.write((tx) => tx.insertUsage({ orgId, kind: 'completions', records: records.slice(0, 2) }));
-        await store.write((tx) => tx.insertUsage({ orgId, kind: 'completions', records: records.slice(2) }));
+        await store.write((tx) => tx.usage.insertUsage({ orgId, kind: 'completions', records: records.slice(0, 2) }));
+        await store.write((tx) => tx.usage.insertUsage({ orgId, kind: 'completions', records: records.slice(2) }));
         const cases: { groupBy: Dimension[]; filters?: Partial<Record<Dimension, DimValue[]>>; sources: UsageSource[]; width: number }[] = [
           { groupBy: [], sources: ['raw', '1h', '1d'], width: DAY },
           { groupBy: ['model', 'user_id', 'api_key_id', 'service_tier'], sources: ['raw', '1h', '1d'], width: DAY },
@@ -495,7 +502,7 @@ for (const engine of engines) {
       it('migration 3 fills the project+model cube of older rollups exactly as ingest maintains it', async () => {
         const orgId = await newOrg(store);
         const records = completions('u_cube3_');
-        await store.write((tx) => tx.insertUsage({ orgId, kind: 'completions', records }));
+        await store.write((tx) => tx.usage.insertUsage({ orgId, kind: 'completions', records }));
         const cube3 = `SELECT * FROM usage_rollups WHERE org_id = '${orgId}' AND kind = 'completions' AND cube = 3 ORDER BY grain, bucket, project_id, model`;
         const maintained = await opened.sql(cube3);
         expect(maintained.length).toBeGreaterThan(0);
@@ -512,13 +519,13 @@ for (const engine of engines) {
         const orgId = await newOrg(store);
         const vs = (id: string, at: number, project: string, bytes: number) => usageRecord(id, at, { project_id: project }, { usage_bytes: bytes });
         await store.write((tx) =>
-          tx.insertUsage({ orgId, kind: 'vector_stores', records: [vs('vs1', T0 + 100, 'proj_a', 500), vs('vs2', T0 + 10, 'proj_b', 5)] }),
+          tx.usage.insertUsage({ orgId, kind: 'vector_stores', records: [vs('vs1', T0 + 100, 'proj_a', 500), vs('vs2', T0 + 10, 'proj_b', 5)] }),
         );
         // Older, then as old with more bytes, then the next hour: written out of order, in separate batches.
-        await store.write((tx) => tx.insertUsage({ orgId, kind: 'vector_stores', records: [vs('vs3', T0 + 50, 'proj_a', 900)] }));
-        await store.write((tx) => tx.insertUsage({ orgId, kind: 'vector_stores', records: [vs('vs4', T0 + HOUR + 100, 'proj_a', 300)] }));
+        await store.write((tx) => tx.usage.insertUsage({ orgId, kind: 'vector_stores', records: [vs('vs3', T0 + 50, 'proj_a', 900)] }));
+        await store.write((tx) => tx.usage.insertUsage({ orgId, kind: 'vector_stores', records: [vs('vs4', T0 + HOUR + 100, 'proj_a', 300)] }));
         await store.write((tx) =>
-          tx.insertUsage({ orgId, kind: 'vector_stores', records: [vs('vs5', T0 + 100, 'proj_a', 700), vs('vs6', T0 + 100, 'proj_a', 600)] }),
+          tx.usage.insertUsage({ orgId, kind: 'vector_stores', records: [vs('vs5', T0 + 100, 'proj_a', 700), vs('vs6', T0 + 100, 'proj_a', 600)] }),
         );
         const hourly = [
           { bucketStart: T0, dims: { project_id: 'proj_a' }, measures: { usage_bytes: 700 }, latestAt: T0 + 100 },
@@ -542,8 +549,8 @@ for (const engine of engines) {
         const now = Math.floor(Date.now() / 1000);
         const times = [now - 400 * DAY, now - 40 * DAY, now + 200 * DAY, 631_152_000 /* 1990 */];
         const records = times.map((t, i) => usageRecord(`u_month_${i}`, t, { project_id: 'proj_a' }, { images: i + 1, num_model_requests: 1 }));
-        expect(await store.write((tx) => tx.insertUsage({ orgId, kind: 'images', records }))).toEqual(records.map((r) => r.id));
-        expect(await store.write((tx) => tx.insertUsage({ orgId, kind: 'images', records }))).toEqual([]);
+        expect(await store.write((tx) => tx.usage.insertUsage({ orgId, kind: 'images', records }))).toEqual(records.map((r) => r.id));
+        expect(await store.write((tx) => tx.usage.insertUsage({ orgId, kind: 'images', records }))).toEqual([]);
         for (const [i, t] of times.entries()) {
           const from = t - (t % DAY);
           for (const source of ['raw', '1d'] as const) {
@@ -571,16 +578,16 @@ for (const engine of engines) {
           usageRecord('c_u2', T0 + HOUR, { project_id: 'proj_a', model: 'gpt-4o' }, { input_tokens: 2000 }, [line('gpt-4o, input', 5_000_000, 2000)]),
           usageRecord('c_u3', T0 + DAY + 1, { project_id: null, model: 'gpt-4o' }, { input_tokens: 4000 }, [line('gpt-4o, input', 10_000_000, 4000)]),
         ];
-        await store.write((tx) => tx.insertUsage({ orgId, kind: 'completions', records }));
-        await store.write((tx) => tx.insertUsage({ orgId, kind: 'completions', records })); // replay: no new lines
+        await store.write((tx) => tx.usage.insertUsage({ orgId, kind: 'completions', records }));
+        await store.write((tx) => tx.usage.insertUsage({ orgId, kind: 'completions', records })); // replay: no new lines
         const entries = [costEntry('ce_1', T0 + 500), costEntry('ce_2', T0 + DAY + 500, { projectId: null, quantityUnit: null, quantity: null })];
-        expect(await store.write((tx) => tx.insertCostEntries(orgId, entries))).toEqual(['ce_1', 'ce_2']);
-        expect(await store.write((tx) => tx.insertCostEntries(orgId, [...entries, entries[0] as CostEntry]))).toEqual([]);
-        const hashes = await store.write((tx) => tx.findCostEntryHashes(orgId, ['ce_1', 'ce_x']));
+        expect(await store.write((tx) => tx.costs.insertCostEntries(orgId, entries))).toEqual(['ce_1', 'ce_2']);
+        expect(await store.write((tx) => tx.costs.insertCostEntries(orgId, [...entries, entries[0] as CostEntry]))).toEqual([]);
+        const hashes = await store.write((tx) => tx.costs.findCostEntryHashes(orgId, ['ce_1', 'ce_x']));
         expect(Object.fromEntries(hashes)).toEqual({ ce_1: { contentHash: 'hash-ce_1', createdAt: T0 + 500 } });
 
         const costs = async (groupBy: CostSegmentQuery['groupBy'], filters: CostSegmentQuery['filters'] = {}) =>
-          sortCosts(await store.queryCosts({ orgId, source: '1d', from: T0, to: T0 + 2 * DAY, origin: T0, width: DAY, groupBy, filters }));
+          sortCosts(await store.costs.queryCosts({ orgId, source: '1d', from: T0, to: T0 + 2 * DAY, origin: T0, width: DAY, groupBy, filters }));
         expect(await costs([])).toEqual([
           { bucketStart: T0, amountNano: 2_500_000 + 1_000_000 + 5_000_000 + 2_000_000_000, quantity: 1000 + 100 + 2000 + 2, quantityUnit: null },
           { bucketStart: T0 + DAY, amountNano: 10_000_000 + 2_000_000_000, quantity: 4000, quantityUnit: null }, // tokens and no unit mix
@@ -627,7 +634,7 @@ for (const engine of engines) {
         // The test's own reading of OpenAI's docs: a record without api_source is 'unlabeled' when grouped.
         const labeled = records.map((r) => ({ ...r, dims: { ...r.dims, api_source: r.dims.api_source ?? 'unlabeled' } }));
         for (const kind of ['completions', 'decisions'] as const) {
-          await store.write((tx) => tx.insertUsage({ orgId, kind, records }));
+          await store.write((tx) => tx.usage.insertUsage({ orgId, kind, records }));
           for (const groupBy of [['api_source'], ['api_source', 'user_id'], ['model'], []] as Dimension[][]) {
             const expected = expectedSums(labeled, { from: T0, to: T0 + 2 * DAY, width: DAY, groupBy, measures });
             for (const source of ['raw', '1h', '1d'] as const) {
@@ -656,10 +663,10 @@ for (const engine of engines) {
           usageRecord('cu2', T0 + 20, { project_id: 'proj_a', user_id: 'user_2', model: 'gpt-4o' }, { input_tokens: 10 }, [line(200)]),
           usageRecord('cu3', T0 + 30, { project_id: 'proj_b', user_id: 'user_1', model: 'gpt-4o', api_source: 'unlabeled' }, { input_tokens: 10 }, [line(400)]),
         ];
-        await store.write((tx) => tx.insertUsage({ orgId, kind: 'completions', records }));
-        await store.write((tx) => tx.insertCostEntries(orgId, [costEntry('ce_u', T0 + 40, { amountNano: 800 })]));
+        await store.write((tx) => tx.usage.insertUsage({ orgId, kind: 'completions', records }));
+        await store.write((tx) => tx.costs.insertCostEntries(orgId, [costEntry('ce_u', T0 + 40, { amountNano: 800 })]));
         const costs = async (groupBy: CostSegmentQuery['groupBy'], filters: CostSegmentQuery['filters'] = {}) =>
-          sortCosts(await store.queryCosts({ orgId, source: '1d', from: T0, to: T0 + DAY, origin: T0, width: DAY, groupBy, filters }));
+          sortCosts(await store.costs.queryCosts({ orgId, source: '1d', from: T0, to: T0 + DAY, origin: T0, width: DAY, groupBy, filters }));
         const row = (over: object, amountNano: number, quantity = 10, quantityUnit: string | null = 'tokens') => ({
           bucketStart: T0,
           ...over,
@@ -690,10 +697,10 @@ for (const engine of engines) {
           lastAt,
           records,
         });
-        await store.write((tx) => tx.noteUnpricedUsage(orgId, [u('m-x', 'default', T0 + 50, T0 + 60, 2), u('m-a', 'batch', T0, T0, 1)]));
-        await store.write((tx) => tx.noteUnpricedUsage(orgId, [u('m-x', 'default', T0 + 10, T0 + 20, 3), u('m-x', 'default', T0 + 70, T0 + 80, 1)]));
-        expect(await store.listUnpricedUsage(orgId)).toEqual([u('m-a', 'batch', T0, T0, 1), u('m-x', 'default', T0 + 10, T0 + 80, 6)]);
-        expect(await store.listUnpricedUsage('org-none')).toEqual([]);
+        await store.write((tx) => tx.usage.noteUnpricedUsage(orgId, [u('m-x', 'default', T0 + 50, T0 + 60, 2), u('m-a', 'batch', T0, T0, 1)]));
+        await store.write((tx) => tx.usage.noteUnpricedUsage(orgId, [u('m-x', 'default', T0 + 10, T0 + 20, 3), u('m-x', 'default', T0 + 70, T0 + 80, 1)]));
+        expect(await store.costs.listUnpricedUsage(orgId)).toEqual([u('m-a', 'batch', T0, T0, 1), u('m-x', 'default', T0 + 10, T0 + 80, 6)]);
+        expect(await store.costs.listUnpricedUsage('org-none')).toEqual([]);
       });
     });
 
@@ -713,7 +720,7 @@ for (const engine of engines) {
           ),
         );
         await Promise.all(writes);
-        const listed = await store.listAuditEvents({ orgId, tenantOnly: false, effectiveAt: {}, direction: 'asc', fetch: 1000 });
+        const listed = await store.audit.listAuditEvents({ orgId, tenantOnly: false, effectiveAt: {}, direction: 'asc', fetch: 1000 });
         expect(listed.map((e) => e.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
         expect(new Set(listed.map((e) => e.id)).size).toBe(200);
       });
@@ -745,7 +752,7 @@ for (const engine of engines) {
           return k % 2 ? slice.reverse() : slice;
         });
         const inserted = await Promise.all(
-          slices.map((slice, k) => (k % 2 ? second : store).write((tx) => tx.insertUsage({ orgId, kind: 'completions', records: slice }))),
+          slices.map((slice, k) => (k % 2 ? second : store).write((tx) => tx.usage.insertUsage({ orgId, kind: 'completions', records: slice }))),
         );
         expect(inserted.flat().sort()).toEqual(records.map((r) => r.id).sort());
         for (const source of ['raw', '1h', '1d'] as const) {
@@ -753,7 +760,7 @@ for (const engine of engines) {
             expectedSums(records, { from: T0, to: T0 + 2 * DAY, width: DAY, groupBy: ['project_id', 'model'], measures: usageKind('completions').measures }),
           );
         }
-        const [day] = await store.queryCosts({ orgId, source: '1d', from: T0, to: T0 + DAY, origin: T0, width: DAY, groupBy: [], filters: {} });
+        const [day] = await store.costs.queryCosts({ orgId, source: '1d', from: T0, to: T0 + DAY, origin: T0, width: DAY, groupBy: [], filters: {} });
         expect(day?.amountNano).toBe((120 * 121) / 2);
       });
 
@@ -768,13 +775,13 @@ for (const engine of engines) {
         expect(new Set(orgs.map((o) => o.createdAt)).size).toBe(1);
         const withSecret = await Promise.all(services.map((k) => k.ensureBootstrapKey(orgId, secret)));
         expect(withSecret).toEqual([null, null, null]);
-        expect(await store.listAdminKeys({ orgId, order: 'asc', fetch: 10 })).toHaveLength(1);
+        expect(await store.keys.listAdminKeys({ orgId, order: 'asc', fetch: 10 })).toHaveLength(1);
 
         const emptyOrg = uniqueId('org-boot');
         await services[0]?.ensureOrganization(emptyOrg, 'Empty');
         const created = await Promise.all(services.map((k) => k.ensureBootstrapKey(emptyOrg, undefined)));
         expect(created.filter((c) => c !== null)).toHaveLength(1);
-        expect(await store.listAdminKeys({ orgId: emptyOrg, order: 'asc', fetch: 10 })).toHaveLength(1);
+        expect(await store.keys.listAdminKeys({ orgId: emptyOrg, order: 'asc', fetch: 10 })).toHaveLength(1);
       });
     });
   });

@@ -21,7 +21,7 @@ describe('file modes', () => {
     const path = join(data, 'orgledger.sqlite');
     const store = open(path);
     try {
-      await store.write((tx) => tx.insertOrganization({ id: 'org-modes', name: 'Modes', createdAt: 1 }));
+      await store.write((tx) => tx.keys.insertOrganization({ id: 'org-modes', name: 'Modes', createdAt: 1 }));
       expect(mode(data)).toBe(0o700);
       for (const file of [path, `${path}-wal`, `${path}-shm`]) expect(mode(file), file).toBe(0o600);
     } finally {
@@ -36,7 +36,7 @@ describe('file modes', () => {
     for (const file of [path, `${path}-wal`]) chmodSync(file, 0o644);
     const store = open(path);
     try {
-      await store.write((tx) => tx.insertOrganization({ id: 'org-wide', name: 'Wide', createdAt: 1 }));
+      await store.write((tx) => tx.keys.insertOrganization({ id: 'org-wide', name: 'Wide', createdAt: 1 }));
       for (const file of [path, `${path}-wal`, `${path}-shm`]) expect(mode(file), file).toBe(0o600);
     } finally {
       await store.close();

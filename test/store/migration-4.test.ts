@@ -38,7 +38,7 @@ const OLD_ROWS = [
 
 async function check(store: Store): Promise<void> {
   const usage = (source: 'raw' | '1h' | '1d', groupBy: ('api_source' | 'user_id')[]): Promise<UsageGroupRow[]> =>
-    store.queryUsage({ orgId: 'org_m', kind: 'completions', source, from: T0, to: T0 + DAY, origin: T0, width: DAY, groupBy, filters: {} });
+    store.usage.queryUsage({ orgId: 'org_m', kind: 'completions', source, from: T0, to: T0 + DAY, origin: T0, width: DAY, groupBy, filters: {} });
   for (const source of ['raw', '1h', '1d'] as const) {
     expect(await usage(source, ['api_source']), source).toEqual([
       { bucketStart: T0, dims: { api_source: 'unlabeled' }, measures: { input_tokens: 100, num_model_requests: 1 } },
@@ -52,7 +52,7 @@ async function check(store: Store): Promise<void> {
     { input_tokens: 7, num_model_requests: 1 },
     [{ lineItem: 'gpt-4o, input_tokens', amountNano: 35, quantity: 7, quantityUnit: 'tokens', priceId: 'p1' }],
   );
-  await store.write((tx) => tx.insertUsage({ orgId: 'org_m', kind: 'completions', records: [fresh] }));
+  await store.write((tx) => tx.usage.insertUsage({ orgId: 'org_m', kind: 'completions', records: [fresh] }));
   for (const source of ['raw', '1h', '1d'] as const) {
     expect(await usage(source, ['api_source', 'user_id']), source).toEqual([
       { bucketStart: T0, dims: { api_source: 'agents_api', user_id: 'user_2' }, measures: { input_tokens: 7, num_model_requests: 1 } },
@@ -60,7 +60,7 @@ async function check(store: Store): Promise<void> {
     ]);
   }
   const costs = async (groupBy: ('user_id' | 'api_source')[]): Promise<CostGroupRow[]> =>
-    (await store.queryCosts({ orgId: 'org_m', source: '1d', from: T0, to: T0 + DAY, origin: T0, width: DAY, groupBy, filters: {} })).sort((a, b) =>
+    (await store.costs.queryCosts({ orgId: 'org_m', source: '1d', from: T0, to: T0 + DAY, origin: T0, width: DAY, groupBy, filters: {} })).sort((a, b) =>
       String(a.userId ?? a.apiSource).localeCompare(String(b.userId ?? b.apiSource)),
     );
   const base = { bucketStart: T0, quantityUnit: 'tokens' };

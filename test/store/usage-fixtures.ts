@@ -74,7 +74,7 @@ export async function usageRows(
 ): Promise<UsageGroupRow[]> {
   const from = q.from ?? T0;
   return sortUsage(
-    await store.queryUsage({
+    await store.usage.queryUsage({
       orgId: q.orgId,
       kind: q.kind,
       source: q.source,

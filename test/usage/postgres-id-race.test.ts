@@ -65,7 +65,7 @@ if (!PG_TEST_URL) {
       await first.whenReady();
       second = open();
       await second.whenReady();
-      await first.write((tx) => tx.insertOrganization({ id: ORG, name: 'Race', createdAt: T }));
+      await first.write((tx) => tx.keys.insertOrganization({ id: ORG, name: 'Race', createdAt: T }));
     }, 60_000);
     afterAll(async () => {
       await first?.close();

@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { principalOf } from '../../http/auth.js';
 import { errors } from '../../http/errors.js';
-import type { Store } from '../../store/store.js';
 import { IngestAuditLogsResponse, type ListAuditLogsQuery, listAuditLogsQuerySchema } from './schemas.js';
 import type { AuditLogService } from './service.js';
+import type { AuditStore } from './store.js';
 
 export interface AuditLogRouteDeps {
   auditLogs: AuditLogService;
-  store: Store;
+  store: AuditStore;
   maxPendingWrites: number;
 }
 

@@ -5,10 +5,10 @@
 import { errors } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
-import type { Store, WriteTx } from '../../store/store.js';
 import { eventTypes } from './event-types.js';
 import { actorKeys, isReplayOf, resourceIdOf, type ValidEvent, validateEvent, wireEvent } from './event-validation.js';
 import type { ListAuditLogsQuery } from './schemas.js';
+import type { AuditStore, AuditWrites } from './store.js';
 import type { AuditListQuery, StoredAuditEvent } from './types.js';
 
 export const MAX_EVENTS_PER_BATCH = 1000;
@@ -24,9 +24,9 @@ export interface AppendResult {
  * same id with the same content is acknowledged without a second copy; with other content it is a 409
  * and the caller's whole write rolls back.
  */
-export async function appendAuditEvents(tx: WriteTx, orgId: string, events: ValidEvent[], clock: Clock): Promise<AppendResult[]> {
+export async function appendAuditEvents(tx: { audit: AuditWrites }, orgId: string, events: ValidEvent[], clock: Clock): Promise<AppendResult[]> {
   const clientIds = events.map((e) => e.clientId).filter((id): id is string => id !== null);
-  const existing = await tx.findAuditEventHashes(orgId, clientIds);
+  const existing = await tx.audit.findAuditEventHashes(orgId, clientIds);
   const results: AppendResult[] = [];
   const fresh: { index: number; id: string; event: ValidEvent }[] = [];
   const seenInBatch = new Map<string, ValidEvent>();
@@ -51,7 +51,7 @@ export async function appendAuditEvents(tx: WriteTx, orgId: string, events: Vali
   });
   if (fresh.length === 0) return results;
 
-  const firstSeq = await tx.allocateAuditSeq(orgId, fresh.length);
+  const firstSeq = await tx.audit.allocateAuditSeq(orgId, fresh.length);
   const ingestedAt = clock.nowSeconds();
   const rows: StoredAuditEvent[] = fresh.map(({ id, event }, i) => {
     const actor = actorKeys(event.actor);
@@ -71,13 +71,13 @@ export async function appendAuditEvents(tx: WriteTx, orgId: string, events: Vali
       ingestedAt,
     };
   });
-  await tx.insertAuditEvents(rows);
+  await tx.audit.insertAuditEvents(rows);
   return results;
 }
 
 export class AuditLogService {
   constructor(
-    private readonly store: Store,
+    private readonly store: AuditStore,
     private readonly clock: Clock,
   ) {}
 
@@ -120,7 +120,7 @@ export class AuditLogService {
     if (q.after) query.olderThan = await this.position(orgId, q.after, 'after');
     if (q.before) query.newerThan = await this.position(orgId, q.before, 'before');
 
-    const rows = query.types && query.types.length === 0 ? [] : await this.store.listAuditEvents(query);
+    const rows = query.types && query.types.length === 0 ? [] : await this.store.audit.listAuditEvents(query);
     const hasMore = rows.length > limit;
     const page = rows.slice(0, limit);
     if (query.direction === 'asc') page.reverse();
@@ -130,7 +130,7 @@ export class AuditLogService {
   }
 
   private async position(orgId: string, id: string, param: 'after' | 'before') {
-    const pos = await this.store.findAuditPosition(orgId, id);
+    const pos = await this.store.audit.findAuditPosition(orgId, id);
     if (!pos) throw errors.invalidParam(param, `Invalid '${param}': no audit log with id '${id}' in this organization.`);
     return pos;
   }

@@ -2,14 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import { principalOf } from '../../http/auth.js';
 import { errors } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
-import type { Store } from '../../store/store.js';
 import { type CostsQuery, costsQuerySchema } from '../usage/schemas.js';
 import type { PriceTable } from './price-table.js';
 import { IngestCostsResponse, UnpricedUsageList } from './schemas.js';
 import { ingestCostEntries, queryCosts } from './service.js';
+import type { CostStore } from './store.js';
 
 export interface CostRouteDeps {
-  store: Store;
+  store: CostStore;
   clock: Clock;
   prices: PriceTable;
   maxPendingWrites: number;
@@ -36,7 +36,7 @@ export async function costRoutes(app: FastifyInstance, deps: CostRouteDeps): Pro
 
   // Extension: usage the price table could not price, so an operator can add the missing prices.
   app.get('/v1/organization/costs/unpriced', { config: { scope: 'usage.read' }, schema: { response: { 200: UnpricedUsageList } } }, async (request) => {
-    const rows = await deps.store.listUnpricedUsage(principalOf(request).orgId);
+    const rows = await deps.store.costs.listUnpricedUsage(principalOf(request).orgId);
     return {
       object: 'list' as const,
       data: rows.map((u) => ({

@@ -11,12 +11,12 @@ import { canonicalJson } from '../../lib/canonical-json.js';
 import type { Clock } from '../../lib/clock.js';
 import { timeSortableSuffix } from '../../lib/ids.js';
 import { describeAjvError } from '../../lib/validator.js';
-import type { Store } from '../../store/store.js';
 import { pageWindow, plan } from '../usage/buckets.js';
 import { bucketsOf, checkRange, type UsagePage } from '../usage/query.js';
 import type { CostsQuery } from '../usage/schemas.js';
 import type { CostDimension, CostEntry, CostGroupRow } from '../usage/types.js';
 import { MAX_COST_ENTRIES, validateCostEntry } from './schemas.js';
+import type { CostStore } from './store.js';
 
 const DAY = 86400;
 const GROUPS: CostDimension[] = ['project_id', 'api_key_id', 'line_item', 'user_id', 'api_source'];
@@ -56,7 +56,7 @@ function costResult(r: CostGroupRow, byLineItem: boolean): Record<string, unknow
   };
 }
 
-export async function queryCosts(store: Store, orgId: string, q: CostsQuery, now: number): Promise<UsagePage> {
+export async function queryCosts(store: CostStore, orgId: string, q: CostsQuery, now: number): Promise<UsagePage> {
   checkRange(q.start_time, q.end_time);
   const limit = q.limit ?? 7;
   const start = q.start_time - (q.start_time % DAY);
@@ -70,7 +70,7 @@ export async function queryCosts(store: Store, orgId: string, q: CostsQuery, now
   const w = pageWindow({ start, end, width: 86400, limit, page: q.page, now, identity });
   const parts = await Promise.all(
     plan(w, '1d').map((s) =>
-      store.queryCosts({ orgId, source: s.source as '1d' | '1h', from: s.from, to: s.to, origin: s.origin, width: w.width, groupBy, filters }),
+      store.costs.queryCosts({ orgId, source: s.source as '1d' | '1h', from: s.from, to: s.to, origin: s.origin, width: w.width, groupBy, filters }),
     ),
   );
   const byLineItem = groupBy.includes('line_item');
@@ -114,7 +114,7 @@ function prepareEntry(raw: unknown, index: number, now: number): CostEntry {
   };
 }
 
-export async function ingestCostEntries(deps: { store: Store; clock: Clock }, orgId: string, entries: unknown[]) {
+export async function ingestCostEntries(deps: { store: CostStore; clock: Clock }, orgId: string, entries: unknown[]) {
   if (entries.length === 0) throw errors.invalidBody("'data' must hold at least one cost entry.", 'data');
   if (entries.length > MAX_COST_ENTRIES) throw errors.invalidBody(`'data' holds ${entries.length} entries; at most ${MAX_COST_ENTRIES} are accepted.`, 'data');
   const now = deps.clock.nowSeconds();
@@ -123,7 +123,7 @@ export async function ingestCostEntries(deps: { store: Store; clock: Clock }, or
   await deps.store.write(async (tx) => {
     acked.clear();
     const clientIds = prepared.flatMap((e, i) => ((entries[i] as RawEntry).id ? [e.id] : []));
-    const stored = await tx.findCostEntryHashes(orgId, clientIds);
+    const stored = await tx.costs.findCostEntryHashes(orgId, clientIds);
     const seen = new Map<string, CostEntry>();
     const todo: CostEntry[] = [];
     prepared.forEach((e, i) => {
@@ -137,11 +137,11 @@ export async function ingestCostEntries(deps: { store: Store; clock: Clock }, or
       if (e.contentHash) seen.set(e.id, e);
       todo.push(e);
     });
-    const inserted = new Set(await tx.insertCostEntries(orgId, todo));
+    const inserted = new Set(await tx.costs.insertCostEntries(orgId, todo));
     // An id committed by another process between our check and our insert (see settleLostRaces in usage/ingest.ts).
     const lost = todo.filter((e) => e.contentHash && !inserted.has(e.id));
     if (lost.length === 0) return;
-    const twins = await tx.findCostEntryHashes(
+    const twins = await tx.costs.findCostEntryHashes(
       orgId,
       lost.map((e) => e.id),
     );

@@ -3,14 +3,14 @@
  * ingestUsage (the same validation, pricing and idempotency as POST /v1/organization/usage/{kind}).
  */
 import type { Clock } from '../../lib/clock.js';
-import type { Store } from '../../store/store.js';
 import type { PriceTable } from '../costs/price-table.js';
 import { ingestUsage } from '../usage/ingest.js';
 import { usageKind } from '../usage/kinds.js';
 import { MAX_RECORDS_PER_BATCH } from '../usage/record-schema.js';
+import type { UsageStore } from '../usage/store.js';
 import type { DemoUsageRecord, DemoUsageWriter } from './usage-plan.js';
 
-export function demoUsageWriter(store: Store, clock: Clock, prices: PriceTable): DemoUsageWriter {
+export function demoUsageWriter(store: UsageStore, clock: Clock, prices: PriceTable): DemoUsageWriter {
   return {
     async write(orgId, kind, records) {
       const dims = usageKind(kind).dimensions as string[];

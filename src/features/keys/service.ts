@@ -5,12 +5,12 @@
 import { errors } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
-import type { Store, WriteTx } from '../../store/store.js';
 import { validateEvent } from '../audit-logs/event-validation.js';
 import type { Actor } from '../audit-logs/schemas.js';
 import { appendAuditEvents } from '../audit-logs/service.js';
 import type { CreateAdminKeyBody, ListAdminKeysQuery } from './schemas.js';
 import { hashSecret, newSecret, redact } from './secrets.js';
+import type { KeyStore } from './store.js';
 import { type AdminKeyRecord, ALL_SCOPES, type KeyOwner, type Organization, type Principal, type Scope } from './types.js';
 
 export const DEFAULT_ORG_ID = 'org-default';
@@ -55,7 +55,7 @@ export interface NewKey {
 
 export class KeyService {
   constructor(
-    private readonly store: Store,
+    private readonly store: KeyStore,
     private readonly clock: Clock,
     /** ORGLEDGER_ADMIN_KEY of this server: its key may not be revoked over the API (a restart would need it). */
     private readonly configuredSecret?: string,
@@ -63,7 +63,7 @@ export class KeyService {
 
   /** Who a bearer secret belongs to; null for unknown, revoked or expired keys. */
   async authenticate(secret: string): Promise<AdminKeyRecord | null> {
-    const key = await this.store.findAdminKeyByHash(hashSecret(secret));
+    const key = await this.store.keys.findAdminKeyByHash(hashSecret(secret));
     if (!key || key.revokedAt !== null) return null;
     if (key.expiresAt !== null && key.expiresAt <= this.clock.nowSeconds()) return null;
     return key;
@@ -97,14 +97,14 @@ export class KeyService {
       now,
     );
     await this.store.write(async (tx) => {
-      await tx.insertAdminKey(record);
+      await tx.keys.insertAdminKey(record);
       await appendAuditEvents(tx, principal.orgId, [event], this.clock);
     });
     return { record, secret };
   }
 
   async get(orgId: string, id: string): Promise<AdminKeyRecord> {
-    const key = await this.store.getAdminKey(orgId, id);
+    const key = await this.store.keys.getAdminKey(orgId, id);
     if (!key) throw errors.notFound(`No admin API key with id '${id}' in this organization.`, 'key_id');
     return key;
   }
@@ -113,18 +113,18 @@ export class KeyService {
     const limit = q.limit ?? 20;
     let after: { createdAt: number; id: string } | undefined;
     if (q.after) {
-      const key = await this.store.getAdminKey(orgId, q.after);
+      const key = await this.store.keys.getAdminKey(orgId, q.after);
       if (!key) throw errors.invalidParam('after', `Invalid 'after': no admin API key with id '${q.after}' in this organization.`);
       after = { createdAt: key.createdAt, id: key.id };
     }
-    const rows = await this.store.listAdminKeys({ orgId, order: q.order ?? 'asc', after, fetch: limit + 1 });
+    const rows = await this.store.keys.listAdminKeys({ orgId, order: q.order ?? 'asc', after, fetch: limit + 1 });
     const page = rows.slice(0, limit).map(adminKeyWire);
     return { object: 'list' as const, data: page, has_more: rows.length > limit, first_id: page[0]?.id ?? null, last_id: page[page.length - 1]?.id ?? null };
   }
 
   async revoke(principal: Principal, id: string): Promise<void> {
     if (this.configuredSecret !== undefined) {
-      const key = await this.store.getAdminKey(principal.orgId, id);
+      const key = await this.store.keys.getAdminKey(principal.orgId, id);
       if (key && key.secretHash === hashSecret(this.configuredSecret))
         throw errors.conflict(
           `Admin API key '${id}' is this server's ORGLEDGER_ADMIN_KEY and cannot be revoked over the API. Set a new ORGLEDGER_ADMIN_KEY and restart first, or revoke it with \`orgledger keys revoke\`.`,
@@ -134,24 +134,24 @@ export class KeyService {
     const now = this.clock.nowSeconds();
     const event = validateEvent({ type: 'api_key.deleted', effective_at: now, actor: actorOf(principal), 'api_key.deleted': { id } }, 'event', now);
     await this.store.write(async (tx) => {
-      if (!(await tx.revokeAdminKey(principal.orgId, id, now))) throw errors.notFound(`No admin API key with id '${id}' in this organization.`, 'key_id');
+      if (!(await tx.keys.revokeAdminKey(principal.orgId, id, now))) throw errors.notFound(`No admin API key with id '${id}' in this organization.`, 'key_id');
       await appendAuditEvents(tx, principal.orgId, [event], this.clock);
     });
   }
 
   /** Operator paths (CLI, start-up) act as the organization's orgledger service account. */
   async operatorPrincipal(orgId: string): Promise<Principal> {
-    const org = await this.store.getOrganization(orgId);
+    const org = await this.store.keys.getOrganization(orgId);
     if (!org) throw errors.notFound(`No organization with id '${orgId}'.`, 'org');
     return { orgId, keyId: 'orgledger-operator', scopes: new Set(ALL_SCOPES), owner: operatorOwner(org) };
   }
 
   async ensureOrganization(id: string, name: string): Promise<Organization> {
     return this.store.write(async (tx) => {
-      const existing = await tx.getOrganization(id);
+      const existing = await tx.keys.getOrganization(id);
       if (existing) return existing;
       const org = { id, name, createdAt: this.clock.nowSeconds() };
-      await tx.insertOrganization(org);
+      await tx.keys.insertOrganization(org);
       return org;
     });
   }
@@ -161,8 +161,8 @@ export class KeyService {
     const org = { id: newId('organization', this.clock.nowMs()), name, createdAt: this.clock.nowSeconds() };
     const key = this.operatorKey(org, 'first admin key', [...ALL_SCOPES]);
     await this.store.write(async (tx) => {
-      await tx.insertOrganization(org);
-      await tx.insertAdminKey(key.record);
+      await tx.keys.insertOrganization(org);
+      await tx.keys.insertAdminKey(key.record);
     });
     return { org, key };
   }
@@ -185,11 +185,11 @@ export class KeyService {
    * the start (that would brick every restart): `warn` says so, and the secret stays refused.
    */
   async ensureBootstrapKey(orgId: string, configuredSecret: string | undefined, warn: (message: string) => void = () => {}): Promise<NewKey | null> {
-    const org = await this.store.getOrganization(orgId);
+    const org = await this.store.keys.getOrganization(orgId);
     if (!org) throw new Error(`organization ${orgId} does not exist`);
-    return this.store.write(async (tx: WriteTx) => {
+    return this.store.write(async (tx) => {
       if (configuredSecret !== undefined) {
-        const existing = await tx.findAdminKeyByHash(hashSecret(configuredSecret));
+        const existing = await tx.keys.findAdminKeyByHash(hashSecret(configuredSecret));
         if (existing) {
           if (existing.orgId !== orgId) throw new Error(`ORGLEDGER_ADMIN_KEY belongs to organization ${existing.orgId}, not ${orgId}`);
           if (existing.revokedAt !== null)
@@ -199,12 +199,12 @@ export class KeyService {
           return null;
         }
         const key = this.operatorKey(org, 'bootstrap (ORGLEDGER_ADMIN_KEY)', [...ALL_SCOPES], configuredSecret);
-        await tx.insertAdminKey(key.record);
+        await tx.keys.insertAdminKey(key.record);
         return null;
       }
-      if ((await tx.countActiveAdminKeys(orgId, this.clock.nowSeconds())) > 0) return null;
+      if ((await tx.keys.countActiveAdminKeys(orgId, this.clock.nowSeconds())) > 0) return null;
       const key = this.operatorKey(org, 'first admin key', [...ALL_SCOPES]);
-      await tx.insertAdminKey(key.record);
+      await tx.keys.insertAdminKey(key.record);
       return key;
     });
   }

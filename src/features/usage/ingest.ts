@@ -10,11 +10,11 @@ import { canonicalJson } from '../../lib/canonical-json.js';
 import type { Clock } from '../../lib/clock.js';
 import { timeSortableSuffix } from '../../lib/ids.js';
 import { describeAjvError } from '../../lib/validator.js';
-import type { Store, WriteTx } from '../../store/store.js';
 import type { PriceTable } from '../costs/price-table.js';
 import { priceKeyOf, priceRecord, tierOf } from '../costs/price-usage.js';
 import { type Measure, type UsageKind, type UsageKindName, usageKind } from './kinds.js';
 import { MAX_COST_NANO, MAX_COST_USD, MAX_RECORDS_PER_BATCH, recordValidator } from './record-schema.js';
+import type { UsageStore, UsageWrites } from './store.js';
 import type { CostLine, DimValues, MeasureValues, UnpricedUsage, UsageRecord } from './types.js';
 
 export interface UnpricedWarning {
@@ -124,9 +124,9 @@ function prepare(kind: UsageKind, raw: unknown, index: number, now: number, pric
 }
 
 /** Checks ids against the store and the batch itself; returns the records to insert. */
-async function fresh(tx: WriteTx, orgId: string, kind: UsageKindName, items: Prepared[], acks: Map<number, number>): Promise<Prepared[]> {
+async function fresh(tx: { usage: UsageWrites }, orgId: string, kind: UsageKindName, items: Prepared[], acks: Map<number, number>): Promise<Prepared[]> {
   const clientIds = items.flatMap((p) => (p.clientId ? [p.clientId] : []));
-  const stored = await tx.findUsageHashes(orgId, kind, clientIds);
+  const stored = await tx.usage.findUsageHashes(orgId, kind, clientIds);
   const seen = new Map<string, Prepared>();
   const out: Prepared[] = [];
   items.forEach((p, index) => {
@@ -151,7 +151,7 @@ async function fresh(tx: WriteTx, orgId: string, kind: UsageKindName, items: Pre
  * acknowledged as a replay, other content is a 409, exactly as if the twin had come first.
  */
 async function settleLostRaces(
-  tx: WriteTx,
+  tx: { usage: UsageWrites },
   orgId: string,
   kind: UsageKindName,
   items: Prepared[],
@@ -161,7 +161,7 @@ async function settleLostRaces(
 ): Promise<void> {
   const lost = todo.filter((p) => p.clientId && !inserted.has(p.record.id));
   if (lost.length === 0) return;
-  const stored = await tx.findUsageHashes(
+  const stored = await tx.usage.findUsageHashes(
     orgId,
     kind,
     lost.map((p) => p.record.id),
@@ -192,7 +192,7 @@ function unpricedTally(items: Prepared[]): Map<string, UnpricedUsage & { count: 
 }
 
 export async function ingestUsage(
-  deps: { store: Store; clock: Clock; prices: PriceTable },
+  deps: { store: UsageStore; clock: Clock; prices: PriceTable },
   orgId: string,
   kindName: UsageKindName,
   records: unknown[],
@@ -207,11 +207,11 @@ export async function ingestUsage(
   await deps.store.write(async (tx) => {
     acks.clear();
     const todo = await fresh(tx, orgId, kindName, items, acks);
-    const inserted = new Set(await tx.insertUsage({ orgId, kind: kindName, records: todo.map((p) => p.record) }));
+    const inserted = new Set(await tx.usage.insertUsage({ orgId, kind: kindName, records: todo.map((p) => p.record) }));
     await settleLostRaces(tx, orgId, kindName, items, todo, inserted, acks);
     const tally = unpricedTally(todo.filter((p) => inserted.has(p.record.id)));
     if (tally.size > 0)
-      await tx.noteUnpricedUsage(
+      await tx.usage.noteUnpricedUsage(
         orgId,
         [...tally.values()].map(({ count: _, ...u }) => ({ ...u, kind: kindName })),
       );

@@ -4,10 +4,10 @@
  * (every dimension present, null unless grouped).
  */
 import { errors } from '../../http/errors.js';
-import type { Store } from '../../store/store.js';
 import { type BucketWidth, LIMITS, type PageWindow, pageWindow, plan, WIDTH_SECONDS } from './buckets.js';
 import type { Dimension, UsageKind } from './kinds.js';
 import type { UsageQuery } from './schemas.js';
+import type { UsageStore } from './store.js';
 import type { DimValue, DimValues, UsageGroupRow } from './types.js';
 
 export interface UsageBucket {
@@ -116,7 +116,7 @@ export function bucketsOf<T>(w: PageWindow, rows: T[], startOf: (r: T) => number
   return w.buckets.map((b) => ({ object: 'bucket', start_time: b.start, end_time: b.end, results: (byStart.get(b.start) ?? []).map(toResult) }));
 }
 
-export async function queryUsage(store: Store, orgId: string, kind: UsageKind, q: UsageQuery, now: number): Promise<UsagePage> {
+export async function queryUsage(store: UsageStore, orgId: string, kind: UsageKind, q: UsageQuery, now: number): Promise<UsagePage> {
   const width = q.bucket_width ?? '1d';
   const limit = resolveLimit(width, q.limit);
   checkRange(q.start_time, q.end_time);
@@ -128,7 +128,7 @@ export async function queryUsage(store: Store, orgId: string, kind: UsageKind, q
   const segmentGroupBy = kind.levelMeasure ? kind.dimensions : groupBy;
   const parts = await Promise.all(
     plan(w).map((s) =>
-      store.queryUsage({
+      store.usage.queryUsage({
         orgId,
         kind: kind.name,
         source: s.source,

@@ -2,16 +2,16 @@ import type { FastifyInstance } from 'fastify';
 import { principalOf } from '../../http/auth.js';
 import { errors } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
-import type { Store } from '../../store/store.js';
 import type { PriceTable } from '../costs/price-table.js';
 import { ingestUsage } from './ingest.js';
 import { usageKinds } from './kinds.js';
 import { queryUsage } from './query.js';
 import { IngestUsageResponse } from './record-schema.js';
 import { type UsageQuery, usageQuerySchema } from './schemas.js';
+import type { UsageStore } from './store.js';
 
 export interface UsageRouteDeps {
-  store: Store;
+  store: UsageStore;
   clock: Clock;
   prices: PriceTable;
   maxPendingWrites: number;

@@ -5,16 +5,13 @@
  * loses a deadlock or a same-id race runs again from the start (its savepoint rolled it back).
  */
 import type pg from 'pg';
-import type { AuditListQuery, AuditPosition, StoredAuditEvent } from '../../features/audit-logs/types.js';
-import type { AdminKeyRecord, Organization } from '../../features/keys/types.js';
-import type { CostGroupRow, CostSegmentQuery, UnpricedUsage, UsageGroupRow, UsageSegmentQuery } from '../../features/usage/types.js';
 import { GroupCommitter } from '../group-commit.js';
-import type { AdminKeyPageQuery, Store, WriteTx } from '../store.js';
-import { auditListSql } from './audit-list-sql.js';
+import type { Store, WriteTx } from '../store.js';
+import { PgAuditReads } from './audit-store.js';
 import { createPool, isRetryableWriteError, storeError, waitForDatabase } from './connection.js';
+import { PgKeyReads } from './key-store.js';
 import { migratePostgres, pendingPostgresMigrations } from './migrations.js';
 import { MissingPartitionsError, PartitionManager } from './partitions.js';
-import { type AdminKeyRow, type AuditEventRow, eventFromRow, keyFromRow, type OrganizationRow, orgFromRow } from './rows.js';
 import { PgUsageReader } from './usage-store.js';
 import { PgDriver, type PgWriteTx } from './write-tx.js';
 
@@ -41,7 +38,11 @@ export class PostgresStore implements Store {
   private readonly ready: Promise<void>;
   private partitionTimer: NodeJS.Timeout | undefined;
   private migrationsApplied = 0;
-  private readonly usageReader = new PgUsageReader((text, values) => this.rows(undefined, text, values));
+  readonly keys = new PgKeyReads((name, text, values) => this.rows(name, text, values));
+  readonly audit = new PgAuditReads((name, text, values) => this.rows(name, text, values));
+  /** Usage and costs read the same rollups: one reader answers both parts. */
+  readonly usage = new PgUsageReader((text, values) => this.rows(undefined, text, values));
+  readonly costs = this.usage;
 
   /** Connects in the background; every call waits for the connection and migrations (see ready()). */
   constructor(readonly options: PostgresOptions) {
@@ -104,63 +105,6 @@ export class PostgresStore implements Store {
 
   get commitStats() {
     return this.committer.stats;
-  }
-
-  async getOrganization(id: string): Promise<Organization | null> {
-    const [row] = await this.rows<OrganizationRow>('org_get', 'SELECT * FROM organizations WHERE id = $1', [id]);
-    return row ? orgFromRow(row) : null;
-  }
-
-  async listOrganizations(): Promise<Organization[]> {
-    return (await this.rows<OrganizationRow>('org_list', 'SELECT * FROM organizations ORDER BY created_at, id', [])).map(orgFromRow);
-  }
-
-  async findAdminKeyByHash(secretHash: string): Promise<AdminKeyRecord | null> {
-    const [row] = await this.rows<AdminKeyRow>('key_by_hash', 'SELECT * FROM admin_keys WHERE secret_hash = $1', [secretHash]);
-    return row ? keyFromRow(row) : null;
-  }
-
-  async getAdminKey(orgId: string, id: string): Promise<AdminKeyRecord | null> {
-    const [row] = await this.rows<AdminKeyRow>('key_get', 'SELECT * FROM admin_keys WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL', [orgId, id]);
-    return row ? keyFromRow(row) : null;
-  }
-
-  async listAdminKeys(q: AdminKeyPageQuery): Promise<AdminKeyRecord[]> {
-    const cmp = q.order === 'asc' ? '>' : '<';
-    const dir = q.order === 'asc' ? 'ASC' : 'DESC';
-    const values: unknown[] = [q.orgId];
-    let cursor = '';
-    if (q.after) {
-      values.push(q.after.createdAt, q.after.id);
-      cursor = `AND (created_at, id) ${cmp} ($2::bigint, $3::text)`;
-    }
-    values.push(q.fetch);
-    const text = `SELECT * FROM admin_keys WHERE org_id = $1 AND revoked_at IS NULL ${cursor} ORDER BY created_at ${dir}, id ${dir} LIMIT $${values.length}`;
-    return (await this.rows<AdminKeyRow>(`key_list_${dir}_${q.after ? 'c' : 'n'}`, text, values)).map(keyFromRow);
-  }
-
-  async findAuditPosition(orgId: string, id: string): Promise<AuditPosition | null> {
-    const [row] = await this.rows<{ effective_at: number; seq: number }>(
-      'audit_position',
-      'SELECT effective_at, seq FROM audit_event_ids WHERE org_id = $1 AND id = $2',
-      [orgId, id],
-    );
-    return row ? { effectiveAt: row.effective_at, seq: row.seq } : null;
-  }
-
-  async listAuditEvents(query: AuditListQuery): Promise<StoredAuditEvent[]> {
-    const { text, values } = auditListSql(query);
-    return (await this.rows<AuditEventRow>(undefined, text, values)).map(eventFromRow);
-  }
-
-  async queryUsage(query: UsageSegmentQuery): Promise<UsageGroupRow[]> {
-    return this.usageReader.usage(query);
-  }
-  async queryCosts(query: CostSegmentQuery): Promise<CostGroupRow[]> {
-    return this.usageReader.costs(query);
-  }
-  async listUnpricedUsage(orgId: string): Promise<UnpricedUsage[]> {
-    return this.usageReader.unpriced(orgId);
   }
 
   private closing: Promise<void> | undefined;

@@ -1,4 +1,5 @@
 /** PostgreSQL-specific encodings of rows (shared shapes and mappers live in ../rows.ts). */
+import type pg from 'pg';
 import type { StoredAuditEvent } from '../../features/audit-logs/types.js';
 import type { AdminKeyRecord } from '../../features/keys/types.js';
 import type { CopyValue } from './bulk-insert.js';
@@ -24,3 +25,6 @@ export const keyValues = (k: AdminKeyRecord): unknown[] => [
 export function* actorRows(events: StoredAuditEvent[]): Generator<CopyValue[]> {
   for (const e of events) for (const actorId of new Set(e.actorIds)) yield [e.orgId, actorId, e.effectiveAt, e.seq];
 }
+
+/** One read on any pooled connection; a named statement is prepared once per connection. */
+export type ReadRows = <R extends pg.QueryResultRow>(name: string | undefined, text: string, values: unknown[]) => Promise<R[]>;

@@ -9,7 +9,9 @@
  * upserted in key order (usage-rollup.ts), so concurrent writers lock rollup rows in the same order.
  */
 import type pg from 'pg';
+import type { CostReads, CostWrites } from '../../features/costs/store.js';
 import { ALL_DIMENSIONS, ALL_MEASURES, type Dimension, type Measure, usageKind } from '../../features/usage/kinds.js';
+import type { UsageReads, UsageWrites } from '../../features/usage/store.js';
 import type {
   CostEntry,
   CostGroupRow,
@@ -25,6 +27,7 @@ import type {
 } from '../../features/usage/types.js';
 import { COST_ROLLUP_COLUMNS, COST_ROLLUP_KEY, costRollupDeltas, costRollupValues, usageRollupDeltas } from '../usage-rollup.js';
 import { type CopyValue, copyRows } from './bulk-insert.js';
+import { MissingPartitionsError, type PartitionManager } from './partitions.js';
 import { costSegmentSql, toRawValue, toRollupValue, usageSegmentSql } from './usage-sql.js';
 
 type Hashes = Map<string, { contentHash: string | null; createdAt: number }>;
@@ -138,8 +141,11 @@ interface HashRow {
 const hashesOf = (rows: HashRow[]): Hashes => new Map(rows.map((r) => [r.id, { contentHash: r.content_hash, createdAt: r.created_at }]));
 
 /** The usage and cost writes of one group-commit transaction. */
-export class PgUsageWriter {
-  constructor(private readonly client: pg.PoolClient) {}
+export class PgUsageWriter implements UsageWrites, CostWrites {
+  constructor(
+    private readonly client: pg.PoolClient,
+    private readonly partitions: PartitionManager,
+  ) {}
 
   async findUsageHashes(orgId: string, kind: string, ids: string[]): Promise<Hashes> {
     if (ids.length === 0) return new Map();
@@ -151,9 +157,14 @@ export class PgUsageWriter {
     return hashesOf(rows);
   }
 
-  /** Inserts the new records (the caller made sure their months have partitions); returns their ids. */
+  /** Inserts the new records (their months must have partitions: the store creates them and retries); returns their ids. */
   async insertUsage(batch: UsageInsert): Promise<string[]> {
     if (batch.records.length === 0) return [];
+    const missing = await this.partitions.missing(
+      this.client,
+      batch.records.map((r) => r.createdAt),
+    );
+    if (missing.length > 0) throw new MissingPartitionsError(missing);
     const kind = usageKind(batch.kind);
     // One row per id (the first), in id order: concurrent writers of overlapping ids wait, never deadlock.
     const unique = new Map<string, UsageRecord>();
@@ -225,7 +236,7 @@ export class PgUsageWriter {
     await this.client.query({ name: 'orgledger_tx_cost_rollups', text: UPSERT_COSTS, values: columnsOf(rows, COST_ROLLUP_COLUMNS.length) });
   }
 
-  async noteUnpriced(orgId: string, items: UnpricedUsage[]): Promise<void> {
+  async noteUnpricedUsage(orgId: string, items: UnpricedUsage[]): Promise<void> {
     if (items.length === 0) return;
     // Merged per key and sorted, as for rollups.
     const merged = new Map<string, UnpricedUsage>();
@@ -302,10 +313,10 @@ function dimFromRow(d: Dimension, v: number | string | null): string | boolean |
 }
 
 /** Usage and cost reads; `query` runs one statement on any pooled connection. */
-export class PgUsageReader {
+export class PgUsageReader implements UsageReads, CostReads {
   constructor(private readonly query: (text: string, values: unknown[]) => Promise<Row[]>) {}
 
-  async usage(q: UsageSegmentQuery): Promise<UsageGroupRow[]> {
+  async queryUsage(q: UsageSegmentQuery): Promise<UsageGroupRow[]> {
     const kind = usageKind(q.kind);
     const { text, values } = usageSegmentSql(kind, q);
     const groupBy = kind.levelMeasure ? kind.dimensions : q.groupBy;
@@ -320,7 +331,7 @@ export class PgUsageReader {
     });
   }
 
-  async costs(q: CostSegmentQuery): Promise<CostGroupRow[]> {
+  async queryCosts(q: CostSegmentQuery): Promise<CostGroupRow[]> {
     const { text, values } = costSegmentSql(q);
     return (await this.query(text, values)).map((row) => {
       const out: CostGroupRow = {
@@ -338,7 +349,7 @@ export class PgUsageReader {
     });
   }
 
-  async unpriced(orgId: string): Promise<UnpricedUsage[]> {
+  async listUnpricedUsage(orgId: string): Promise<UnpricedUsage[]> {
     const rows = await this.query('SELECT * FROM unpriced_usage WHERE org_id = $1 ORDER BY kind, model, tier', [orgId]);
     return rows.map((r) => ({
       kind: r.kind as UnpricedUsage['kind'],

@@ -1,23 +1,10 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { AuditListQuery, AuditPosition, StoredAuditEvent } from '../../features/audit-logs/types.js';
-import type { AdminKeyRecord, Organization } from '../../features/keys/types.js';
-import type { CostEntry, CostSegmentQuery, UnpricedUsage, UsageInsert, UsageSegmentQuery } from '../../features/usage/types.js';
 import { GroupCommitter, type TransactionDriver } from '../group-commit.js';
-import {
-  type AdminKeyRow,
-  AUDIT_EVENT_COLUMNS,
-  type AuditEventRow,
-  auditEventValues,
-  eventFromRow,
-  keyFromRow,
-  keyToRow,
-  type OrganizationRow,
-  orgFromRow,
-} from '../rows.js';
-import type { AdminKeyPageQuery, Store, WriteTx } from '../store.js';
-import { auditListSql } from './audit-list-sql.js';
+import type { Store, WriteTx } from '../store.js';
+import { SqliteAuditReads, SqliteAuditWrites } from './audit-store.js';
+import { SqliteKeyReads, SqliteKeyWrites } from './key-store.js';
 import { sqliteMigrations } from './migrations.js';
 import { UsageReader, UsageWriter } from './usage-store.js';
 
@@ -155,25 +142,17 @@ function whileBusy<T>(fn: () => T, timeoutMs = 30_000): T {
   }
 }
 
-/** Inserts stored events and their actor ids; the caller owns the transaction. */
-export function auditEventInserter(db: DB): (events: StoredAuditEvent[]) => void {
-  const insertEvent = db.prepare(`INSERT INTO audit_events (${AUDIT_EVENT_COLUMNS.join(', ')}) VALUES (${AUDIT_EVENT_COLUMNS.map(() => '?').join(', ')})`);
-  const insertActor = db.prepare('INSERT OR IGNORE INTO audit_event_actors (org_id, actor_id, effective_at, seq) VALUES (?, ?, ?, ?)');
-  return (events) => {
-    for (const e of events) {
-      insertEvent.run(auditEventValues(e, e.tenant ? 1 : 0));
-      for (const actorId of e.actorIds) insertActor.run(e.orgId, actorId, e.effectiveAt, e.seq);
-    }
-  };
-}
-
 export class SqliteStore implements Store {
   readonly engine = 'sqlite' as const;
   private readonly writer: DB;
   private readonly reader: DB;
   private readonly committer: GroupCommitter<SqliteWriteTx>;
   private readonly stmtCache = new Map<string, Database.Statement>();
-  private readonly usageReader = new UsageReader((sql) => this.read(sql));
+  readonly keys = new SqliteKeyReads((sql) => this.read(sql));
+  readonly audit = new SqliteAuditReads((sql) => this.read(sql));
+  /** Usage and costs read the same rollups: one reader answers both parts. */
+  readonly usage = new UsageReader((sql) => this.read(sql));
+  readonly costs = this.usage;
 
   constructor(readonly options: SqliteOptions) {
     // A data directory orgledger creates is the owner's only; an existing one is left as the operator made it.
@@ -195,69 +174,6 @@ export class SqliteStore implements Store {
 
   get commitStats() {
     return this.committer.stats;
-  }
-
-  async getOrganization(id: string): Promise<Organization | null> {
-    const row = this.read('SELECT * FROM organizations WHERE id = ?').get(id) as OrganizationRow | undefined;
-    return row ? orgFromRow(row) : null;
-  }
-
-  async listOrganizations(): Promise<Organization[]> {
-    return (this.read('SELECT * FROM organizations ORDER BY created_at, id').all() as OrganizationRow[]).map(orgFromRow);
-  }
-
-  async findAdminKeyByHash(secretHash: string): Promise<AdminKeyRecord | null> {
-    const row = this.read('SELECT * FROM admin_keys WHERE secret_hash = ?').get(secretHash) as AdminKeyRow | undefined;
-    return row ? keyFromRow(row) : null;
-  }
-
-  async getAdminKey(orgId: string, id: string): Promise<AdminKeyRecord | null> {
-    const row = this.read('SELECT * FROM admin_keys WHERE org_id = ? AND id = ? AND revoked_at IS NULL').get(orgId, id) as AdminKeyRow | undefined;
-    return row ? keyFromRow(row) : null;
-  }
-
-  async listAdminKeys(q: AdminKeyPageQuery): Promise<AdminKeyRecord[]> {
-    const cmp = q.order === 'asc' ? '>' : '<';
-    const dir = q.order === 'asc' ? 'ASC' : 'DESC';
-    const cursor = q.after ? `AND (created_at, id) ${cmp} (?, ?)` : '';
-    const sql = `SELECT * FROM admin_keys WHERE org_id = ? AND revoked_at IS NULL ${cursor} ORDER BY created_at ${dir}, id ${dir} LIMIT ?`;
-    const params: unknown[] = [q.orgId];
-    if (q.after) params.push(q.after.createdAt, q.after.id);
-    params.push(q.fetch);
-    return (this.read(sql).all(...params) as AdminKeyRow[]).map(keyFromRow);
-  }
-
-  async findAuditPosition(orgId: string, id: string): Promise<AuditPosition | null> {
-    const row = this.read('SELECT effective_at, seq FROM audit_events WHERE org_id = ? AND id = ?').get(orgId, id) as
-      | { effective_at: number; seq: number }
-      | undefined;
-    return row ? { effectiveAt: row.effective_at, seq: row.seq } : null;
-  }
-
-  async listAuditEvents(query: AuditListQuery): Promise<StoredAuditEvent[]> {
-    const statements = auditListSql(query);
-    let rows: AuditEventRow[];
-    if (statements.length === 1) {
-      const { sql, params } = statements[0] as { sql: string; params: unknown[] };
-      rows = this.read(sql).all(...params) as AuditEventRow[];
-    } else {
-      // One statement per value of the driving filter, each already in list order: merge and cut.
-      rows = statements.flatMap(({ sql, params }) => this.read(sql).all(...params) as AuditEventRow[]);
-      const sign = query.direction === 'desc' ? -1 : 1;
-      rows.sort((a, b) => sign * (a.effective_at - b.effective_at || a.seq - b.seq));
-      rows.length = Math.min(rows.length, query.fetch);
-    }
-    return rows.map(eventFromRow);
-  }
-
-  async queryUsage(query: UsageSegmentQuery) {
-    return this.usageReader.usage(query);
-  }
-  async queryCosts(query: CostSegmentQuery) {
-    return this.usageReader.costs(query);
-  }
-  async listUnpricedUsage(orgId: string) {
-    return this.usageReader.unpriced(orgId);
   }
 
   private closing: Promise<void> | undefined;
@@ -311,79 +227,15 @@ class SqliteDriver implements TransactionDriver<SqliteWriteTx> {
 }
 
 class SqliteWriteTx implements WriteTx {
-  private readonly s;
-  private readonly usage: UsageWriter;
+  readonly keys: SqliteKeyWrites;
+  readonly audit: SqliteAuditWrites;
+  readonly usage: UsageWriter;
+  /** Cost entries feed the same cost rollups as usage: one writer serves both parts. */
+  readonly costs: UsageWriter;
   constructor(db: DB) {
+    this.keys = new SqliteKeyWrites(db);
+    this.audit = new SqliteAuditWrites(db);
     this.usage = new UsageWriter(db);
-    this.s = {
-      insertOrg: db.prepare('INSERT INTO organizations (id, name, created_at) VALUES (@id, @name, @created_at)'),
-      getOrg: db.prepare('SELECT * FROM organizations WHERE id = ?'),
-      insertKey: db.prepare(
-        `INSERT INTO admin_keys (org_id, id, name, secret_hash, redacted_value, created_at, expires_at, last_used_at, revoked_at, scopes, owner)
-         VALUES (@org_id, @id, @name, @secret_hash, @redacted_value, @created_at, @expires_at, @last_used_at, @revoked_at, @scopes, @owner)`,
-      ),
-      keyByHash: db.prepare('SELECT * FROM admin_keys WHERE secret_hash = ?'),
-      countActive: db.prepare('SELECT count(*) AS n FROM admin_keys WHERE org_id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)'),
-      revokeKey: db.prepare('UPDATE admin_keys SET revoked_at = ? WHERE org_id = ? AND id = ? AND revoked_at IS NULL'),
-      touchKey: db.prepare('UPDATE admin_keys SET last_used_at = ? WHERE org_id = ? AND id = ? AND (last_used_at IS NULL OR last_used_at < ?)'),
-      eventHashes: db.prepare('SELECT id, content_hash, effective_at FROM audit_events WHERE org_id = ? AND id IN (SELECT value FROM json_each(?))'),
-      allocSeq: db.prepare('UPDATE organizations SET audit_seq = audit_seq + ? WHERE id = ? RETURNING audit_seq'),
-      insertEvents: auditEventInserter(db),
-    };
-  }
-
-  async insertOrganization(org: Organization) {
-    this.s.insertOrg.run({ id: org.id, name: org.name, created_at: org.createdAt });
-  }
-  async getOrganization(id: string) {
-    const row = this.s.getOrg.get(id) as OrganizationRow | undefined;
-    return row ? orgFromRow(row) : null;
-  }
-  async insertAdminKey(key: AdminKeyRecord) {
-    this.s.insertKey.run(keyToRow(key));
-  }
-  async findAdminKeyByHash(secretHash: string) {
-    const row = this.s.keyByHash.get(secretHash) as AdminKeyRow | undefined;
-    return row ? keyFromRow(row) : null;
-  }
-  async countActiveAdminKeys(orgId: string, nowSeconds: number) {
-    return (this.s.countActive.get(orgId, nowSeconds) as { n: number }).n;
-  }
-  async revokeAdminKey(orgId: string, id: string, at: number) {
-    return this.s.revokeKey.run(at, orgId, id).changes === 1;
-  }
-  async touchAdminKeys(touches: { orgId: string; id: string; at: number }[]) {
-    for (const t of touches) this.s.touchKey.run(t.at, t.orgId, t.id, t.at);
-  }
-  async findAuditEventHashes(orgId: string, ids: string[]) {
-    const found = new Map<string, { contentHash: string; effectiveAt: number }>();
-    if (ids.length === 0) return found;
-    for (const row of this.s.eventHashes.all(orgId, JSON.stringify(ids)) as { id: string; content_hash: string; effective_at: number }[]) {
-      found.set(row.id, { contentHash: row.content_hash, effectiveAt: row.effective_at });
-    }
-    return found;
-  }
-  async findUsageHashes(orgId: string, kind: string, ids: string[]) {
-    return this.usage.findUsageHashes(orgId, kind, ids);
-  }
-  async insertUsage(batch: UsageInsert) {
-    return this.usage.insertUsage(batch);
-  }
-  async noteUnpricedUsage(orgId: string, items: UnpricedUsage[]) {
-    this.usage.noteUnpriced(orgId, items);
-  }
-  async findCostEntryHashes(orgId: string, ids: string[]) {
-    return this.usage.findCostEntryHashes(orgId, ids);
-  }
-  async insertCostEntries(orgId: string, entries: CostEntry[]) {
-    return this.usage.insertCostEntries(orgId, entries);
-  }
-  async allocateAuditSeq(orgId: string, count: number) {
-    const row = this.s.allocSeq.get(count, orgId) as { audit_seq: number } | undefined;
-    if (!row) throw new Error(`organization ${orgId} does not exist`);
-    return row.audit_seq - count + 1;
-  }
-  async insertAuditEvents(events: StoredAuditEvent[]) {
-    this.s.insertEvents(events);
+    this.costs = this.usage;
   }
 }

@@ -5,7 +5,9 @@
  * queries on the read-only connection.
  */
 import type Database from 'better-sqlite3';
+import type { CostReads, CostWrites } from '../../features/costs/store.js';
 import { ALL_DIMENSIONS, ALL_MEASURES, type Dimension, type Measure, usageKind } from '../../features/usage/kinds.js';
+import type { UsageReads, UsageWrites } from '../../features/usage/store.js';
 import type {
   CostEntry,
   CostGroupRow,
@@ -33,7 +35,7 @@ const measureUpdate = (m: Measure) =>
     ? `usage_bytes = CASE WHEN usage_bytes IS NULL OR excluded.latest_at > latest_at OR (excluded.latest_at = latest_at AND excluded.usage_bytes > usage_bytes) THEN excluded.usage_bytes ELSE usage_bytes END`
     : `${m} = coalesce(${m} + excluded.${m}, ${m}, excluded.${m})`;
 
-export class UsageWriter {
+export class UsageWriter implements UsageWrites, CostWrites {
   private readonly s;
   constructor(db: DB) {
     this.s = {
@@ -66,12 +68,12 @@ export class UsageWriter {
     };
   }
 
-  findUsageHashes(orgId: string, kind: string, ids: string[]): Map<string, { contentHash: string | null; createdAt: number }> {
+  async findUsageHashes(orgId: string, kind: string, ids: string[]): Promise<Map<string, { contentHash: string | null; createdAt: number }>> {
     return hashesOf(ids.length ? (this.s.usageHashes.all(orgId, kind, JSON.stringify(ids)) as HashRow[]) : []);
   }
 
   /** Inserts the new records, then rollups and cost items from exactly those; returns their ids. */
-  insertUsage(batch: UsageInsert): string[] {
+  async insertUsage(batch: UsageInsert): Promise<string[]> {
     const kind = usageKind(batch.kind);
     const inserted = batch.records.filter((r) => {
       const values: unknown[] = [batch.orgId, batch.kind, r.createdAt, r.id];
@@ -101,15 +103,15 @@ export class UsageWriter {
     for (const d of costRollupDeltas(lines)) this.s.upsertCost.run(...costRollupValues(orgId, d));
   }
 
-  noteUnpriced(orgId: string, items: UnpricedUsage[]): void {
+  async noteUnpricedUsage(orgId: string, items: UnpricedUsage[]): Promise<void> {
     for (const u of items) this.s.unpriced.run(orgId, u.kind, u.model, u.tier, u.firstAt, u.lastAt, u.records);
   }
 
-  findCostEntryHashes(orgId: string, ids: string[]): Map<string, { contentHash: string | null; createdAt: number }> {
+  async findCostEntryHashes(orgId: string, ids: string[]): Promise<Map<string, { contentHash: string | null; createdAt: number }>> {
     return hashesOf(ids.length ? (this.s.entryHashes.all(orgId, JSON.stringify(ids)) as HashRow[]) : []);
   }
 
-  insertCostEntries(orgId: string, entries: CostEntry[]): string[] {
+  async insertCostEntries(orgId: string, entries: CostEntry[]): Promise<string[]> {
     const inserted = entries.filter(
       (e) =>
         this.s.insertEntry.get(
@@ -159,10 +161,10 @@ function dimFromRow(d: Dimension, v: number | string | null): string | boolean |
   return v === null || v === '' ? null : String(v);
 }
 
-export class UsageReader {
+export class UsageReader implements UsageReads, CostReads {
   constructor(private readonly prepare: (sql: string) => Database.Statement) {}
 
-  usage(q: UsageSegmentQuery): UsageGroupRow[] {
+  async queryUsage(q: UsageSegmentQuery): Promise<UsageGroupRow[]> {
     const kind = usageKind(q.kind);
     const { sql, params } = usageSegmentSql(kind, q);
     const groupBy = kind.levelMeasure ? kind.dimensions : q.groupBy;
@@ -186,7 +188,7 @@ export class UsageReader {
     });
   }
 
-  costs(q: CostSegmentQuery): CostGroupRow[] {
+  async queryCosts(q: CostSegmentQuery): Promise<CostGroupRow[]> {
     const { sql, params } = costSegmentSql(q);
     return (this.prepare(sql).all(...params) as Row[]).map((row) => {
       const out: CostGroupRow = {
@@ -204,7 +206,7 @@ export class UsageReader {
     });
   }
 
-  unpriced(orgId: string): UnpricedUsage[] {
+  async listUnpricedUsage(orgId: string): Promise<UnpricedUsage[]> {
     const rows = this.prepare('SELECT * FROM unpriced_usage WHERE org_id = ? ORDER BY kind, model, tier').all(orgId) as Row[];
     return rows.map((r) => ({
       kind: r.kind as UnpricedUsage['kind'],

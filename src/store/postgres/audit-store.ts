@@ -1,0 +1,86 @@
+/** The audit log on PostgreSQL: reads on the pool, writes on the group commit's client. */
+import type pg from 'pg';
+import type { AuditReads, AuditWrites } from '../../features/audit-logs/store.js';
+import type { AuditListQuery, AuditPosition, StoredAuditEvent } from '../../features/audit-logs/types.js';
+import { AUDIT_EVENT_COLUMNS, auditEventValues } from '../rows.js';
+import { auditListSql } from './audit-list-sql.js';
+import { copyRows } from './bulk-insert.js';
+import { MissingPartitionsError, type PartitionManager } from './partitions.js';
+import { type AuditEventRow, actorRows, eventFromRow, type ReadRows } from './rows.js';
+
+export class PgAuditReads implements AuditReads {
+  constructor(private readonly rows: ReadRows) {}
+
+  async findAuditPosition(orgId: string, id: string): Promise<AuditPosition | null> {
+    const [row] = await this.rows<{ effective_at: number; seq: number }>(
+      'audit_position',
+      'SELECT effective_at, seq FROM audit_event_ids WHERE org_id = $1 AND id = $2',
+      [orgId, id],
+    );
+    return row ? { effectiveAt: row.effective_at, seq: row.seq } : null;
+  }
+
+  async listAuditEvents(query: AuditListQuery): Promise<StoredAuditEvent[]> {
+    const { text, values } = auditListSql(query);
+    return (await this.rows<AuditEventRow>(undefined, text, values)).map(eventFromRow);
+  }
+}
+
+export class PgAuditWrites implements AuditWrites {
+  constructor(
+    private readonly client: pg.PoolClient,
+    private readonly partitions: PartitionManager,
+  ) {}
+
+  /**
+   * Takes the organization's row lock first (the one allocateAuditSeq takes anyway), so a writer in
+   * another process that is inserting the same ids has committed before this read looks for them.
+   */
+  async findAuditEventHashes(orgId: string, ids: string[]) {
+    const found = new Map<string, { contentHash: string; effectiveAt: number }>();
+    if (ids.length === 0) return found;
+    await this.client.query({ name: 'orgledger_tx_org_lock', text: 'SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE', values: [orgId] });
+    const { rows } = await this.client.query<{ id: string; content_hash: string; effective_at: number }>({
+      name: 'orgledger_tx_event_hashes',
+      text: 'SELECT id, content_hash, effective_at FROM audit_event_ids WHERE org_id = $1 AND id = ANY($2::text[])',
+      values: [orgId, ids],
+    });
+    for (const row of rows) found.set(row.id, { contentHash: row.content_hash, effectiveAt: row.effective_at });
+    return found;
+  }
+
+  /** The row lock taken here is held until the batch commits: writers of one organization take turns, so seq stays dense. */
+  async allocateAuditSeq(orgId: string, count: number) {
+    const { rows } = await this.client.query<{ audit_seq: number }>({
+      name: 'orgledger_tx_alloc_seq',
+      text: 'UPDATE organizations SET audit_seq = audit_seq + $1 WHERE id = $2 RETURNING audit_seq',
+      values: [count, orgId],
+    });
+    const row = rows[0];
+    if (!row) throw new Error(`organization ${orgId} does not exist`);
+    return row.audit_seq - count + 1;
+  }
+
+  async insertAuditEvents(events: StoredAuditEvent[]) {
+    if (events.length === 0) return;
+    const missing = await this.partitions.missing(
+      this.client,
+      events.map((e) => e.effectiveAt),
+    );
+    if (missing.length > 0) throw new MissingPartitionsError(missing);
+    // Three COPY streams: the id table (idempotency and cursors), the actor index, then the events.
+    await copyRows(
+      this.client,
+      'audit_event_ids',
+      ['org_id', 'id', 'effective_at', 'seq', 'content_hash'],
+      events.map((e) => [e.orgId, e.id, e.effectiveAt, e.seq, e.contentHash]),
+    );
+    await copyRows(this.client, 'audit_event_actors', ['org_id', 'actor_id', 'effective_at', 'seq'], actorRows(events));
+    await copyRows(
+      this.client,
+      'audit_events',
+      AUDIT_EVENT_COLUMNS,
+      events.map((e) => auditEventValues(e, e.tenant)),
+    );
+  }
+}

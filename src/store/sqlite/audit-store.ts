@@ -1,0 +1,75 @@
+/** The audit log on SQLite: reads on the read-only connection, writes inside the group commit. */
+import type Database from 'better-sqlite3';
+import type { AuditReads, AuditWrites } from '../../features/audit-logs/store.js';
+import type { AuditListQuery, AuditPosition, StoredAuditEvent } from '../../features/audit-logs/types.js';
+import { AUDIT_EVENT_COLUMNS, type AuditEventRow, auditEventValues, eventFromRow } from '../rows.js';
+import { auditListSql } from './audit-list-sql.js';
+
+type DB = Database.Database;
+
+/** Inserts stored events and their actor ids; the caller owns the transaction. */
+export function auditEventInserter(db: DB): (events: StoredAuditEvent[]) => void {
+  const insertEvent = db.prepare(`INSERT INTO audit_events (${AUDIT_EVENT_COLUMNS.join(', ')}) VALUES (${AUDIT_EVENT_COLUMNS.map(() => '?').join(', ')})`);
+  const insertActor = db.prepare('INSERT OR IGNORE INTO audit_event_actors (org_id, actor_id, effective_at, seq) VALUES (?, ?, ?, ?)');
+  return (events) => {
+    for (const e of events) {
+      insertEvent.run(auditEventValues(e, e.tenant ? 1 : 0));
+      for (const actorId of e.actorIds) insertActor.run(e.orgId, actorId, e.effectiveAt, e.seq);
+    }
+  };
+}
+
+export class SqliteAuditReads implements AuditReads {
+  constructor(private readonly read: (sql: string) => Database.Statement) {}
+
+  async findAuditPosition(orgId: string, id: string): Promise<AuditPosition | null> {
+    const row = this.read('SELECT effective_at, seq FROM audit_events WHERE org_id = ? AND id = ?').get(orgId, id) as
+      | { effective_at: number; seq: number }
+      | undefined;
+    return row ? { effectiveAt: row.effective_at, seq: row.seq } : null;
+  }
+
+  async listAuditEvents(query: AuditListQuery): Promise<StoredAuditEvent[]> {
+    const statements = auditListSql(query);
+    let rows: AuditEventRow[];
+    if (statements.length === 1) {
+      const { sql, params } = statements[0] as { sql: string; params: unknown[] };
+      rows = this.read(sql).all(...params) as AuditEventRow[];
+    } else {
+      // One statement per value of the driving filter, each already in list order: merge and cut.
+      rows = statements.flatMap(({ sql, params }) => this.read(sql).all(...params) as AuditEventRow[]);
+      const sign = query.direction === 'desc' ? -1 : 1;
+      rows.sort((a, b) => sign * (a.effective_at - b.effective_at || a.seq - b.seq));
+      rows.length = Math.min(rows.length, query.fetch);
+    }
+    return rows.map(eventFromRow);
+  }
+}
+
+export class SqliteAuditWrites implements AuditWrites {
+  private readonly s;
+  constructor(db: DB) {
+    this.s = {
+      eventHashes: db.prepare('SELECT id, content_hash, effective_at FROM audit_events WHERE org_id = ? AND id IN (SELECT value FROM json_each(?))'),
+      allocSeq: db.prepare('UPDATE organizations SET audit_seq = audit_seq + ? WHERE id = ? RETURNING audit_seq'),
+      insertEvents: auditEventInserter(db),
+    };
+  }
+
+  async findAuditEventHashes(orgId: string, ids: string[]) {
+    const found = new Map<string, { contentHash: string; effectiveAt: number }>();
+    if (ids.length === 0) return found;
+    for (const row of this.s.eventHashes.all(orgId, JSON.stringify(ids)) as { id: string; content_hash: string; effective_at: number }[]) {
+      found.set(row.id, { contentHash: row.content_hash, effectiveAt: row.effective_at });
+    }
+    return found;
+  }
+  async allocateAuditSeq(orgId: string, count: number) {
+    const row = this.s.allocSeq.get(count, orgId) as { audit_seq: number } | undefined;
+    if (!row) throw new Error(`organization ${orgId} does not exist`);
+    return row.audit_seq - count + 1;
+  }
+  async insertAuditEvents(events: StoredAuditEvent[]) {
+    this.s.insertEvents(events);
+  }
+}
