@@ -12,7 +12,7 @@ import { registerServe } from './cli/serve.js';
 import { quietOnBrokenPipe } from './cli/sink.js';
 import { registerUsageAndCosts } from './cli/usage-costs.js';
 import { ConfigError } from './config/config.js';
-import { ApiError } from './http/errors.js';
+import { ApiError } from './lib/errors.js';
 import { VERSION } from './version.js';
 
 export function buildProgram(): Command {

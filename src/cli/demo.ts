@@ -2,12 +2,12 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { type Config, ConfigError } from '../config/config.js';
+import { type DemoSummary, generateDemo } from '../demo/generator.js';
+import { demoUsageWriter } from '../demo/usage-writer.js';
 import { AuditLogService } from '../features/audit-logs/service.js';
-import { loadPriceTable, type PriceTable } from '../features/costs/price-table.js';
-import { type DemoSummary, generateDemo } from '../features/demo/generator.js';
-import { demoUsageWriter } from '../features/demo/usage-writer.js';
 import { DEFAULT_ORG_ID, type KeyService } from '../features/keys/service.js';
 import { ALL_SCOPES } from '../features/keys/types.js';
+import { loadPriceTable, type PriceTable } from '../features/usage/price-table.js';
 import { systemClock } from '../lib/clock.js';
 import type { Store } from '../store/store.js';
 import { configFrom, resolveOrg, type StoreOptions, withStore } from './context.js';

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { AuditLogService, MAX_EVENTS_PER_BATCH } from '../features/audit-logs/service.js';
 import { DEFAULT_ORG_ID } from '../features/keys/service.js';
-import { ApiError } from '../http/errors.js';
 import { systemClock } from '../lib/clock.js';
+import { ApiError } from '../lib/errors.js';
 import type { Store } from '../store/store.js';
 import { configFrom, type StoreOptions, withStore } from './context.js';
 import { backwardLines, edgeTimes, forwardLines, type NumberedLine } from './line-reader.js';

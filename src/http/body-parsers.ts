@@ -3,7 +3,7 @@
  * to routes as {"data": [...]}, exactly like the JSON form).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { errors } from './errors.js';
+import { errors } from '../lib/errors.js';
 import { checkJsonText, mayHoldEscapes } from './text-guard.js';
 
 export const MAX_JSON_DEPTH = 32;

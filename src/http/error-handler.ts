@@ -4,8 +4,8 @@
  * request id. Every body is the OpenAI envelope.
  */
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { ApiError, errors } from '../lib/errors.js';
 import { describeAjvError } from '../lib/validator.js';
-import { ApiError, errors } from './errors.js';
 import { type StoreHealth, storeFailureOf } from './store-failure.js';
 
 export function send(reply: FastifyReply, err: ApiError): FastifyReply {

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import { ApiError } from './errors.js';
+import { ApiError } from '../lib/errors.js';
 
 /** A client's x-request-id is kept when it is short and plain; anything else (log injection, megabytes) gets a fresh id. */
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:/+=-]{1,128}$/;

@@ -14,7 +14,7 @@
  * `0x10`, ` 1`).
  */
 import type { FastifyInstance } from 'fastify';
-import { errors } from './errors.js';
+import { errors } from '../lib/errors.js';
 
 export type ParsedQuery = Record<string, string | string[] | Record<string, string>>;
 

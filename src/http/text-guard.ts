@@ -7,7 +7,7 @@
  * Either is a 400 naming the field or parameter, keys of objects included.
  */
 import type { FastifyInstance } from 'fastify';
-import { errors } from './errors.js';
+import { errors } from '../lib/errors.js';
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 

@@ -6,11 +6,11 @@
 import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateDemo } from '../../src/demo/generator.js';
+import { demoUsageWriter } from '../../src/demo/usage-writer.js';
 import { AuditLogService } from '../../src/features/audit-logs/service.js';
-import { loadPriceTable } from '../../src/features/costs/price-table.js';
-import { generateDemo } from '../../src/features/demo/generator.js';
-import { demoUsageWriter } from '../../src/features/demo/usage-writer.js';
 import { DEFAULT_ORG_ID } from '../../src/features/keys/service.js';
+import { loadPriceTable } from '../../src/features/usage/price-table.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { artifact, buildConsole, HAS_CHROMIUM, launchChromium } from './browser.js';

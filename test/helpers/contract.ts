@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction } from 'ajv';
-import { buildOpenApiDocument } from '../../src/http/openapi.js';
+import { buildOpenApiDocument } from '../../src/openapi.js';
 import { SDK_ONLY_RESPONSES } from './sdk-schemas.js';
 
 const spec = JSON.parse(readFileSync(new URL('../../spec/openai-admin-subset.json', import.meta.url), 'utf8'));

@@ -6,11 +6,11 @@
 import { request as httpRequest } from 'node:http';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { generateDemo } from '../../src/demo/generator.js';
+import { demoUsageWriter } from '../../src/demo/usage-writer.js';
 import { AuditLogService } from '../../src/features/audit-logs/service.js';
-import { loadPriceTable } from '../../src/features/costs/price-table.js';
-import { generateDemo } from '../../src/features/demo/generator.js';
-import { demoUsageWriter } from '../../src/features/demo/usage-writer.js';
 import { DEFAULT_ORG_ID } from '../../src/features/keys/service.js';
+import { loadPriceTable } from '../../src/features/usage/price-table.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { buildConsole } from '../console/browser.js';
 import { startServer, type TestServer } from '../helpers/server.js';

@@ -2,8 +2,10 @@
  * Usage records, cost lines and query helpers for the usage part of the store contract suite. The
  * expected answers are computed here by walking the records (no code shared with src/store).
  */
+
+import type { CostEntry, CostGroupRow } from '../../src/features/costs/types.js';
 import type { Dimension, UsageKindName } from '../../src/features/usage/kinds.js';
-import type { CostEntry, CostGroupRow, CostLine, DimValue, MeasureValues, UsageGroupRow, UsageRecord, UsageSource } from '../../src/features/usage/types.js';
+import type { CostLine, DimValue, MeasureValues, UsageGroupRow, UsageRecord, UsageSource } from '../../src/features/usage/types.js';
 import type { Store } from '../../src/store/store.js';
 
 export const HOUR = 3600;

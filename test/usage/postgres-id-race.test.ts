@@ -6,11 +6,11 @@
  * writer per file, so its check always sees the committed twin; this race exists only here.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadPriceTable } from '../../src/features/costs/price-table.js';
 import { ingestCostEntries } from '../../src/features/costs/service.js';
 import { ingestUsage } from '../../src/features/usage/ingest.js';
-import { ApiError } from '../../src/http/errors.js';
+import { loadPriceTable } from '../../src/features/usage/price-table.js';
 import { systemClock } from '../../src/lib/clock.js';
+import { ApiError } from '../../src/lib/errors.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import type { Store } from '../../src/store/store.js';
 import { freshTestDatabase, PG_SKIP_MESSAGE, PG_TEST_URL, type TestDatabase } from '../helpers/pg.js';

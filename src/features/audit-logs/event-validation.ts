@@ -4,8 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { ValidateFunction } from 'ajv';
-import { errors } from '../../http/errors.js';
 import { canonicalJson } from '../../lib/canonical-json.js';
+import { errors } from '../../lib/errors.js';
 import { compile, describeAjvError } from '../../lib/validator.js';
 import { type EventType, eventTypes, resourceIdOf } from './event-types.js';
 import { type Actor, AuditEventInput } from './schemas.js';

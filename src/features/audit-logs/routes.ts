@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { principalOf } from '../../http/auth.js';
-import { errors } from '../../http/errors.js';
+import { principalOf } from '../../http/principal.js';
+import { errors } from '../../lib/errors.js';
 import { IngestAuditLogsResponse, type ListAuditLogsQuery, listAuditLogsQuerySchema } from './schemas.js';
 import type { AuditLogService } from './service.js';
 import type { AuditStore } from './store.js';

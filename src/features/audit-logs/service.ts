@@ -2,8 +2,9 @@
  * Audit logs: append (ingest) and list. Appending is also what other features call, inside their own
  * write, to record the change they make in the same transaction.
  */
-import { errors } from '../../http/errors.js';
+
 import type { Clock } from '../../lib/clock.js';
+import { errors } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { eventTypes } from './event-types.js';
 import { actorKeys, isReplayOf, resourceIdOf, type ValidEvent, validateEvent, wireEvent } from './event-validation.js';

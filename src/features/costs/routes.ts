@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { principalOf } from '../../http/auth.js';
-import { errors } from '../../http/errors.js';
+import { principalOf } from '../../http/principal.js';
 import type { Clock } from '../../lib/clock.js';
+import { errors } from '../../lib/errors.js';
+import type { PriceTable } from '../usage/price-table.js';
 import { type CostsQuery, costsQuerySchema } from '../usage/schemas.js';
-import type { PriceTable } from './price-table.js';
 import { IngestCostsResponse, UnpricedUsageList } from './schemas.js';
 import { ingestCostEntries, queryCosts } from './service.js';
 import type { CostStore } from './store.js';

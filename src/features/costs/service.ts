@@ -6,17 +6,17 @@
  * moved back to midnight and an end_time off midnight forward to the next (docs/usage-and-costs.md).
  */
 import { createHash } from 'node:crypto';
-import { errors } from '../../http/errors.js';
 import { canonicalJson } from '../../lib/canonical-json.js';
 import type { Clock } from '../../lib/clock.js';
+import { errors } from '../../lib/errors.js';
 import { timeSortableSuffix } from '../../lib/ids.js';
 import { describeAjvError } from '../../lib/validator.js';
 import { pageWindow, plan } from '../usage/buckets.js';
 import { bucketsOf, checkRange, type UsagePage } from '../usage/query.js';
 import type { CostsQuery } from '../usage/schemas.js';
-import type { CostDimension, CostEntry, CostGroupRow } from '../usage/types.js';
 import { MAX_COST_ENTRIES, validateCostEntry } from './schemas.js';
 import type { CostStore } from './store.js';
+import type { CostDimension, CostEntry, CostGroupRow } from './types.js';
 
 const DAY = 86400;
 const GROUPS: CostDimension[] = ['project_id', 'api_key_id', 'line_item', 'user_id', 'api_source'];

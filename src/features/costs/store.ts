@@ -1,6 +1,7 @@
 /** The costs feature's part of the store. Engines implement both halves. */
 import type { Writer } from '../../lib/writer.js';
-import type { CostEntry, CostGroupRow, CostSegmentQuery, UnpricedUsage } from '../usage/types.js';
+import type { UnpricedUsage } from '../usage/types.js';
+import type { CostEntry, CostGroupRow, CostSegmentQuery } from './types.js';
 
 export interface CostReads {
   /** Cost line items of [from, to) from the hourly or daily rollup, per bucket and group. */

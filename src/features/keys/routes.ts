@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { principalOf } from '../../http/auth.js';
+import { principalOf } from '../../http/principal.js';
 import { type CreateAdminKeyBody, CreateAdminKeyBody as CreateBody, KeyIdParams, type ListAdminKeysQuery, ListAdminKeysQuery as ListQuery } from './schemas.js';
 import { adminKeyWire, type KeyService } from './service.js';
 

@@ -2,8 +2,9 @@
  * Organizations and admin API keys. Creating and deleting a key records api_key.created /
  * api_key.deleted in the same write as the change.
  */
-import { errors } from '../../http/errors.js';
+
 import type { Clock } from '../../lib/clock.js';
+import { errors } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { validateEvent } from '../audit-logs/event-validation.js';
 import type { Actor } from '../audit-logs/schemas.js';

@@ -1,23 +1,12 @@
 /** Domain types of organizations and admin API keys (wire shapes live in schemas.ts). */
+import type { KeyOwner, Scope } from '../../lib/principal.js';
 
-export const ALL_SCOPES = ['audit_logs.read', 'audit_logs.write', 'usage.read', 'usage.write', 'admin_api_keys.manage'] as const;
-export type Scope = (typeof ALL_SCOPES)[number];
+export { ALL_SCOPES, type KeyOwner, type Principal, type Scope } from '../../lib/principal.js';
 
 export interface Organization {
   id: string;
   name: string;
   createdAt: number;
-}
-
-/** Who holds a key, in the shape of the spec's AdminApiKey.owner. */
-export interface KeyOwner {
-  type: 'user' | 'service_account';
-  object: 'organization.user' | 'organization.service_account';
-  id: string;
-  name: string;
-  created_at: number;
-  role: 'owner' | 'member';
-  email?: string;
 }
 
 export interface AdminKeyRecord {
@@ -31,13 +20,5 @@ export interface AdminKeyRecord {
   lastUsedAt: number | null;
   revokedAt: number | null;
   scopes: Scope[];
-  owner: KeyOwner;
-}
-
-/** The caller a request was authenticated as. */
-export interface Principal {
-  orgId: string;
-  keyId: string;
-  scopes: ReadonlySet<Scope>;
   owner: KeyOwner;
 }

@@ -9,8 +9,8 @@
  * another query is refused with a 400 on `page`.
  */
 import { createHash } from 'node:crypto';
-import { errors } from '../../http/errors.js';
 import { canonicalJson } from '../../lib/canonical-json.js';
+import { errors } from '../../lib/errors.js';
 import type { UsageSource } from './types.js';
 
 export const WIDTH_SECONDS = { '1m': 60, '1h': 3600, '1d': 86400 } as const;

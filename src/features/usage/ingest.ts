@@ -5,14 +5,14 @@
  * is a 409 and nothing of the batch is written.
  */
 import { createHash } from 'node:crypto';
-import { errors } from '../../http/errors.js';
 import { canonicalJson } from '../../lib/canonical-json.js';
 import type { Clock } from '../../lib/clock.js';
+import { errors } from '../../lib/errors.js';
 import { timeSortableSuffix } from '../../lib/ids.js';
 import { describeAjvError } from '../../lib/validator.js';
-import type { PriceTable } from '../costs/price-table.js';
-import { priceKeyOf, priceRecord, tierOf } from '../costs/price-usage.js';
 import { type Measure, type UsageKind, type UsageKindName, usageKind } from './kinds.js';
+import type { PriceTable } from './price-table.js';
+import { priceKeyOf, priceRecord, tierOf } from './price-usage.js';
 import { MAX_COST_NANO, MAX_COST_USD, MAX_RECORDS_PER_BATCH, recordValidator } from './record-schema.js';
 import type { UsageStore, UsageWrites } from './store.js';
 import type { CostLine, DimValues, MeasureValues, UnpricedUsage, UsageRecord } from './types.js';

@@ -3,7 +3,7 @@
  * from its source, merge the segments per bucket and group, and shape the spec's result objects
  * (every dimension present, null unless grouped).
  */
-import { errors } from '../../http/errors.js';
+import { errors } from '../../lib/errors.js';
 import { type BucketWidth, LIMITS, type PageWindow, pageWindow, plan, WIDTH_SECONDS } from './buckets.js';
 import type { Dimension, UsageKind } from './kinds.js';
 import type { UsageQuery } from './schemas.js';

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { principalOf } from '../../http/auth.js';
-import { errors } from '../../http/errors.js';
+import { principalOf } from '../../http/principal.js';
 import type { Clock } from '../../lib/clock.js';
-import type { PriceTable } from '../costs/price-table.js';
+import { errors } from '../../lib/errors.js';
 import { ingestUsage } from './ingest.js';
 import { usageKinds } from './kinds.js';
+import type { PriceTable } from './price-table.js';
 import { queryUsage } from './query.js';
 import { IngestUsageResponse } from './record-schema.js';
 import { type UsageQuery, usageQuerySchema } from './schemas.js';

@@ -1,4 +1,4 @@
-/** Domain types of usage and costs, shared by the services and every store engine. */
+/** Domain types of usage (and the cost lines pricing makes of it), shared by the services and every store engine. */
 import type { Dimension, Measure, UsageKindName } from './kinds.js';
 
 /** A dimension value: strings, `batch` a boolean; null when the record did not say. */
@@ -57,20 +57,6 @@ export interface UnpricedUsage {
   records: number;
 }
 
-/** An explicit cost entry (POST /v1/organization/costs), priced elsewhere. */
-export interface CostEntry {
-  id: string;
-  createdAt: number;
-  projectId: string | null;
-  apiKeyId: string | null;
-  lineItem: string;
-  amountNano: number;
-  currency: string;
-  quantity: number | null;
-  quantityUnit: string | null;
-  contentHash: string | null;
-}
-
 /** One segment of a usage query: rows of [from, to) from one source, bucketed on the query's grid. */
 export interface UsageSegmentQuery {
   orgId: string;
@@ -94,31 +80,4 @@ export interface UsageGroupRow {
   measures: MeasureValues;
   /** For level kinds: the time of the latest sample behind the level. */
   latestAt?: number;
-}
-
-export type CostDimension = 'project_id' | 'api_key_id' | 'line_item' | 'user_id' | 'api_source';
-
-export interface CostSegmentQuery {
-  orgId: string;
-  source: '1d' | '1h';
-  from: number;
-  to: number;
-  origin: number;
-  width: number;
-  groupBy: CostDimension[];
-  filters: Partial<Record<'project_id' | 'api_key_id' | 'line_item', string[]>>;
-}
-
-export interface CostGroupRow {
-  bucketStart: number;
-  projectId?: string | null;
-  apiKeyId?: string | null;
-  userId?: string | null;
-  /** 'agents_api' or 'unlabeled' when grouped by it. */
-  apiSource?: string;
-  lineItem?: string;
-  amountNano: number;
-  quantity: number;
-  /** The single unit of the grouped rows, null when they mix units or have none. */
-  quantityUnit: string | null;
 }

@@ -4,8 +4,10 @@
  * grouped. Filters bind arrays (= ANY), so the text depends only on the query's shape. Sums are cast
  * back to bigint (sum(bigint) is numeric, which pg would return as a string).
  */
+
+import type { CostSegmentQuery } from '../../features/costs/types.js';
 import type { Dimension, UsageKind } from '../../features/usage/kinds.js';
-import type { CostSegmentQuery, DimValue, UsageSegmentQuery } from '../../features/usage/types.js';
+import type { DimValue, UsageSegmentQuery } from '../../features/usage/types.js';
 import { COST_CUBES, type CostKeyDimension, cubeFor, DAY, HOUR, usageCubes } from '../usage-rollup.js';
 
 export interface PgSql {

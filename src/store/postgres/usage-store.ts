@@ -10,13 +10,11 @@
  */
 import type pg from 'pg';
 import type { CostReads, CostWrites } from '../../features/costs/store.js';
+import type { CostEntry, CostGroupRow, CostSegmentQuery } from '../../features/costs/types.js';
 import { ALL_DIMENSIONS, ALL_MEASURES, type Dimension, type Measure, usageKind } from '../../features/usage/kinds.js';
 import type { UsageReads, UsageWrites } from '../../features/usage/store.js';
 import type {
-  CostEntry,
-  CostGroupRow,
   CostLine,
-  CostSegmentQuery,
   DimValues,
   MeasureValues,
   UnpricedUsage,

@@ -3,8 +3,10 @@
  * the query's bucket grid and grouped. Filters bind JSON arrays (json_each), so the statement text
  * depends only on the query's shape and the reader can cache it.
  */
+
+import type { CostSegmentQuery } from '../../features/costs/types.js';
 import { ALL_DIMENSIONS, type Dimension, type UsageKind } from '../../features/usage/kinds.js';
-import type { CostSegmentQuery, DimValue, UsageSegmentQuery } from '../../features/usage/types.js';
+import type { DimValue, UsageSegmentQuery } from '../../features/usage/types.js';
 import { COST_CUBES, type CostKeyDimension, cubeFor, DAY, HOUR, usageCubes } from '../usage-rollup.js';
 
 export interface Sql {

@@ -6,20 +6,10 @@
  */
 import type Database from 'better-sqlite3';
 import type { CostReads, CostWrites } from '../../features/costs/store.js';
+import type { CostEntry, CostGroupRow, CostSegmentQuery } from '../../features/costs/types.js';
 import { ALL_DIMENSIONS, ALL_MEASURES, type Dimension, type Measure, usageKind } from '../../features/usage/kinds.js';
 import type { UsageReads, UsageWrites } from '../../features/usage/store.js';
-import type {
-  CostEntry,
-  CostGroupRow,
-  CostLine,
-  CostSegmentQuery,
-  DimValues,
-  MeasureValues,
-  UnpricedUsage,
-  UsageGroupRow,
-  UsageInsert,
-  UsageSegmentQuery,
-} from '../../features/usage/types.js';
+import type { CostLine, DimValues, MeasureValues, UnpricedUsage, UsageGroupRow, UsageInsert, UsageSegmentQuery } from '../../features/usage/types.js';
 import { COST_ROLLUP_COLUMNS, COST_ROLLUP_KEY, costRollupDeltas, costRollupValues, usageRollupDeltas } from '../usage-rollup.js';
 import { costSegmentSql, toRollupValue, usageSegmentSql } from './usage-sql.js';
 

@@ -2,12 +2,13 @@
  * The hook between the demo's usage plan and the usage feature: every record goes through
  * ingestUsage (the same validation, pricing and idempotency as POST /v1/organization/usage/{kind}).
  */
-import type { Clock } from '../../lib/clock.js';
-import type { PriceTable } from '../costs/price-table.js';
-import { ingestUsage } from '../usage/ingest.js';
-import { usageKind } from '../usage/kinds.js';
-import { MAX_RECORDS_PER_BATCH } from '../usage/record-schema.js';
-import type { UsageStore } from '../usage/store.js';
+
+import { ingestUsage } from '../features/usage/ingest.js';
+import { usageKind } from '../features/usage/kinds.js';
+import type { PriceTable } from '../features/usage/price-table.js';
+import { MAX_RECORDS_PER_BATCH } from '../features/usage/record-schema.js';
+import type { UsageStore } from '../features/usage/store.js';
+import type { Clock } from '../lib/clock.js';
 import type { DemoUsageRecord, DemoUsageWriter } from './usage-plan.js';
 
 export function demoUsageWriter(store: UsageStore, clock: Clock, prices: PriceTable): DemoUsageWriter {

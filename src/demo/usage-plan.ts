@@ -5,7 +5,7 @@
  * the adapter onto the usage feature's ingest service.
  */
 
-import { USAGE_KIND_NAMES, type UsageKindName } from '../usage/kinds.js';
+import { USAGE_KIND_NAMES, type UsageKindName } from '../features/usage/kinds.js';
 import type { DemoOrganization, Project } from './organization.js';
 import type { Prng } from './prng.js';
 import { type AuditTimeline, DAY } from './timeline.js';

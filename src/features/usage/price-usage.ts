@@ -6,9 +6,9 @@
  * input_image_tokens) are uncached, the cached ones are input_cached_*; a modality the price lacks
  * is charged as text. Money is integer nano-USD, each line item rounded half up.
  */
-import type { UsageKindName } from '../usage/kinds.js';
-import type { CostLine, DimValues, MeasureValues } from '../usage/types.js';
+import type { UsageKindName } from './kinds.js';
 import type { Price, PriceComponent, PriceTable, Tier } from './price-table.js';
+import type { CostLine, DimValues, MeasureValues } from './types.js';
 
 /** a * b / d rounded half up, exact for integers of any size. */
 export function mulDivRound(a: number, b: number, d: number): number {

@@ -1,28 +1,12 @@
 /**
- * Admin-key authentication. A route declares the scope it needs in its config; the key decides the
- * organization, so a key never reaches another organization's data.
+ * Admin-key authentication: the hook that turns a bearer key into the request's principal (see
+ * src/http/principal.ts). The key decides the organization, so a key never reaches another
+ * organization's data.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { KeyService } from '../features/keys/service.js';
-import type { Principal, Scope } from '../features/keys/types.js';
+import { errors } from '../lib/errors.js';
 import type { Store } from '../store/store.js';
-import { errors } from './errors.js';
-
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** The scope a key needs; routes without one are public (health, OpenAPI, console). */
-    scope?: Scope;
-  }
-  interface FastifyRequest {
-    principal?: Principal;
-  }
-}
-
-/** The principal of an authenticated route (the hook guarantees it). */
-export function principalOf(request: FastifyRequest): Principal {
-  if (!request.principal) throw errors.unauthenticated();
-  return request.principal;
-}
 
 const TOUCH_EVERY_SECONDS = 60;
 

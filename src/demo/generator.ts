@@ -4,8 +4,8 @@
  * batches of 1000. Deterministic for (seed, organization name, size, days, end day): event ids are
  * derived from the seed, so running the same demo twice stores nothing new.
  */
-import { eventTypeNames } from '../audit-logs/event-types.js';
-import { type AuditLogService, MAX_EVENTS_PER_BATCH } from '../audit-logs/service.js';
+import { eventTypeNames } from '../features/audit-logs/event-types.js';
+import { type AuditLogService, MAX_EVENTS_PER_BATCH } from '../features/audit-logs/service.js';
 import { EPISODES } from './episodes.js';
 import { buildOrganization, type DemoOrganization } from './organization.js';
 import { hashSeed, Prng } from './prng.js';

@@ -4,9 +4,9 @@
  * the OpenAI error envelope, so a load balancer stops sending traffic.
  */
 import type { FastifyInstance } from 'fastify';
+import type { StoreHealth } from '../http/store-failure.js';
+import { errors } from '../lib/errors.js';
 import type { Store } from '../store/store.js';
-import { errors } from './errors.js';
-import type { StoreHealth } from './store-failure.js';
 
 const READ_TIMEOUT_MS = 2000;
 

@@ -1,0 +1,28 @@
+/**
+ * The OpenAPI document orgledger serves at GET /openapi.json: the official OpenAI operations (the
+ * spec subset we ship) with the newer-SDK additions of src/spec/sdk-extensions.ts (marked
+ * x-orgledger-extension), plus each feature's extension operations, whose schemas are the TypeBox
+ * schemas its routes validate with.
+ */
+import { addAuditLogOperations } from './features/audit-logs/openapi-ops.js';
+import { addCostOperations } from './features/costs/openapi-ops.js';
+import { addUsageOperations } from './features/usage/openapi-ops.js';
+import type { OpenApiPaths } from './lib/openapi.js';
+import { servedSpec } from './spec/sdk-extensions.js';
+
+export function buildOpenApiDocument(version: string): Record<string, unknown> {
+  const official = servedSpec();
+  const paths: OpenApiPaths = structuredClone(official.paths);
+  for (const contribute of [addAuditLogOperations, addUsageOperations, addCostOperations]) contribute(paths);
+  return {
+    ...official,
+    info: {
+      ...official.info,
+      title: 'orgledger',
+      version,
+      description: 'The OpenAI organization Admin API (audit logs, usage, costs, admin keys) served by orgledger, plus its ingestion extensions.',
+    },
+    servers: [{ url: '/v1' }],
+    paths,
+  };
+}
