@@ -39,6 +39,11 @@ async function expectCopied(from: string, to: string, extra: string[] = []) {
   return report;
 }
 
+function withoutKeyUse(tables: Record<string, unknown[]>): Record<string, unknown[]> {
+  const keys = (tables.admin_keys ?? []) as Record<string, unknown>[];
+  return { ...tables, admin_keys: keys.map(({ last_used_at: _, ...k }) => k) };
+}
+
 /** The copy holds the source's rows, answers the API as the source did, and keeps working as a store. */
 async function expectSameAsSource(at: StoreAt) {
   expect(await dumpTables(at)).toEqual(sourceRows);
@@ -58,7 +63,9 @@ async function expectSameAsSource(at: StoreAt) {
     expect((await post('/v1/organization/usage/completions', [{ ...usage, output_tokens: 1 }])).status).toBe(409);
     expect((await post('/v1/organization/costs', source.posted.costs.slice(0, 4))).status).toBe(200);
     expect((await post('/v1/organization/costs', [{ ...cost, amount: { value: 99, currency: 'usd' } }])).status).toBe(409);
-    expect(await dumpTables(at)).toEqual(sourceRows);
+    // Serving refreshes last_used_at of the keys it authenticates (at most once a minute, so on a slow
+    // run it can move): the rows are compared without it; the comparison before serving is exact.
+    expect(withoutKeyUse(await dumpTables(at))).toEqual(withoutKeyUse(sourceRows));
 
     // The next event continues the organization's sequence densely.
     const [before] = await sql<{ audit_seq: number }>(at, "SELECT audit_seq FROM organizations WHERE id = 'org-default'");
