@@ -16,8 +16,9 @@ import { type CostsQuery, costsQuerySchema, type UsageQuery, usageQuerySchema } 
 import { systemClock } from '../lib/clock.js';
 import { errors } from '../lib/errors.js';
 import { compileQuery, describeAjvError } from '../lib/validator.js';
+import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
-import { configFrom, openStore, resolveOrg, type StoreOptions } from './context.js';
+import { configFrom, resolveOrg, type StoreOptions } from './context.js';
 
 export interface SourceOptions extends StoreOptions {
   url?: string;

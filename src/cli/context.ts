@@ -2,8 +2,7 @@
 import { type Config, ConfigError, loadConfig, sqlitePath, storeEngine } from '../config/config.js';
 import { DEFAULT_ORG_ID, KeyService } from '../features/keys/service.js';
 import { systemClock } from '../lib/clock.js';
-import { PostgresStore } from '../store/postgres/postgres-store.js';
-import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
 
 export interface StoreOptions {
@@ -14,26 +13,6 @@ export interface StoreOptions {
 
 export function configFrom(opts: StoreOptions, flags: Partial<Record<keyof Config, unknown>> = {}): Config {
   return loadConfig({ env: process.env, configFile: opts.config, flags: { dataDir: opts.data, databaseUrl: opts.databaseUrl, ...flags } });
-}
-
-/** The engine follows the URL: postgres:// is PostgreSQL (connects and migrates in the background; the first call waits), anything else SQLite. */
-export function openStore(config: Config): Store {
-  if (storeEngine(config) === 'postgres') {
-    return new PostgresStore({
-      url: config.databaseUrl as string,
-      poolSize: config.pgPoolSize,
-      maxJobsPerBatch: config.maxBatchJobs,
-      autoMigrate: config.autoMigrate,
-      connectWaitSeconds: config.pgConnectWaitSeconds,
-    });
-  }
-  return new SqliteStore({
-    path: sqlitePath(config),
-    synchronous: config.sqliteSynchronous,
-    maxJobsPerBatch: config.maxBatchJobs,
-    autoMigrate: config.autoMigrate,
-    quickCheck: config.sqliteQuickCheck,
-  });
 }
 
 export async function withStore<T>(config: Config, fn: (store: Store, keys: KeyService) => Promise<T>): Promise<T> {

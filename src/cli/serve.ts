@@ -4,7 +4,8 @@ import { describeStore } from '../config/config.js';
 import { unpricedNotes } from '../features/costs/unpriced-note.js';
 import { DEFAULT_ORG_ID, KeyService } from '../features/keys/service.js';
 import { systemClock } from '../lib/clock.js';
-import { configFrom, openStore, type StoreOptions } from './context.js';
+import { openStore } from '../store/open.js';
+import { configFrom, type StoreOptions } from './context.js';
 import { demoBanner, startDemo } from './demo.js';
 import { positiveInt } from './time-args.js';
 
@@ -46,8 +47,7 @@ export function registerServe(program: Command): void {
       });
       const store = openStore(config);
       const keys = new KeyService(store, systemClock);
-      await keys.ensureOrganization(DEFAULT_ORG_ID, 'Default organization');
-      const created = await keys.ensureBootstrapKey(DEFAULT_ORG_ID, config.adminKey, (m) => process.stderr.write(`warning: ${m}\n`));
+      const created = await keys.bootstrap(config.adminKey, (m) => process.stderr.write(`warning: ${m}\n`));
       const demo = opts.demo ? await startDemo(store, keys, config, created?.secret ?? null, { days: opts.demoDays, people: opts.demoPeople }) : null;
       const app = await buildApp(config, { store });
       const address = await app.listen({ host: config.host, port: config.port });

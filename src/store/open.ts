@@ -30,6 +30,7 @@ export function openStore(config: Config): Store {
     synchronous: config.sqliteSynchronous,
     maxJobsPerBatch: config.maxBatchJobs,
     autoMigrate: config.autoMigrate,
+    quickCheck: config.sqliteQuickCheck,
   });
 }
 
