@@ -1,5 +1,5 @@
 /** What every store-backed command shares: the validated config and an open store. */
-import { type Config, ConfigError, loadConfig, sqlitePath, storeEngine } from '../config/config.js';
+import { type Config, ConfigError, loadConfig } from '../config/config.js';
 import { DEFAULT_ORG_ID, KeyService } from '../features/keys/service.js';
 import { systemClock } from '../lib/clock.js';
 import { openStore } from '../store/open.js';

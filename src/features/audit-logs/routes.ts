@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
+import { registerIngestRoute } from '../../http/ingest-route.js';
 import { principalOf } from '../../http/principal.js';
-import { errors } from '../../lib/errors.js';
 import { IngestAuditLogsResponse, type ListAuditLogsQuery, listAuditLogsQuerySchema } from './schemas.js';
 import type { AuditLogService } from './service.js';
 import type { AuditStore } from './store.js';
@@ -21,16 +21,13 @@ export async function auditLogRoutes(app: FastifyInstance, deps: AuditLogRouteDe
     },
   );
 
-  app.post<{ Body: { data?: unknown } }>(
-    '/v1/organization/audit_logs',
-    { config: { scope: 'audit_logs.write' }, schema: { response: { 200: IngestAuditLogsResponse } } },
-    async (request) => {
-      if (deps.store.pendingWrites() >= deps.maxPendingWrites) throw errors.overloaded(1);
-      const body = request.body;
-      if (!body || typeof body !== 'object' || Array.isArray(body)) throw errors.invalidBody('The body must be an object {"data": [event, ...]}.', null);
-      if (!Array.isArray(body.data)) throw errors.invalidBody("'data' must be an array of events.", 'data');
-      const data = await deps.auditLogs.ingest(principalOf(request).orgId, body.data);
-      return { object: 'list' as const, data };
-    },
-  );
+  registerIngestRoute(app, {
+    path: '/v1/organization/audit_logs',
+    scope: 'audit_logs.write',
+    response: IngestAuditLogsResponse,
+    item: ['event', 'events'],
+    pendingWrites: () => deps.store.pendingWrites(),
+    maxPendingWrites: deps.maxPendingWrites,
+    handle: async (request, data) => ({ object: 'list' as const, data: await deps.auditLogs.ingest(principalOf(request).orgId, data) }),
+  });
 }

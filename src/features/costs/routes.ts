@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import { registerIngestRoute } from '../../http/ingest-route.js';
 import { principalOf } from '../../http/principal.js';
 import type { Clock } from '../../lib/clock.js';
-import { errors } from '../../lib/errors.js';
 import type { PriceTable } from '../usage/price-table.js';
 import { type CostsQuery, costsQuerySchema } from '../usage/schemas.js';
 import { IngestCostsResponse, UnpricedUsageList } from './schemas.js';
@@ -22,17 +22,15 @@ export async function costRoutes(app: FastifyInstance, deps: CostRouteDeps): Pro
     async (request) => queryCosts(deps.store, principalOf(request).orgId, request.query, deps.clock.nowSeconds()),
   );
 
-  app.post<{ Body: { data?: unknown } }>(
-    '/v1/organization/costs',
-    { config: { scope: 'usage.write' }, schema: { response: { 200: IngestCostsResponse } } },
-    async (request) => {
-      if (deps.store.pendingWrites() >= deps.maxPendingWrites) throw errors.overloaded(1);
-      const body = request.body;
-      if (!body || typeof body !== 'object' || Array.isArray(body)) throw errors.invalidBody('The body must be an object {"data": [cost entry, ...]}.', null);
-      if (!Array.isArray(body.data)) throw errors.invalidBody("'data' must be an array of cost entries.", 'data');
-      return ingestCostEntries(deps, principalOf(request).orgId, body.data);
-    },
-  );
+  registerIngestRoute(app, {
+    path: '/v1/organization/costs',
+    scope: 'usage.write',
+    response: IngestCostsResponse,
+    item: ['cost entry', 'cost entries'],
+    pendingWrites: () => deps.store.pendingWrites(),
+    maxPendingWrites: deps.maxPendingWrites,
+    handle: (request, data) => ingestCostEntries(deps, principalOf(request).orgId, data),
+  });
 
   // Extension: usage the price table could not price, so an operator can add the missing prices.
   app.get('/v1/organization/costs/unpriced', { config: { scope: 'usage.read' }, schema: { response: { 200: UnpricedUsageList } } }, async (request) => {

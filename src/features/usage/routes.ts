@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import { registerIngestRoute } from '../../http/ingest-route.js';
 import { principalOf } from '../../http/principal.js';
 import type { Clock } from '../../lib/clock.js';
-import { errors } from '../../lib/errors.js';
 import { ingestUsage } from './ingest.js';
 import { usageKinds } from './kinds.js';
 import type { PriceTable } from './price-table.js';
@@ -25,16 +25,20 @@ export async function usageRoutes(app: FastifyInstance, deps: UsageRouteDeps): P
       queryUsage(deps.store, principalOf(request).orgId, kind, request.query, deps.clock.nowSeconds()),
     );
 
-    app.post<{ Body: { data?: unknown } }>(path, { config: { scope: 'usage.write' }, schema: { response: { 200: IngestUsageResponse } } }, async (request) => {
-      if (deps.store.pendingWrites() >= deps.maxPendingWrites) throw errors.overloaded(1);
-      const body = request.body;
-      if (!body || typeof body !== 'object' || Array.isArray(body)) throw errors.invalidBody('The body must be an object {"data": [record, ...]}.', null);
-      if (!Array.isArray(body.data)) throw errors.invalidBody("'data' must be an array of usage records.", 'data');
-      const result = await ingestUsage(deps, principalOf(request).orgId, kind.name, body.data);
-      for (const w of result.warnings) request.log.warn({ kind: kind.name, model: w.model, tier: w.tier, records: w.records }, 'unpriced usage');
-      return result.warnings.length
-        ? { object: 'list' as const, data: result.data, warnings: result.warnings }
-        : { object: 'list' as const, data: result.data };
+    registerIngestRoute(app, {
+      path,
+      scope: 'usage.write',
+      response: IngestUsageResponse,
+      item: ['record', 'usage records'],
+      pendingWrites: () => deps.store.pendingWrites(),
+      maxPendingWrites: deps.maxPendingWrites,
+      handle: async (request, data) => {
+        const result = await ingestUsage(deps, principalOf(request).orgId, kind.name, data);
+        for (const w of result.warnings) request.log.warn({ kind: kind.name, model: w.model, tier: w.tier, records: w.records }, 'unpriced usage');
+        return result.warnings.length
+          ? { object: 'list' as const, data: result.data, warnings: result.warnings }
+          : { object: 'list' as const, data: result.data };
+      },
     });
   }
 }

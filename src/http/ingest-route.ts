@@ -1,0 +1,32 @@
+/**
+ * The one shape of every ingest route (audit events, usage records, cost entries): back-pressure
+ * first (429 with Retry-After while the writer is behind), then the `{"data": [...]}` envelope (the
+ * NDJSON parser produces the same), then the feature's handler with the items.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { errors } from '../lib/errors.js';
+import type { Scope } from '../lib/principal.js';
+
+export interface IngestRoute<R> {
+  path: string;
+  scope: Scope;
+  /** The 200 response schema (serialization and the served document). */
+  response: unknown;
+  /** What the items are called in messages, one and many: ["event", "events"]. */
+  item: [string, string];
+  /** Writes queued but not yet committed, and the bound beyond which ingest answers 429. */
+  pendingWrites: () => number;
+  maxPendingWrites: number;
+  handle: (request: FastifyRequest, data: unknown[]) => Promise<R>;
+}
+
+export function registerIngestRoute<R>(app: FastifyInstance, route: IngestRoute<R>): void {
+  app.post<{ Body: { data?: unknown } }>(route.path, { config: { scope: route.scope }, schema: { response: { 200: route.response } } }, async (request) => {
+    if (route.pendingWrites() >= route.maxPendingWrites) throw errors.overloaded(1);
+    const body = request.body;
+    if (!body || typeof body !== 'object' || Array.isArray(body))
+      throw errors.invalidBody(`The body must be an object {"data": [${route.item[0]}, ...]}.`, null);
+    if (!Array.isArray(body.data)) throw errors.invalidBody(`'data' must be an array of ${route.item[1]}.`, 'data');
+    return route.handle(request, body.data);
+  });
+}
