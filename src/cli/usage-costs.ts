@@ -84,6 +84,17 @@ async function noteUnpriced(what: UsageKindName | 'costs', source: Source): Prom
   if (what === 'costs') for (const note of await unpricedNotesOf(source)) process.stderr.write(`note: ${note}\n`);
 }
 
+/** Sums of the numeric columns; a level (usage_bytes is storage held, not used up) is not summed. */
+function totalsRow(rows: Record<string, unknown>[], columns: string[]): Record<string, unknown> {
+  const total: Record<string, unknown> = { [columns[0] as string]: 'Total' };
+  for (const c of columns.slice(1)) {
+    if (c === 'usage_bytes') continue;
+    const numbers = rows.map((r) => r[c]).filter((v): v is number => typeof v === 'number');
+    if (numbers.length > 0) total[c] = numbers.reduce((a, b) => a + b, 0);
+  }
+  return total;
+}
+
 async function printBuckets(what: UsageKindName | 'costs', opts: BucketCommandOptions): Promise<void> {
   quietOnBrokenPipe();
   const source = openSource(opts);
@@ -98,7 +109,7 @@ async function printBuckets(what: UsageKindName | 'costs', opts: BucketCommandOp
     const present = new Set(rows.flatMap((r) => Object.entries(r).flatMap(([k, v]) => (v === null || v === undefined ? [] : [k]))));
     const dims = ['line_item', 'project_id', 'user_id', 'api_key_id', 'model', 'batch', 'service_tier', 'size', 'source', 'vector_store_id', 'context_level'];
     const columns = ['start_time', ...dims.filter((d) => present.has(d)), ...[...present].filter((c) => c !== 'start_time' && !dims.includes(c))];
-    for (const r of rows) if (typeof r.amount === 'number') r.amount = (r.amount as number).toFixed(4);
+    if (rows.length > 0) rows.push(totalsRow(rows, columns));
     process.stdout.write(rows.length > 0 ? `${table(rows, columns)}\n` : 'no usage in this range\n');
     await noteUnpriced(what, source);
   } finally {

@@ -62,7 +62,7 @@ describe('orgs and keys commands', () => {
     expect(r.stdout).toMatch(/sk-admin-[A-Za-z0-9]+/);
     const list = await runCli(['orgs', 'list', '--data', data]);
     expect(list.code).toBe(0);
-    expect(list.stdout.split('\n')[0]).toMatch(/^ID\s+NAME\s+CREATED_AT/);
+    expect(list.stdout.split('\n')[0]).toMatch(/^Id\s+Name\s+Created at/);
   });
 });
 
