@@ -7,6 +7,7 @@
  */
 import { ALL_DIMENSIONS, type Dimension, LOW_CARDINALITY, type Measure, type UsageKind } from '../features/usage/kinds.js';
 import type { CostLine, DimValue, DimValues, MeasureValues, UsageRecord } from '../features/usage/types.js';
+import { COST_ROLLUP_KEY_V4 } from './usage-columns.js';
 
 export const HOUR = 3600;
 export const DAY = 86400;
@@ -208,20 +209,11 @@ export function costRollupValues(orgId: string, d: CostRollupDelta): unknown[] {
   ];
 }
 
-/** cost_rollups key columns, then the two sums: the order of costRollupValues. */
-export const COST_ROLLUP_KEY = [
-  'org_id',
-  'grain',
-  'cube',
-  'bucket',
-  'line_item',
-  'project_id',
-  'api_key_id',
-  'quantity_unit',
-  'price_id',
-  'user_id',
-  'api_source',
-];
+/**
+ * cost_rollups key columns, then the two sums: the order of costRollupValues. The live key is the one
+ * migration 4 made; a migration that changes it freezes its own list in usage-columns.ts and points here.
+ */
+export const COST_ROLLUP_KEY: string[] = [...COST_ROLLUP_KEY_V4];
 export const COST_ROLLUP_COLUMNS = [...COST_ROLLUP_KEY, 'amount_nano', 'quantity'];
 
 export function costRollupDeltas(lines: CostLine[]): CostRollupDelta[] {
