@@ -158,9 +158,11 @@ Examples:
         }
         if (more && !opts.follow && !opts.json) process.stderr.write(`${shown} shown, more match: raise --limit or use --all\n`);
         if (opts.follow) {
+          // Listen for the stop signals before the first line goes out: whoever reads it may signal at once.
+          const stopper = stopOnSignals();
           events.reverse();
           print(events, opts.json === true, true);
-          await follow(source.audit, query, events[events.length - 1]?.id as string | undefined, opts);
+          await follow(source.audit, query, events[events.length - 1]?.id as string | undefined, opts, stopper);
         } else if (!opts.json) {
           process.stdout.write(events.length > 0 ? `${table(events.map(eventRow), COLUMNS)}\n` : 'no matching audit logs\n');
         }
@@ -190,34 +192,43 @@ function print(events: Event[], json: boolean, header: boolean): void {
   for (const e of events) process.stdout.write(`${line(eventRow(e))}\n`);
 }
 
-/** Polls for events newer than the newest seen (`before` walks towards newer ones) until interrupted. */
-async function follow(
-  reader: { page: (q: AuditQuery) => Promise<{ data: Event[]; has_more: boolean }> },
-  query: AuditQuery,
-  newest: string | undefined,
-  opts: LogsOptions,
-): Promise<void> {
-  let cursor = newest;
+/** Ctrl-C, `kill`, a closed terminal, and npx forwarding SIGTERM all stop --follow; sleep() wakes early then. */
+function stopOnSignals(): { stopped: () => boolean; sleep: (ms: number) => Promise<void> } {
   let stop = false;
   let wake = () => {};
   const onSignal = () => {
     stop = true;
     wake();
   };
-  // Ctrl-C, `kill`, a closed terminal, and npx forwarding SIGTERM all end the loop.
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, onSignal);
+  return {
+    stopped: () => stop,
+    sleep: (ms) =>
+      new Promise<void>((resolve) => {
+        if (stop) return resolve();
+        const timer = setTimeout(resolve, ms);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      }),
+  };
+}
+
+/** Polls for events newer than the newest seen (`before` walks towards newer ones) until interrupted. */
+async function follow(
+  reader: { page: (q: AuditQuery) => Promise<{ data: Event[]; has_more: boolean }> },
+  query: AuditQuery,
+  newest: string | undefined,
+  opts: LogsOptions,
+  stopper: ReturnType<typeof stopOnSignals>,
+): Promise<void> {
+  let cursor = newest;
   // A parent that dies without signalling (npx killed with SIGKILL) re-parents us: stop then too.
   const parent = process.ppid;
-  while (!stop) {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, opts.interval * 1000);
-      wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-    if (process.ppid !== parent) stop = true;
-    if (stop) break;
+  while (!stopper.stopped()) {
+    await stopper.sleep(opts.interval * 1000);
+    if (stopper.stopped() || process.ppid !== parent) break;
     for (;;) {
       const page = cursor ? await reader.page({ ...query, limit: 100, before: cursor }) : await reader.page({ ...query, limit: 100 });
       const fresh = [...page.data].reverse();

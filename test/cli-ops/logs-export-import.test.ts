@@ -51,8 +51,8 @@ describe('logs, usage, costs, export and import', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(8);
-    expect(lines[0]).toMatch(/^TIME\s+TYPE\s+ACTOR\s+TARGET\s+PROJECT$/);
-    const typeColumn = (lines[0] as string).indexOf('TYPE');
+    expect(lines[0]).toMatch(/^Time\s+Type\s+Actor\s+Target\s+Project$/);
+    const typeColumn = (lines[0] as string).indexOf('Type');
     for (const line of lines.slice(1)) expect(line.slice(0, typeColumn)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\s+$/);
   });
 

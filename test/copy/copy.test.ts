@@ -130,7 +130,7 @@ describe('orgledger copy between SQLite stores', () => {
     const r = await copy(join(srcDir, 'orgledger.sqlite'), to);
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^TABLE\s+ORGANIZATION\s+SOURCE\s+DESTINATION\s+CHECK$/);
+    expect(lines[0]).toMatch(/^Table\s+Organization\s+Source\s+Destination\s+Check$/);
     expect(lines).toHaveLength(1 + 9 * 2);
     expect(lines.slice(1).every((l) => l.endsWith('ok'))).toBe(true);
     expect(r.stderr).toMatch(/copied [\d,]+ rows in [\d.]+ s/);
