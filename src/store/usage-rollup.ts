@@ -5,6 +5,8 @@
  * first means one upsert per (grain, cube, bucket, dims) per batch, sorted by key (concurrent writers
  * on PostgreSQL then lock rows in the same order).
  */
+
+import type { CostSegmentQuery } from '../features/costs/types.js';
 import { ALL_DIMENSIONS, type Dimension, LOW_CARDINALITY, type Measure, type UsageKind } from '../features/usage/kinds.js';
 import type { CostLine, DimValue, DimValues, MeasureValues, UsageRecord } from '../features/usage/types.js';
 import { COST_ROLLUP_KEY_V4 } from './usage-columns.js';
@@ -174,6 +176,12 @@ export const COST_CUBES: CostKeyDimension[][] = [
   ['project_id', 'line_item', 'quantity_unit', 'api_source'],
   ['line_item', 'quantity_unit'],
 ];
+
+/** The smallest cost cube holding every dimension a cost query groups or filters by. */
+export function costCubeFor(q: CostSegmentQuery): number {
+  const needed: CostKeyDimension[] = [...q.groupBy, ...(Object.keys(q.filters) as CostKeyDimension[])];
+  return cubeFor(COST_CUBES as unknown as Dimension[][], needed as unknown as Dimension[]);
+}
 
 export interface CostRollupDelta {
   grain: number;

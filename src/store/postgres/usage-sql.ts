@@ -8,7 +8,7 @@
 import type { CostSegmentQuery } from '../../features/costs/types.js';
 import type { Dimension, UsageKind } from '../../features/usage/kinds.js';
 import type { DimValue, UsageSegmentQuery } from '../../features/usage/types.js';
-import { COST_CUBES, type CostKeyDimension, cubeFor, DAY, HOUR, usageCubes } from '../usage-rollup.js';
+import { costCubeFor, cubeFor, DAY, HOUR, usageCubes } from '../usage-rollup.js';
 
 export interface PgSql {
   text: string;
@@ -112,17 +112,8 @@ function levelSql(kind: UsageKind, q: UsageSegmentQuery): PgSql {
   };
 }
 
-const COST_COLUMNS: Record<string, CostKeyDimension> = {
-  project_id: 'project_id',
-  api_key_id: 'api_key_id',
-  line_item: 'line_item',
-  user_id: 'user_id',
-  api_source: 'api_source',
-};
-
 export function costSegmentSql(q: CostSegmentQuery): PgSql {
-  const needed = [...q.groupBy, ...(Object.keys(q.filters) as CostKeyDimension[])].map((d) => COST_COLUMNS[d] as CostKeyDimension);
-  const cube = cubeFor(COST_CUBES as unknown as Dimension[][], needed as unknown as Dimension[]);
+  const cube = costCubeFor(q);
   const p = new Params();
   const b = grid('bucket', q, p);
   let where = `org_id = ${p.add(q.orgId, 'text')} AND grain = ${p.add(q.source === '1d' ? DAY : HOUR, 'integer')}

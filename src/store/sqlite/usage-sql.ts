@@ -7,7 +7,7 @@
 import type { CostSegmentQuery } from '../../features/costs/types.js';
 import { ALL_DIMENSIONS, type Dimension, type UsageKind } from '../../features/usage/kinds.js';
 import type { DimValue, UsageSegmentQuery } from '../../features/usage/types.js';
-import { COST_CUBES, type CostKeyDimension, cubeFor, DAY, HOUR, usageCubes } from '../usage-rollup.js';
+import { costCubeFor, cubeFor, DAY, HOUR, usageCubes } from '../usage-rollup.js';
 
 export interface Sql {
   sql: string;
@@ -116,17 +116,8 @@ function levelSql(kind: UsageKind, q: UsageSegmentQuery): Sql {
   return { sql: `SELECT b, ${dims}, max(at) AS latest_at, v AS ${m} FROM (${inner}) GROUP BY b, ${dims}`, params };
 }
 
-const COST_COLUMNS: Record<string, CostKeyDimension> = {
-  project_id: 'project_id',
-  api_key_id: 'api_key_id',
-  line_item: 'line_item',
-  user_id: 'user_id',
-  api_source: 'api_source',
-};
-
 export function costSegmentSql(q: CostSegmentQuery): Sql {
-  const needed = [...q.groupBy, ...(Object.keys(q.filters) as CostKeyDimension[])].map((d) => COST_COLUMNS[d] as CostKeyDimension);
-  const cube = cubeFor(COST_CUBES as unknown as Dimension[][], needed as unknown as Dimension[]);
+  const cube = costCubeFor(q);
   const params: unknown[] = [q.origin, q.width, q.orgId, q.source === '1d' ? DAY : HOUR, cube, q.from, q.to];
   let where = '';
   for (const [dim, values] of Object.entries(q.filters) as [string, string[]][]) {
