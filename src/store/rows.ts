@@ -3,7 +3,9 @@
  * place each maps to and from its domain type. Engine-specific encodings stay in sqlite/ and postgres/.
  */
 import type { StoredAuditEvent } from '../features/audit-logs/types.js';
+import type { CostGroupRow, CostSegmentQuery } from '../features/costs/types.js';
 import type { AdminKeyRecord, KeyOwner, Organization, Scope } from '../features/keys/types.js';
+import type { UnpricedUsage } from '../features/usage/types.js';
 
 export interface OrganizationRow {
   id: string;
@@ -119,4 +121,30 @@ export const eventFromRow = (r: AuditEventRow): StoredAuditEvent => ({
   contentHash: r.content_hash,
   body: r.body,
   ingestedAt: r.ingested_at,
+});
+
+/** A cost query's result row (either engine; PostgreSQL returns bigint sums as strings, hence Number). */
+export function costGroupFromRow(row: Record<string, unknown>, groupBy: CostSegmentQuery['groupBy']): CostGroupRow {
+  const out: CostGroupRow = {
+    bucketStart: Number(row.b),
+    amountNano: Number(row.amount_nano),
+    quantity: Number(row.quantity),
+    quantityUnit: (row.quantity_unit as string | null) ?? null,
+  };
+  if (groupBy.includes('project_id')) out.projectId = row.project_id === '' ? null : (row.project_id as string);
+  if (groupBy.includes('api_key_id')) out.apiKeyId = row.api_key_id === '' ? null : (row.api_key_id as string);
+  if (groupBy.includes('line_item')) out.lineItem = row.line_item as string;
+  if (groupBy.includes('user_id')) out.userId = row.user_id === '' ? null : (row.user_id as string);
+  if (groupBy.includes('api_source')) out.apiSource = row.api_source as string;
+  return out;
+}
+
+/** An unpriced_usage row (either engine). */
+export const unpricedFromRow = (r: Record<string, unknown>): UnpricedUsage => ({
+  kind: r.kind as UnpricedUsage['kind'],
+  model: r.model as string,
+  tier: r.tier as string,
+  firstAt: Number(r.first_at),
+  lastAt: Number(r.last_at),
+  records: Number(r.records),
 });

@@ -23,6 +23,7 @@ import type {
   UsageRecord,
   UsageSegmentQuery,
 } from '../../features/usage/types.js';
+import { costGroupFromRow, unpricedFromRow } from '../rows.js';
 import { COST_ROLLUP_COLUMNS, COST_ROLLUP_KEY, costRollupDeltas, costRollupValues, usageRollupDeltas } from '../usage-rollup.js';
 import { type CopyValue, copyRows } from './bulk-insert.js';
 import { MissingPartitionsError, type PartitionManager } from './partitions.js';
@@ -331,31 +332,11 @@ export class PgUsageReader implements UsageReads, CostReads {
 
   async queryCosts(q: CostSegmentQuery): Promise<CostGroupRow[]> {
     const { text, values } = costSegmentSql(q);
-    return (await this.query(text, values)).map((row) => {
-      const out: CostGroupRow = {
-        bucketStart: Number(row.b),
-        amountNano: Number(row.amount_nano),
-        quantity: Number(row.quantity),
-        quantityUnit: (row.quantity_unit as string | null) ?? null,
-      };
-      if (q.groupBy.includes('project_id')) out.projectId = row.project_id === '' ? null : (row.project_id as string);
-      if (q.groupBy.includes('api_key_id')) out.apiKeyId = row.api_key_id === '' ? null : (row.api_key_id as string);
-      if (q.groupBy.includes('line_item')) out.lineItem = row.line_item as string;
-      if (q.groupBy.includes('user_id')) out.userId = row.user_id === '' ? null : (row.user_id as string);
-      if (q.groupBy.includes('api_source')) out.apiSource = row.api_source as string;
-      return out;
-    });
+    return (await this.query(text, values)).map((row) => costGroupFromRow(row, q.groupBy));
   }
 
   async listUnpricedUsage(orgId: string): Promise<UnpricedUsage[]> {
     const rows = await this.query('SELECT * FROM unpriced_usage WHERE org_id = $1 ORDER BY kind, model, tier', [orgId]);
-    return rows.map((r) => ({
-      kind: r.kind as UnpricedUsage['kind'],
-      model: r.model as string,
-      tier: r.tier as string,
-      firstAt: Number(r.first_at),
-      lastAt: Number(r.last_at),
-      records: Number(r.records),
-    }));
+    return rows.map(unpricedFromRow);
   }
 }
