@@ -3,7 +3,7 @@
  * place each maps to and from its domain type. Engine-specific encodings stay in sqlite/ and postgres/.
  */
 import type { StoredAuditEvent } from '../features/audit-logs/types.js';
-import type { CostGroupRow, CostSegmentQuery } from '../features/costs/types.js';
+import type { CostEntry, CostGroupRow, CostSegmentQuery } from '../features/costs/types.js';
 import type { AdminKeyRecord, KeyOwner, Organization, Scope } from '../features/keys/types.js';
 import type { UnpricedUsage } from '../features/usage/types.js';
 
@@ -148,3 +148,42 @@ export const unpricedFromRow = (r: Record<string, unknown>): UnpricedUsage => ({
   lastAt: Number(r.last_at),
   records: Number(r.records),
 });
+
+/** cost_entries columns in the order both engines insert them. */
+export const COST_ENTRY_COLUMNS = [
+  'org_id',
+  'id',
+  'created_at',
+  'project_id',
+  'api_key_id',
+  'line_item',
+  'amount_nano',
+  'currency',
+  'quantity',
+  'quantity_unit',
+  'content_hash',
+];
+
+/** A cost entry's values in COST_ENTRY_COLUMNS order. */
+export const costEntryValues = (orgId: string, e: CostEntry): (string | number | null)[] => [
+  orgId,
+  e.id,
+  e.createdAt,
+  e.projectId,
+  e.apiKeyId,
+  e.lineItem,
+  e.amountNano,
+  e.currency,
+  e.quantity,
+  e.quantityUnit,
+  e.contentHash,
+];
+
+/** The stored content hashes (and creation times) of ids an idempotent insert looked up. */
+export interface HashRow {
+  id: string;
+  content_hash: string | null;
+  created_at: number;
+}
+export const hashesOf = (rows: HashRow[]): Map<string, { contentHash: string | null; createdAt: number }> =>
+  new Map(rows.map((r) => [r.id, { contentHash: r.content_hash, createdAt: r.created_at }]));

@@ -23,7 +23,7 @@ import type {
   UsageRecord,
   UsageSegmentQuery,
 } from '../../features/usage/types.js';
-import { costGroupFromRow, unpricedFromRow } from '../rows.js';
+import { COST_ENTRY_COLUMNS, costEntryValues, costGroupFromRow, type HashRow, hashesOf, unpricedFromRow } from '../rows.js';
 import { COST_ROLLUP_COLUMNS, COST_ROLLUP_KEY, costRollupDeltas, costRollupValues, usageRollupDeltas } from '../usage-rollup.js';
 import { type CopyValue, copyRows } from './bulk-insert.js';
 import { MissingPartitionsError, type PartitionManager } from './partitions.js';
@@ -85,24 +85,11 @@ const UPSERT_UNPRICED = `
   ON CONFLICT (org_id, kind, model, tier) DO UPDATE SET first_at = least(x.first_at, excluded.first_at),
     last_at = greatest(x.last_at, excluded.last_at), records = x.records + excluded.records`;
 
-const ENTRY_COLUMNS = [
-  'org_id',
-  'id',
-  'created_at',
-  'project_id',
-  'api_key_id',
-  'line_item',
-  'amount_nano',
-  'currency',
-  'quantity',
-  'quantity_unit',
-  'content_hash',
-];
 const INSERT_ENTRIES = `
-  INSERT INTO cost_entries (${ENTRY_COLUMNS.join(', ')})
-  SELECT ${ENTRY_COLUMNS.join(', ')}
+  INSERT INTO cost_entries (${COST_ENTRY_COLUMNS.join(', ')})
+  SELECT ${COST_ENTRY_COLUMNS.join(', ')}
   FROM unnest(${unnestOf(['text', 'text', 'bigint', 'text', 'text', 'text', 'bigint', 'text', 'float8', 'text', 'text'])})
-    WITH ORDINALITY AS t(${ENTRY_COLUMNS.join(', ')}, ord)
+    WITH ORDINALITY AS t(${COST_ENTRY_COLUMNS.join(', ')}, ord)
   ORDER BY ord
   ON CONFLICT DO NOTHING RETURNING id`;
 
@@ -131,13 +118,6 @@ function inOrder(items: { id: string }[], inserted: Set<string>): string[] {
   }
   return out;
 }
-
-interface HashRow {
-  id: string;
-  content_hash: string | null;
-  created_at: number;
-}
-const hashesOf = (rows: HashRow[]): Hashes => new Map(rows.map((r) => [r.id, { contentHash: r.content_hash, createdAt: r.created_at }]));
 
 /** The usage and cost writes of one group-commit transaction. */
 export class PgUsageWriter implements UsageWrites, CostWrites {
@@ -266,23 +246,11 @@ export class PgUsageWriter implements UsageWrites, CostWrites {
     const unique = new Map<string, CostEntry>();
     for (const e of entries) if (!unique.has(e.id)) unique.set(e.id, e);
     const sorted = [...unique.values()].sort(byString((e) => e.id));
-    const rows = sorted.map((e) => [
-      orgId,
-      e.id,
-      e.createdAt,
-      e.projectId,
-      e.apiKeyId,
-      e.lineItem,
-      e.amountNano,
-      e.currency,
-      e.quantity,
-      e.quantityUnit,
-      e.contentHash,
-    ]);
+    const rows = sorted.map((e) => costEntryValues(orgId, e));
     const { rows: returned } = await this.client.query<{ id: string }>({
       name: 'orgledger_tx_entries_insert',
       text: INSERT_ENTRIES,
-      values: columnsOf(rows, ENTRY_COLUMNS.length),
+      values: columnsOf(rows, COST_ENTRY_COLUMNS.length),
     });
     const ids = new Set(returned.map((r) => r.id));
     await this.insertCostLines(

@@ -10,7 +10,7 @@ import type { CostEntry, CostGroupRow, CostSegmentQuery } from '../../features/c
 import { ALL_DIMENSIONS, ALL_MEASURES, type Dimension, type Measure, usageKind } from '../../features/usage/kinds.js';
 import type { UsageReads, UsageWrites } from '../../features/usage/store.js';
 import type { CostLine, DimValues, MeasureValues, UnpricedUsage, UsageGroupRow, UsageInsert, UsageSegmentQuery } from '../../features/usage/types.js';
-import { costGroupFromRow, unpricedFromRow } from '../rows.js';
+import { costEntryValues, costGroupFromRow, type HashRow, hashesOf, unpricedFromRow } from '../rows.js';
 import { COST_ROLLUP_COLUMNS, COST_ROLLUP_KEY, costRollupDeltas, costRollupValues, usageRollupDeltas } from '../usage-rollup.js';
 import { costSegmentSql, toRollupValue, usageSegmentSql } from './usage-sql.js';
 
@@ -103,22 +103,7 @@ export class UsageWriter implements UsageWrites, CostWrites {
   }
 
   async insertCostEntries(orgId: string, entries: CostEntry[]): Promise<string[]> {
-    const inserted = entries.filter(
-      (e) =>
-        this.s.insertEntry.get(
-          orgId,
-          e.id,
-          e.createdAt,
-          e.projectId,
-          e.apiKeyId,
-          e.lineItem,
-          e.amountNano,
-          e.currency,
-          e.quantity,
-          e.quantityUnit,
-          e.contentHash,
-        ) !== undefined,
-    );
+    const inserted = entries.filter((e) => this.s.insertEntry.get(...costEntryValues(orgId, e)) !== undefined);
     this.insertCostLines(
       orgId,
       inserted.map((e) => ({
@@ -134,15 +119,6 @@ export class UsageWriter implements UsageWrites, CostWrites {
     );
     return inserted.map((e) => e.id);
   }
-}
-
-interface HashRow {
-  id: string;
-  content_hash: string | null;
-  created_at: number;
-}
-function hashesOf(rows: HashRow[]) {
-  return new Map(rows.map((r) => [r.id, { contentHash: r.content_hash, createdAt: r.created_at }]));
 }
 
 type Row = Record<string, number | string | null>;
