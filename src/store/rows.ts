@@ -5,7 +5,7 @@
 import type { StoredAuditEvent } from '../features/audit-logs/types.js';
 import type { CostEntry, CostGroupRow, CostSegmentQuery } from '../features/costs/types.js';
 import type { AdminKeyRecord, KeyOwner, Organization, Scope } from '../features/keys/types.js';
-import type { UnpricedUsage } from '../features/usage/types.js';
+import type { CostLine, UnpricedUsage } from '../features/usage/types.js';
 
 export interface OrganizationRow {
   id: string;
@@ -187,3 +187,15 @@ export interface HashRow {
 }
 export const hashesOf = (rows: HashRow[]): Map<string, { contentHash: string | null; createdAt: number }> =>
   new Map(rows.map((r) => [r.id, { contentHash: r.content_hash, createdAt: r.created_at }]));
+
+/** An explicit cost entry as the cost line it adds to the cost rollups (no price: it was given). */
+export const costLineOfEntry = (e: CostEntry): CostLine => ({
+  createdAt: e.createdAt,
+  projectId: e.projectId,
+  apiKeyId: e.apiKeyId,
+  lineItem: e.lineItem,
+  quantity: e.quantity ?? 0,
+  quantityUnit: e.quantityUnit,
+  amountNano: e.amountNano,
+  priceId: null,
+});

@@ -23,7 +23,7 @@ import type {
   UsageRecord,
   UsageSegmentQuery,
 } from '../../features/usage/types.js';
-import { COST_ENTRY_COLUMNS, costEntryValues, costGroupFromRow, type HashRow, hashesOf, unpricedFromRow } from '../rows.js';
+import { COST_ENTRY_COLUMNS, costEntryValues, costGroupFromRow, costLineOfEntry, type HashRow, hashesOf, unpricedFromRow } from '../rows.js';
 import { COST_ROLLUP_COLUMNS, COST_ROLLUP_KEY, costRollupDeltas, costRollupValues, usageRollupDeltas } from '../usage-rollup.js';
 import { type CopyValue, copyRows } from './bulk-insert.js';
 import { MissingPartitionsError, type PartitionManager } from './partitions.js';
@@ -253,21 +253,7 @@ export class PgUsageWriter implements UsageWrites, CostWrites {
       values: columnsOf(rows, COST_ENTRY_COLUMNS.length),
     });
     const ids = new Set(returned.map((r) => r.id));
-    await this.insertCostLines(
-      orgId,
-      sorted
-        .filter((e) => ids.has(e.id))
-        .map((e) => ({
-          createdAt: e.createdAt,
-          projectId: e.projectId,
-          apiKeyId: e.apiKeyId,
-          lineItem: e.lineItem,
-          quantity: e.quantity ?? 0,
-          quantityUnit: e.quantityUnit,
-          amountNano: e.amountNano,
-          priceId: null,
-        })),
-    );
+    await this.insertCostLines(orgId, sorted.filter((e) => ids.has(e.id)).map(costLineOfEntry));
     return inOrder(entries, ids);
   }
 }

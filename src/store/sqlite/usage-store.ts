@@ -10,7 +10,7 @@ import type { CostEntry, CostGroupRow, CostSegmentQuery } from '../../features/c
 import { ALL_DIMENSIONS, ALL_MEASURES, type Dimension, type Measure, usageKind } from '../../features/usage/kinds.js';
 import type { UsageReads, UsageWrites } from '../../features/usage/store.js';
 import type { CostLine, DimValues, MeasureValues, UnpricedUsage, UsageGroupRow, UsageInsert, UsageSegmentQuery } from '../../features/usage/types.js';
-import { costEntryValues, costGroupFromRow, type HashRow, hashesOf, unpricedFromRow } from '../rows.js';
+import { costEntryValues, costGroupFromRow, costLineOfEntry, type HashRow, hashesOf, unpricedFromRow } from '../rows.js';
 import { COST_ROLLUP_COLUMNS, COST_ROLLUP_KEY, costRollupDeltas, costRollupValues, usageRollupDeltas } from '../usage-rollup.js';
 import { costSegmentSql, toRollupValue, usageSegmentSql } from './usage-sql.js';
 
@@ -104,19 +104,7 @@ export class UsageWriter implements UsageWrites, CostWrites {
 
   async insertCostEntries(orgId: string, entries: CostEntry[]): Promise<string[]> {
     const inserted = entries.filter((e) => this.s.insertEntry.get(...costEntryValues(orgId, e)) !== undefined);
-    this.insertCostLines(
-      orgId,
-      inserted.map((e) => ({
-        createdAt: e.createdAt,
-        projectId: e.projectId,
-        apiKeyId: e.apiKeyId,
-        lineItem: e.lineItem,
-        quantity: e.quantity ?? 0,
-        quantityUnit: e.quantityUnit,
-        amountNano: e.amountNano,
-        priceId: null,
-      })),
-    );
+    this.insertCostLines(orgId, inserted.map(costLineOfEntry));
     return inserted.map((e) => e.id);
   }
 }
