@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../lib/canonical-json.js';
 import type { Clock } from '../../lib/clock.js';
 import { errors } from '../../lib/errors.js';
-import { timeSortableSuffix } from '../../lib/ids.js';
+import { newId } from '../../lib/ids.js';
 import { describeAjvError } from '../../lib/validator.js';
 import { pageWindow, plan } from '../usage/buckets.js';
 import { bucketsOf, checkRange, type UsagePage } from '../usage/query.js';
@@ -101,7 +101,7 @@ function prepareEntry(raw: unknown, index: number, now: number): CostEntry {
   }
   const e = raw as RawEntry;
   return {
-    id: e.id ?? `cost_${timeSortableSuffix()}`,
+    id: e.id ?? newId('costEntry'),
     createdAt: e.created_at ?? now,
     projectId: e.project_id ?? null,
     apiKeyId: e.api_key_id ?? null,

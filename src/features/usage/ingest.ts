@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../lib/canonical-json.js';
 import type { Clock } from '../../lib/clock.js';
 import { errors } from '../../lib/errors.js';
-import { timeSortableSuffix } from '../../lib/ids.js';
+import { newId } from '../../lib/ids.js';
 import { describeAjvError } from '../../lib/validator.js';
 import { type Measure, type UsageKind, type UsageKindName, usageKind } from './kinds.js';
 import type { PriceTable } from './price-table.js';
@@ -112,7 +112,7 @@ function prepare(kind: UsageKind, raw: unknown, index: number, now: number, pric
     clientId,
     unpricedKey,
     record: {
-      id: clientId ?? `usage_${timeSortableSuffix()}`,
+      id: clientId ?? newId('usageRecord'),
       createdAt,
       dims,
       measures,
