@@ -4,8 +4,7 @@
  * idempotency keys: a replay is acknowledged without counting twice; the same id with other content
  * is a 409 and nothing of the batch is written.
  */
-import { createHash } from 'node:crypto';
-import { canonicalJson } from '../../lib/canonical-json.js';
+import { contentHash } from '../../lib/canonical-json.js';
 import type { Clock } from '../../lib/clock.js';
 import { errors } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
@@ -116,7 +115,7 @@ function prepare(kind: UsageKind, raw: unknown, index: number, now: number, pric
       createdAt,
       dims,
       measures,
-      contentHash: clientId ? createHash('sha256').update(canonicalJson(raw)).digest('base64url').slice(0, 22) : null,
+      contentHash: clientId ? contentHash(raw) : null,
       priceId: priced?.priceId ?? null,
       costs: priced?.costs ?? [],
     },
