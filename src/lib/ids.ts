@@ -56,12 +56,19 @@ export const idPrefix = {
   adminKey: 'key_',
   organization: 'org-',
   serviceAccount: 'svc_acct_',
+  costEntry: 'cost_',
+  usageRecord: 'usage_',
 } as const;
 
 export type IdKind = keyof typeof idPrefix;
 
 export function newId(kind: IdKind, nowMs?: number): string {
   return idPrefix[kind] + timeSortableSuffix(nowMs);
+}
+
+/** A request id for responses whose client sent none usable (random, not time-sortable: logs carry the time). */
+export function newRequestId(): string {
+  return `req_${randomBytes(12).toString('hex')}`;
 }
 
 /** Random url-safe characters for secrets. */

@@ -69,6 +69,14 @@ describe('auth matrix for every route', () => {
     expect(scoped.map((r) => `${r.method} ${r.url}`).filter((r) => !SAMPLES[r])).toEqual([]);
   });
 
+  it('every route without a scope is a known public one (a new route cannot skip auth by forgetting its scope)', () => {
+    // The console routes exist only when the console is built (dist/console).
+    const PUBLIC = ['GET /openapi.json', 'GET /livez', 'GET /readyz', 'GET /healthz', 'GET /metrics', 'GET /', 'GET /*'];
+    const unscoped = server.app.routeTable.filter((r) => r.scope === undefined).map((r) => `${r.method} ${r.url}`);
+    expect(unscoped.filter((r) => !PUBLIC.includes(r))).toEqual([]);
+    expect(unscoped).toContain('GET /healthz');
+  });
+
   it('the server publishes every authenticated route in its OpenAPI document, and no other', async () => {
     const doc = (await server.request('GET', '/openapi.json', { key: null })).body;
     const published: string[] = [];

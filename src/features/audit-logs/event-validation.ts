@@ -2,9 +2,8 @@
  * Turns one submitted event into the row we store, or throws a 400 naming the event and field
  * (`data[31].actor.type`). Pure: ids and time come from the caller.
  */
-import { createHash } from 'node:crypto';
 import type { ValidateFunction } from 'ajv';
-import { canonicalJson } from '../../lib/canonical-json.js';
+import { contentHash } from '../../lib/canonical-json.js';
 import { errors } from '../../lib/errors.js';
 import { compile, describeAjvError } from '../../lib/validator.js';
 import { type EventType, eventTypes, resourceIdOf } from './event-types.js';
@@ -81,7 +80,7 @@ export function validateEvent(input: unknown, param: string, nowSeconds: number)
 }
 
 function hashOf(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex');
+  return contentHash(value, 'hex');
 }
 
 /**

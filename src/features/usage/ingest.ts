@@ -4,11 +4,10 @@
  * idempotency keys: a replay is acknowledged without counting twice; the same id with other content
  * is a 409 and nothing of the batch is written.
  */
-import { createHash } from 'node:crypto';
-import { canonicalJson } from '../../lib/canonical-json.js';
+import { contentHash } from '../../lib/canonical-json.js';
 import type { Clock } from '../../lib/clock.js';
 import { errors } from '../../lib/errors.js';
-import { timeSortableSuffix } from '../../lib/ids.js';
+import { newId } from '../../lib/ids.js';
 import { describeAjvError } from '../../lib/validator.js';
 import { type Measure, type UsageKind, type UsageKindName, usageKind } from './kinds.js';
 import type { PriceTable } from './price-table.js';
@@ -112,11 +111,11 @@ function prepare(kind: UsageKind, raw: unknown, index: number, now: number, pric
     clientId,
     unpricedKey,
     record: {
-      id: clientId ?? `usage_${timeSortableSuffix()}`,
+      id: clientId ?? newId('usageRecord'),
       createdAt,
       dims,
       measures,
-      contentHash: clientId ? createHash('sha256').update(canonicalJson(raw)).digest('base64url').slice(0, 22) : null,
+      contentHash: clientId ? contentHash(raw) : null,
       priceId: priced?.priceId ?? null,
       costs: priced?.costs ?? [],
     },

@@ -5,6 +5,7 @@
  * loses a deadlock or a same-id race runs again from the start (its savepoint rolled it back).
  */
 import type pg from 'pg';
+import { CommittingStore } from '../committing-store.js';
 import { GroupCommitter } from '../group-commit.js';
 import type { Store, WriteTx } from '../store.js';
 import { PgAuditReads } from './audit-store.js';
@@ -30,11 +31,11 @@ export interface PostgresOptions {
 const MAX_WRITE_ATTEMPTS = 5;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export class PostgresStore implements Store {
+export class PostgresStore extends CommittingStore<PgWriteTx> implements Store {
   readonly engine = 'postgres' as const;
   readonly pool: pg.Pool;
   private readonly partitions: PartitionManager;
-  private readonly committer: GroupCommitter<PgWriteTx>;
+  protected readonly committer: GroupCommitter<PgWriteTx>;
   private readonly ready: Promise<void>;
   private partitionTimer: NodeJS.Timeout | undefined;
   private migrationsApplied = 0;
@@ -46,6 +47,7 @@ export class PostgresStore implements Store {
 
   /** Connects in the background; every call waits for the connection and migrations (see ready()). */
   constructor(readonly options: PostgresOptions) {
+    super();
     this.pool = createPool({ url: options.url, poolSize: options.poolSize });
     this.partitions = new PartitionManager(this.pool);
     this.committer = new GroupCommitter(new PgDriver(this.pool, this.partitions), options.maxJobsPerBatch);
@@ -99,23 +101,7 @@ export class PostgresStore implements Store {
     }
   }
 
-  pendingWrites(): number {
-    return this.committer.pending();
-  }
-
-  get commitStats() {
-    return this.committer.stats;
-  }
-
-  private closing: Promise<void> | undefined;
-
-  /** Idempotent: shutdown paths (signal handler, readiness tests, app hooks) may all ask. */
-  close(): Promise<void> {
-    this.closing ??= this.shutdown();
-    return this.closing;
-  }
-
-  private async shutdown(): Promise<void> {
+  protected async shutdown(): Promise<void> {
     if (this.partitionTimer) clearInterval(this.partitionTimer);
     const started = await this.ready.then(
       () => true,

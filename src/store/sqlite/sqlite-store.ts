@@ -1,6 +1,7 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { CommittingStore } from '../committing-store.js';
 import { GroupCommitter, type TransactionDriver } from '../group-commit.js';
 import type { Store, WriteTx } from '../store.js';
 import { SqliteAuditReads, SqliteAuditWrites } from './audit-store.js';
@@ -142,11 +143,11 @@ function whileBusy<T>(fn: () => T, timeoutMs = 30_000): T {
   }
 }
 
-export class SqliteStore implements Store {
+export class SqliteStore extends CommittingStore<SqliteWriteTx> implements Store {
   readonly engine = 'sqlite' as const;
   private readonly writer: DB;
   private readonly reader: DB;
-  private readonly committer: GroupCommitter<SqliteWriteTx>;
+  protected readonly committer: GroupCommitter<SqliteWriteTx>;
   private readonly stmtCache = new Map<string, Database.Statement>();
   readonly keys = new SqliteKeyReads((sql) => this.read(sql));
   readonly audit = new SqliteAuditReads((sql) => this.read(sql));
@@ -155,6 +156,7 @@ export class SqliteStore implements Store {
   readonly costs = this.usage;
 
   constructor(readonly options: SqliteOptions) {
+    super();
     // A data directory orgledger creates is the owner's only; an existing one is left as the operator made it.
     mkdirSync(dirname(options.path), { recursive: true, mode: 0o700 });
     restrictFileModes(options.path);
@@ -168,24 +170,10 @@ export class SqliteStore implements Store {
     return this.committer.run(work);
   }
 
-  pendingWrites(): number {
-    return this.committer.pending();
-  }
-
-  get commitStats() {
-    return this.committer.stats;
-  }
-
-  private closing: Promise<void> | undefined;
-
-  /** Idempotent: shutdown paths (signal handler, readiness tests, app hooks) may all ask. */
-  close(): Promise<void> {
-    this.closing ??= (async () => {
-      await this.committer.close();
-      this.reader.close();
-      this.writer.close();
-    })();
-    return this.closing;
+  protected async shutdown(): Promise<void> {
+    await this.committer.close();
+    this.reader.close();
+    this.writer.close();
   }
 
   /** Reader statements are cached by text; list queries have a bounded number of shapes. */
