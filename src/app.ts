@@ -82,8 +82,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     },
   });
 
-  const services: AppServices = { keys: new KeyService(store, clock, config.adminKey), auditLogs: new AuditLogService(store, clock) };
+  const services: AppServices = {
+    keys: new KeyService(store, clock, config.adminKey),
+    auditLogs: new AuditLogService(store, clock, async (orgId, keyId) => (await store.keys.getAdminKey(orgId, keyId)) !== null),
+  };
   app.decorate('services', services);
+  app.decorate('ingestSettings', { clock, maxClockSkewSeconds: config.maxClockSkewSeconds });
   const routeTable: RouteSummary[] = [];
   app.decorate('routeTable', routeTable);
   app.addHook('onRoute', (route) => {

@@ -104,6 +104,8 @@ const SETTINGS = {
   pgPoolSize: setting('ORGLEDGER_PG_POOL_SIZE', 10, int(2, 1000)),
   /** PostgreSQL: how long start-up waits for a database that is not answering yet. */
   pgConnectWaitSeconds: setting('ORGLEDGER_PG_CONNECT_WAIT_SECONDS', 30, int(0, 3600)),
+  /** Ingested times (effective_at, created_at) may lie at most this far ahead of the server's clock. */
+  maxClockSkewSeconds: setting('ORGLEDGER_MAX_CLOCK_SKEW_SECONDS', 300, int(0, 31 * 86400)),
 };
 
 type Settings = typeof SETTINGS;
