@@ -5,6 +5,7 @@ import { GroupCommitter, type TransactionDriver } from '../group-commit.js';
 import type { Store, WriteTx } from '../store.js';
 import { SqliteAuditReads, SqliteAuditWrites } from './audit-store.js';
 import { SqliteKeyReads, SqliteKeyWrites } from './key-store.js';
+import { SqliteLedgerReads, SqliteLedgerWrites } from './ledger-store.js';
 import { sqliteMigrations } from './migrations.js';
 import { UsageReader, UsageWriter } from './usage-store.js';
 
@@ -79,6 +80,7 @@ export function migrateSqlite(db: DB): number {
     for (const m of sqliteMigrations) {
       if (done.has(m.version)) continue;
       db.exec(m.sql);
+      m.run?.(db);
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Math.floor(Date.now() / 1000));
       applied++;
     }
@@ -153,6 +155,7 @@ export class SqliteStore implements Store {
   /** Usage and costs read the same rollups: one reader answers both parts. */
   readonly usage = new UsageReader((sql) => this.read(sql));
   readonly costs = this.usage;
+  readonly ledger = new SqliteLedgerReads((sql) => this.read(sql));
 
   constructor(readonly options: SqliteOptions) {
     // A data directory orgledger creates is the owner's only; an existing one is left as the operator made it.
@@ -232,10 +235,12 @@ class SqliteWriteTx implements WriteTx {
   readonly usage: UsageWriter;
   /** Cost entries feed the same cost rollups as usage: one writer serves both parts. */
   readonly costs: UsageWriter;
+  readonly ledger: SqliteLedgerWrites;
   constructor(db: DB) {
     this.keys = new SqliteKeyWrites(db);
     this.audit = new SqliteAuditWrites(db);
     this.usage = new UsageWriter(db);
     this.costs = this.usage;
+    this.ledger = new SqliteLedgerWrites(db);
   }
 }
