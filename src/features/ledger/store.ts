@@ -31,6 +31,8 @@ export interface LedgerLeaf {
 export interface LedgerReads {
   /** Every log of every organization (the checkpointer and `verify` walk them). */
   ledgerLogStates(): Promise<LedgerLogState[]>;
+  /** Leaves in the log now (committed), 0 for a log that never had one. */
+  ledgerLogSize(orgId: string, log: LogName): Promise<number>;
   readLedgerHashes(orgId: string, log: LogName, indexes: number[]): Promise<Map<number, Buffer>>;
   /** The latest checkpoint, or the one of that tree size. */
   ledgerCheckpoint(orgId: string, log: LogName, treeSize?: number): Promise<StoredCheckpoint | null>;

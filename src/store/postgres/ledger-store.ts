@@ -112,6 +112,11 @@ export class PgLedgerReads implements LedgerReads {
     return rows.map((r) => ({ orgId: r.org_id, log: r.log, size: Number(r.size), checkpointSize: Number(r.cp) }));
   }
 
+  async ledgerLogSize(orgId: string, log: LogName): Promise<number> {
+    const [row] = await this.rows<{ size: number }>('ledger_size', 'SELECT size FROM ledger_logs WHERE org_id = $1 AND log = $2', [orgId, log]);
+    return row ? Number(row.size) : 0;
+  }
+
   async readLedgerHashes(orgId: string, log: LogName, indexes: number[]): Promise<Map<number, Buffer>> {
     const rows = await this.rows<{ idx: number; hash: string }>(
       'ledger_hashes',

@@ -51,7 +51,7 @@ export function ledgerAppender(db: DB) {
         'usage',
         leaves.map((l) => l.data),
       );
-      leaves.forEach((l, i) => insertUsageLeaf.run(orgId, first + i, l.kind, l.recordId, l.createdAt));
+      for (const [i, l] of leaves.entries()) insertUsageLeaf.run(orgId, first + i, l.kind, l.recordId, l.createdAt);
     },
   };
 }
@@ -74,6 +74,11 @@ export class SqliteLedgerReads implements LedgerReads {
        FROM ledger_logs l ORDER BY l.org_id, l.log`,
     ).all() as { org_id: string; log: LogName; size: number; cp: number }[];
     return rows.map((r) => ({ orgId: r.org_id, log: r.log, size: r.size, checkpointSize: r.cp }));
+  }
+
+  async ledgerLogSize(orgId: string, log: LogName): Promise<number> {
+    const row = this.read('SELECT size FROM ledger_logs WHERE org_id = ? AND log = ?').get(orgId, log) as { size: number } | undefined;
+    return row?.size ?? 0;
   }
 
   async readLedgerHashes(orgId: string, log: LogName, indexes: number[]): Promise<Map<number, Buffer>> {
