@@ -32,3 +32,20 @@ export function splitBundle(bytes: Buffer): Buffer[] {
   }
   return out;
 }
+
+/** Runs a write behind orgledger's back (the tampering under test), on either engine. */
+export async function tamper(server: TestServer, sql: string): Promise<void> {
+  if (server.store.engine === 'postgres') {
+    await server.sql(sql);
+    return;
+  }
+  const { default: Database } = await import('better-sqlite3');
+  const { join } = await import('node:path');
+  const db = new Database(join(server.dir, 'orgledger.sqlite'));
+  try {
+    db.pragma('busy_timeout = 10000');
+    db.exec(sql);
+  } finally {
+    db.close();
+  }
+}
