@@ -2,6 +2,7 @@
  * buildApp(config, deps): the one Fastify application, used alike by `serve`, the tests and the
  * benchmarks. It owns no resources: the caller opens the store and closes it after app.close().
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { constants as zlib } from 'node:zlib';
 import compress from '@fastify/compress';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
@@ -11,6 +12,9 @@ import { AuditLogService } from './features/audit-logs/service.js';
 import { costRoutes } from './features/costs/routes.js';
 import { keyRoutes } from './features/keys/routes.js';
 import { KeyService } from './features/keys/service.js';
+import { type NoteSigner, noteSigner } from './features/ledger/note.js';
+import { ledgerRoutes } from './features/ledger/routes.js';
+import { LedgerService } from './features/ledger/service.js';
 import { loadPriceTable } from './features/usage/price-table.js';
 import { usageRoutes } from './features/usage/routes.js';
 import { registerBodyParsers } from './http/body-parsers.js';
@@ -35,11 +39,14 @@ export interface AppDeps {
   clock?: Clock;
   /** false silences the request log (tests, benchmarks); otherwise config.logLevel applies. */
   logger?: boolean;
+  /** The ledger's checkpoint signer (serve: the key file); default a fresh key for this app only (tests). */
+  ledgerSigner?: NoteSigner;
 }
 
 export interface AppServices {
   keys: KeyService;
   auditLogs: AuditLogService;
+  ledger: LedgerService;
 }
 
 /** One registered route: what the auth matrix and the OpenAPI check walk, so a new route cannot be forgotten. */
@@ -82,9 +89,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     },
   });
 
+  const signer =
+    deps.ledgerSigner ?? noteSigner(config.ledgerOrigin, generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }) as string);
   const services: AppServices = {
     keys: new KeyService(store, clock, config.adminKey),
     auditLogs: new AuditLogService(store, clock, async (orgId, keyId) => (await store.keys.getAdminKey(orgId, keyId)) !== null),
+    ledger: new LedgerService(store, signer, config.ledgerOrigin, clock),
   };
   app.decorate('services', services);
   app.decorate('ingestSettings', { clock, maxClockSkewSeconds: config.maxClockSkewSeconds });
@@ -125,6 +135,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const prices = loadPriceTable(config.pricesFile);
   await app.register(usageRoutes, { store, clock, prices, maxPendingWrites: config.maxPendingWrites });
   await app.register(costRoutes, { store, clock, prices, maxPendingWrites: config.maxPendingWrites });
+  await app.register(ledgerRoutes, { ledger: services.ledger });
+  app.addHook('onClose', () => services.ledger.stop());
   // The web console (static files at /), a client of the API above like any other.
   registerConsole(app);
   return app;

@@ -5,6 +5,7 @@ import { registerCopy } from './cli/copy.js';
 import { registerDemo } from './cli/demo.js';
 import { registerExport } from './cli/export.js';
 import { registerImport } from './cli/import.js';
+import { registerLedger } from './cli/ledger.js';
 import { registerLogs } from './cli/logs.js';
 import { registerMigrate } from './cli/migrate.js';
 import { registerOrgsAndKeys } from './cli/orgs-keys.js';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerExport(program);
   registerImport(program);
   registerCopy(program);
+  registerLedger(program);
   return program;
 }
 

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { buildApp } from '../app.js';
-import { describeStore } from '../config/config.js';
+import { describeStore, ledgerKeyPath } from '../config/config.js';
 import { unpricedNotes } from '../features/costs/unpriced-note.js';
 import { DEFAULT_ORG_ID, KeyService } from '../features/keys/service.js';
+import { loadOrCreateKeyFile } from '../features/ledger/key-file.js';
+import { noteSigner } from '../features/ledger/note.js';
 import { systemClock } from '../lib/clock.js';
 import { openStore } from '../store/open.js';
 import { configFrom, type StoreOptions } from './context.js';
@@ -17,6 +19,7 @@ interface ServeOptions extends StoreOptions {
   demo?: boolean;
   demoDays?: number;
   demoPeople?: number;
+  ledgerOrigin?: string;
 }
 
 export function registerServe(program: Command): void {
@@ -32,6 +35,7 @@ export function registerServe(program: Command): void {
     .option('--demo', 'generate a demo organization into the default one on first start (reused after) and print a working admin key')
     .option('--demo-days <n>', 'days of history the first --demo start generates (default 90)', positiveInt(3660))
     .option('--demo-people <n>', 'size of the organization the first --demo start generates (default 200)', positiveInt(100000))
+    .option('--ledger-origin <origin>', 'origin of the ledger checkpoints and name of its key [ORGLEDGER_LEDGER_ORIGIN] (default orgledger.local)')
     .option('--no-auto-migrate', 'refuse to start on an unmigrated store instead of migrating it [ORGLEDGER_AUTO_MIGRATE=false]')
     .addHelpText(
       'after',
@@ -44,12 +48,15 @@ export function registerServe(program: Command): void {
         // The demo is watched in a terminal: one JSON line per request would bury the banner and its key.
         logLevel: opts.logLevel ?? (opts.demo && process.env.ORGLEDGER_LOG_LEVEL === undefined ? 'warn' : undefined),
         autoMigrate: opts.autoMigrate === false ? false : undefined,
+        ledgerOrigin: opts.ledgerOrigin,
       });
       const store = openStore(config);
       const keys = new KeyService(store, systemClock);
       const created = await keys.bootstrap(config.adminKey, (m) => process.stderr.write(`warning: ${m}\n`));
       const demo = opts.demo ? await startDemo(store, keys, config, created?.secret ?? null, { days: opts.demoDays, people: opts.demoPeople }) : null;
-      const app = await buildApp(config, { store });
+      const ledgerSigner = noteSigner(config.ledgerOrigin, loadOrCreateKeyFile(ledgerKeyPath(config)));
+      const app = await buildApp(config, { store, ledgerSigner });
+      app.services.ledger.start(config.ledgerCheckpointMs, (err) => app.log.error({ err }, 'ledger checkpoint failed'));
       const address = await app.listen({ host: config.host, port: config.port });
       const url = address.replace('[::1]', 'localhost');
 

@@ -106,6 +106,12 @@ const SETTINGS = {
   pgConnectWaitSeconds: setting('ORGLEDGER_PG_CONNECT_WAIT_SECONDS', 30, int(0, 3600)),
   /** Ingested times (effective_at, created_at) may lie at most this far ahead of the server's clock. */
   maxClockSkewSeconds: setting('ORGLEDGER_MAX_CLOCK_SKEW_SECONDS', 300, int(0, 31 * 86400)),
+  /** The ledger's origin: checkpoints name `<origin>/<org id>/<log>`, and it names the signing key. */
+  ledgerOrigin: setting('ORGLEDGER_LEDGER_ORIGIN', 'orgledger.local', str),
+  /** The ledger's Ed25519 signing key (PKCS#8 PEM, mode 0600); default <data>/ledger-key.pem, created on first start. */
+  ledgerKeyFile: setting<string | undefined>('ORGLEDGER_LEDGER_KEY_FILE', undefined, str),
+  /** How often serve signs checkpoints of the logs that grew (at most one per log per interval). */
+  ledgerCheckpointMs: setting('ORGLEDGER_LEDGER_CHECKPOINT_MS', 250, int(10, 60000)),
 };
 
 type Settings = typeof SETTINGS;
@@ -187,4 +193,9 @@ export function describeStore(config: Config): string {
   const url = new URL(config.databaseUrl as string);
   if (url.password) url.password = '***';
   return url.toString();
+}
+
+/** Where the ledger's signing key lives. */
+export function ledgerKeyPath(config: Config): string {
+  return config.ledgerKeyFile ?? join(config.dataDir, 'ledger-key.pem');
 }

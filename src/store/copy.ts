@@ -116,6 +116,24 @@ export const COPY_ENTITIES: readonly CopyEntity[] = [
     mode: 'overwrite',
     sum: ['first_at', 'last_at', 'records'],
   }),
+  // The ledger (migration 6): its hashes and checkpoints move as they are, so the copy's logs and
+  // every checkpoint signed before it still verify.
+  entity({ table: 'ledger_logs', columns: ['org_id', 'log', 'size'], key: ['org_id', 'log'], mode: 'overwrite', sum: ['size'] }),
+  entity({ table: 'ledger_hashes', columns: ['org_id', 'log', 'idx', 'hash'], key: ['org_id', 'log', 'idx'], mode: 'insert', sum: ['idx'] }),
+  entity({
+    table: 'ledger_usage_leaves',
+    columns: ['org_id', 'leaf_index', 'kind', 'record_id', 'created_at'],
+    key: ['org_id', 'leaf_index'],
+    mode: 'insert',
+    sum: ['leaf_index'],
+  }),
+  entity({
+    table: 'ledger_checkpoints',
+    columns: ['org_id', 'log', 'tree_size', 'root_hash', 'signed_at', 'note'],
+    key: ['org_id', 'log', 'tree_size'],
+    mode: 'insert',
+    sum: ['tree_size'],
+  }),
 ];
 
 /** Rows and the sum of the entity's sum columns, of one organization (sum as a decimal string: it may pass 2^53). */

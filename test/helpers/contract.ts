@@ -108,6 +108,8 @@ export const contractFetch: typeof fetch = async (input, init) => {
   if (!response.headers.get('x-request-id')) {
     contractViolations.push({ method, url: url.toString(), status: response.status, errors: ['missing x-request-id header'] });
   }
+  // The ledger's checkpoints (text/plain) and tiles (octet-stream) are not JSON by design (C2SP formats).
+  if (response.ok && /^(text\/plain|application\/octet-stream)/.test(response.headers.get('content-type') ?? '')) return response;
   let body: unknown;
   try {
     body = JSON.parse(text);

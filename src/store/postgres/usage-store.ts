@@ -11,6 +11,7 @@
 import type pg from 'pg';
 import type { CostReads, CostWrites } from '../../features/costs/store.js';
 import type { CostEntry, CostGroupRow, CostSegmentQuery } from '../../features/costs/types.js';
+import { costEntryLeafData, usageLeafData } from '../../features/ledger/leaf-data.js';
 import { ALL_DIMENSIONS, ALL_MEASURES, type Dimension, type Measure, usageKind } from '../../features/usage/kinds.js';
 import type { UsageReads, UsageWrites } from '../../features/usage/store.js';
 import type {
@@ -26,6 +27,7 @@ import type {
 import { COST_ENTRY_COLUMNS, costEntryValues, costGroupFromRow, costLineOfEntry, type HashRow, hashesOf, unpricedFromRow } from '../rows.js';
 import { COST_ROLLUP_COLUMNS, COST_ROLLUP_KEY, costRollupDeltas, costRollupValues, usageRollupDeltas } from '../usage-rollup.js';
 import { type CopyValue, copyRows } from './bulk-insert.js';
+import { appendUsageLeaves } from './ledger-store.js';
 import { MissingPartitionsError, type PartitionManager } from './partitions.js';
 import { costSegmentSql, toRawValue, toRollupValue, usageSegmentSql } from './usage-sql.js';
 
@@ -179,6 +181,11 @@ export class PgUsageWriter implements UsageWrites, CostWrites {
       batch.orgId,
       inserted.flatMap((r) => r.costs),
     );
+    await appendUsageLeaves(
+      this.client,
+      batch.orgId,
+      inserted.map((r) => ({ kind: batch.kind, recordId: r.id, createdAt: r.createdAt, data: usageLeafData(batch.kind, r) })),
+    );
     return inOrder(batch.records, ids);
   }
 
@@ -254,6 +261,11 @@ export class PgUsageWriter implements UsageWrites, CostWrites {
     });
     const ids = new Set(returned.map((r) => r.id));
     await this.insertCostLines(orgId, sorted.filter((e) => ids.has(e.id)).map(costLineOfEntry));
+    await appendUsageLeaves(
+      this.client,
+      orgId,
+      sorted.filter((e) => ids.has(e.id)).map((e) => ({ kind: 'cost', recordId: e.id, createdAt: e.createdAt, data: costEntryLeafData(e) })),
+    );
     return inOrder(entries, ids);
   }
 }

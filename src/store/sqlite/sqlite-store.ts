@@ -6,6 +6,7 @@ import { GroupCommitter, type TransactionDriver } from '../group-commit.js';
 import type { Store, WriteTx } from '../store.js';
 import { SqliteAuditReads, SqliteAuditWrites } from './audit-store.js';
 import { SqliteKeyReads, SqliteKeyWrites } from './key-store.js';
+import { SqliteLedgerReads, SqliteLedgerWrites } from './ledger-store.js';
 import { sqliteMigrations } from './migrations.js';
 import { UsageReader, UsageWriter } from './usage-store.js';
 
@@ -80,6 +81,7 @@ export function migrateSqlite(db: DB): number {
     for (const m of sqliteMigrations) {
       if (done.has(m.version)) continue;
       db.exec(m.sql);
+      m.run?.(db);
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Math.floor(Date.now() / 1000));
       applied++;
     }
@@ -154,6 +156,7 @@ export class SqliteStore extends CommittingStore<SqliteWriteTx> implements Store
   /** Usage and costs read the same rollups: one reader answers both parts. */
   readonly usage = new UsageReader((sql) => this.read(sql));
   readonly costs = this.usage;
+  readonly ledger = new SqliteLedgerReads((sql) => this.read(sql));
 
   constructor(readonly options: SqliteOptions) {
     super();
@@ -220,10 +223,12 @@ class SqliteWriteTx implements WriteTx {
   readonly usage: UsageWriter;
   /** Cost entries feed the same cost rollups as usage: one writer serves both parts. */
   readonly costs: UsageWriter;
+  readonly ledger: SqliteLedgerWrites;
   constructor(db: DB) {
     this.keys = new SqliteKeyWrites(db);
     this.audit = new SqliteAuditWrites(db);
     this.usage = new UsageWriter(db);
     this.costs = this.usage;
+    this.ledger = new SqliteLedgerWrites(db);
   }
 }

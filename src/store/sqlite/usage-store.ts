@@ -7,11 +7,13 @@
 import type Database from 'better-sqlite3';
 import type { CostReads, CostWrites } from '../../features/costs/store.js';
 import type { CostEntry, CostGroupRow, CostSegmentQuery } from '../../features/costs/types.js';
+import { costEntryLeafData, usageLeafData } from '../../features/ledger/leaf-data.js';
 import { ALL_DIMENSIONS, ALL_MEASURES, type Dimension, type Measure, usageKind } from '../../features/usage/kinds.js';
 import type { UsageReads, UsageWrites } from '../../features/usage/store.js';
 import type { CostLine, DimValues, MeasureValues, UnpricedUsage, UsageGroupRow, UsageInsert, UsageSegmentQuery } from '../../features/usage/types.js';
 import { costEntryValues, costGroupFromRow, costLineOfEntry, type HashRow, hashesOf, unpricedFromRow } from '../rows.js';
 import { COST_ROLLUP_COLUMNS, COST_ROLLUP_KEY, costRollupDeltas, costRollupValues, usageRollupDeltas } from '../usage-rollup.js';
+import { ledgerAppender } from './ledger-store.js';
 import { costSegmentSql, toRollupValue, usageSegmentSql } from './usage-sql.js';
 
 type DB = Database.Database;
@@ -28,7 +30,9 @@ const measureUpdate = (m: Measure) =>
 
 export class UsageWriter implements UsageWrites, CostWrites {
   private readonly s;
+  private readonly ledger;
   constructor(db: DB) {
+    this.ledger = ledgerAppender(db);
     this.s = {
       usageHashes: db.prepare(
         'SELECT id, content_hash, created_at FROM usage_records WHERE org_id = ? AND kind = ? AND id IN (SELECT value FROM json_each(?))',
@@ -87,6 +91,10 @@ export class UsageWriter implements UsageWrites, CostWrites {
       batch.orgId,
       inserted.flatMap((r) => r.costs),
     );
+    this.ledger.usage(
+      batch.orgId,
+      inserted.map((r) => ({ kind: batch.kind, recordId: r.id, createdAt: r.createdAt, data: usageLeafData(batch.kind, r) })),
+    );
     return inserted.map((r) => r.id);
   }
 
@@ -105,6 +113,10 @@ export class UsageWriter implements UsageWrites, CostWrites {
   async insertCostEntries(orgId: string, entries: CostEntry[]): Promise<string[]> {
     const inserted = entries.filter((e) => this.s.insertEntry.get(...costEntryValues(orgId, e)) !== undefined);
     this.insertCostLines(orgId, inserted.map(costLineOfEntry));
+    this.ledger.usage(
+      orgId,
+      inserted.map((e) => ({ kind: 'cost', recordId: e.id, createdAt: e.createdAt, data: costEntryLeafData(e) })),
+    );
     return inserted.map((e) => e.id);
   }
 }
