@@ -10,6 +10,7 @@ import { registerMigrate } from './cli/migrate.js';
 import { registerOrgsAndKeys } from './cli/orgs-keys.js';
 import { registerServe } from './cli/serve.js';
 import { quietOnBrokenPipe } from './cli/sink.js';
+import { registerSync } from './cli/sync.js';
 import { registerUsageAndCosts } from './cli/usage-costs.js';
 import { ConfigError } from './config/config.js';
 import { ApiError } from './lib/errors.js';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerExport(program);
   registerImport(program);
   registerCopy(program);
+  registerSync(program);
   return program;
 }
 

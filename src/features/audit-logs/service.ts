@@ -68,7 +68,7 @@ export async function appendAuditEvents(tx: { audit: AuditWrites }, orgId: strin
       actorIds: actor.ids,
       resourceId: resourceIdOf(event.details),
       contentHash: event.contentHash,
-      body: JSON.stringify(wireEvent(id, event)),
+      body: event.body ?? JSON.stringify(wireEvent(id, event)),
       ingestedAt,
     };
   });

@@ -12,6 +12,7 @@ import { createPool, isRetryableWriteError, storeError, waitForDatabase } from '
 import { PgKeyReads } from './key-store.js';
 import { migratePostgres, pendingPostgresMigrations } from './migrations.js';
 import { MissingPartitionsError, PartitionManager } from './partitions.js';
+import { PgSyncReads } from './sync-store.js';
 import { PgUsageReader } from './usage-store.js';
 import { PgDriver, type PgWriteTx } from './write-tx.js';
 
@@ -43,6 +44,7 @@ export class PostgresStore implements Store {
   /** Usage and costs read the same rollups: one reader answers both parts. */
   readonly usage = new PgUsageReader((text, values) => this.rows(undefined, text, values));
   readonly costs = this.usage;
+  readonly sync = new PgSyncReads((name, text, values) => this.rows(name, text, values));
 
   /** Connects in the background; every call waits for the connection and migrations (see ready()). */
   constructor(readonly options: PostgresOptions) {
