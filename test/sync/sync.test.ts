@@ -223,7 +223,7 @@ describe.each(engines)('orgledger sync into $name', (engine) => {
     });
     await api(upstream.url, upKey, '/organization/audit_logs', {
       method: 'POST',
-      body: JSON.stringify({ data: [{ id: 'audit_log-sync-late', type: 'logout.succeeded', effective_at: now - 1800 }] }),
+      body: JSON.stringify({ data: [{ id: `audit_log-sync-late-${engine.name}`, type: 'logout.succeeded', effective_at: now - 1800 }] }),
     });
     // The mirror differs now, and --check says so.
     const before = await sync(store.args, ['--check']);
