@@ -24,7 +24,7 @@ export default defineConfig({
       { test: { ...shared, name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       { test: { ...shared, name: 'http', include: SERVER_TESTS, env: { ORGLEDGER_TEST_ENGINE: 'sqlite' } } },
       ...(withPostgres ? [{ test: { ...shared, name: 'postgres', include: SERVER_TESTS, env: { ORGLEDGER_TEST_ENGINE: 'postgres' } } }] : []),
-      { test: { ...shared, name: 'cli', include: ['test/cli/**/*.test.ts', 'test/cli-ops/**/*.test.ts', 'test/demo/**/*.test.ts', 'test/copy/**/*.test.ts', 'test/crash/**/*.test.ts'] } },
+      { test: { ...shared, name: 'cli', include: ['test/cli/**/*.test.ts', 'test/cli-ops/**/*.test.ts', 'test/demo/**/*.test.ts', 'test/copy/**/*.test.ts', 'test/crash/**/*.test.ts', 'test/sync/**/*.test.ts'] } },
       { test: { ...shared, name: 'browser', include: ['test/console/**/*.test.ts'] } },
     ],
   },

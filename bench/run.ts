@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runAuditBench } from './audit.js';
 import { runPostgresBench } from './postgres.js';
+import { runSyncBench } from './sync.js';
 
 const ENGINES = ['sqlite', 'postgres'] as const;
 
@@ -16,7 +17,10 @@ interface Suite {
 }
 
 async function suites(): Promise<Suite[]> {
-  const list: Suite[] = [{ name: 'audit', run: runAuditBench }];
+  const list: Suite[] = [
+    { name: 'audit', run: runAuditBench },
+    { name: 'sync', run: runSyncBench },
+  ];
   // The usage suite lands separately; load it only once its file exists.
   const usageFile = fileURLToPath(new URL('./usage.ts', import.meta.url));
   if (existsSync(usageFile)) {

@@ -110,6 +110,13 @@ export const COPY_ENTITIES: readonly CopyEntity[] = [
     sum: ['amount_nano'],
   }),
   entity({
+    table: 'sync_cursors',
+    columns: ['org_id', 'stream', 'position', 'last_run_at', 'last_error', 'records'],
+    key: ['org_id', 'stream'],
+    mode: 'overwrite',
+    sum: ['position', 'records'],
+  }),
+  entity({
     table: 'unpriced_usage',
     columns: ['org_id', 'kind', 'model', 'tier', 'first_at', 'last_at', 'records'],
     key: ['org_id', 'kind', 'model', 'tier'],

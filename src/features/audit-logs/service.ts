@@ -76,7 +76,7 @@ export async function appendAuditEvents(
       actorIds: actor.ids,
       resourceId: resourceIdOf(event.details),
       contentHash: event.contentHash,
-      body: JSON.stringify(wireEvent(id, event)),
+      body: event.body ?? JSON.stringify(wireEvent(id, event)),
       ingestedAt,
     };
   });

@@ -14,6 +14,7 @@ import { PgKeyReads } from './key-store.js';
 import { PgLedgerReads } from './ledger-store.js';
 import { migratePostgres, pendingPostgresMigrations } from './migrations.js';
 import { MissingPartitionsError, PartitionManager } from './partitions.js';
+import { PgSyncReads } from './sync-store.js';
 import { PgUsageReader } from './usage-store.js';
 import { PgDriver, type PgWriteTx } from './write-tx.js';
 
@@ -46,6 +47,7 @@ export class PostgresStore extends CommittingStore<PgWriteTx> implements Store {
   readonly usage = new PgUsageReader((text, values) => this.rows(undefined, text, values));
   readonly costs = this.usage;
   readonly ledger = new PgLedgerReads((name, text, values) => this.rows(name, text, values));
+  readonly sync = new PgSyncReads((name, text, values) => this.rows(name, text, values));
 
   /** Connects in the background; every call waits for the connection and migrations (see ready()). */
   constructor(readonly options: PostgresOptions) {

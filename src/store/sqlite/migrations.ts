@@ -6,6 +6,7 @@ import { projectModelCubeSql } from '../rollup-backfill.js';
 import { backfillLedgerSqlite } from './ledger-store.js';
 import { sdkColumnsSql } from './migration-4.js';
 import { ledgerSchemaSql } from './migration-6.js';
+import { syncCursorsSql } from './migration-7.js';
 import { usageSchemaSql } from './usage-schema.js';
 
 export interface Migration {
@@ -80,4 +81,5 @@ export const sqliteMigrations: Migration[] = [
   { version: 3, name: 'project and model rollup cube', sql: projectModelCubeSql() },
   { version: 4, name: 'api_source, cache-write 12h/30m measures, cost user_id and api_source', sql: sdkColumnsSql() },
   { version: 6, name: 'tamper-evident ledger: stored hashes, usage leaves, checkpoints', sql: ledgerSchemaSql, run: backfillLedgerSqlite },
+  { version: 7, name: 'upstream mirror cursors', sql: syncCursorsSql },
 ];

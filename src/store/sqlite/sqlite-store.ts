@@ -8,6 +8,7 @@ import { SqliteAuditReads, SqliteAuditWrites } from './audit-store.js';
 import { SqliteKeyReads, SqliteKeyWrites } from './key-store.js';
 import { SqliteLedgerReads, SqliteLedgerWrites } from './ledger-store.js';
 import { sqliteMigrations } from './migrations.js';
+import { SqliteSyncReads, SqliteSyncWrites } from './sync-store.js';
 import { UsageReader, UsageWriter } from './usage-store.js';
 
 export interface SqliteOptions {
@@ -157,6 +158,7 @@ export class SqliteStore extends CommittingStore<SqliteWriteTx> implements Store
   readonly usage = new UsageReader((sql) => this.read(sql));
   readonly costs = this.usage;
   readonly ledger = new SqliteLedgerReads((sql) => this.read(sql));
+  readonly sync = new SqliteSyncReads((sql) => this.read(sql));
 
   constructor(readonly options: SqliteOptions) {
     super();
@@ -224,11 +226,13 @@ class SqliteWriteTx implements WriteTx {
   /** Cost entries feed the same cost rollups as usage: one writer serves both parts. */
   readonly costs: UsageWriter;
   readonly ledger: SqliteLedgerWrites;
+  readonly sync: SqliteSyncWrites;
   constructor(db: DB) {
     this.keys = new SqliteKeyWrites(db);
     this.audit = new SqliteAuditWrites(db);
     this.usage = new UsageWriter(db);
     this.costs = this.usage;
     this.ledger = new SqliteLedgerWrites(db);
+    this.sync = new SqliteSyncWrites(db);
   }
 }
