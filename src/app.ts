@@ -11,6 +11,8 @@ import { AuditLogService } from './features/audit-logs/service.js';
 import { costRoutes } from './features/costs/routes.js';
 import { keyRoutes } from './features/keys/routes.js';
 import { KeyService } from './features/keys/service.js';
+import { parseAttributeMap } from './features/otlp/attribute-map.js';
+import { otlpRoutes } from './features/otlp/routes.js';
 import { loadPriceTable } from './features/usage/price-table.js';
 import { usageRoutes } from './features/usage/routes.js';
 import { registerBodyParsers } from './http/body-parsers.js';
@@ -121,6 +123,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const prices = loadPriceTable(config.pricesFile);
   await app.register(usageRoutes, { store, clock, prices, maxPendingWrites: config.maxPendingWrites });
   await app.register(costRoutes, { store, clock, prices, maxPendingWrites: config.maxPendingWrites });
+  const attributeMap = parseAttributeMap(config.otlpAttributeMap);
+  await app.register(otlpRoutes, { store, clock, prices, attributeMap, bodyLimitBytes: config.bodyLimitBytes, maxPendingWrites: config.maxPendingWrites });
   // The web console (static files at /), a client of the API above like any other.
   registerConsole(app);
   return app;
