@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runAuditBench } from './audit.js';
+import { runOtlpBench } from './otlp.js';
 import { runPostgresBench } from './postgres.js';
 import { runSyncBench } from './sync.js';
 
@@ -28,6 +29,7 @@ async function suites(): Promise<Suite[]> {
     const mod = (await import(specifier)) as { runUsageBench?: (opts: { quick: boolean }) => Promise<void> };
     if (typeof mod.runUsageBench === 'function') list.push({ name: 'usage', run: mod.runUsageBench });
   }
+  list.push({ name: 'otlp', run: runOtlpBench });
   return list;
 }
 

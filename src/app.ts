@@ -15,6 +15,8 @@ import { KeyService } from './features/keys/service.js';
 import { type NoteSigner, noteSigner } from './features/ledger/note.js';
 import { ledgerRoutes } from './features/ledger/routes.js';
 import { LedgerService } from './features/ledger/service.js';
+import { parseAttributeMap } from './features/otlp/attribute-map.js';
+import { otlpRoutes } from './features/otlp/routes.js';
 import { loadPriceTable } from './features/usage/price-table.js';
 import { usageRoutes } from './features/usage/routes.js';
 import { registerBodyParsers } from './http/body-parsers.js';
@@ -137,6 +139,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(costRoutes, { store, clock, prices, maxPendingWrites: config.maxPendingWrites });
   await app.register(ledgerRoutes, { ledger: services.ledger });
   app.addHook('onClose', () => services.ledger.stop());
+  const attributeMap = parseAttributeMap(config.otlpAttributeMap);
+  await app.register(otlpRoutes, { store, clock, prices, attributeMap, bodyLimitBytes: config.bodyLimitBytes, maxPendingWrites: config.maxPendingWrites });
   // The web console (static files at /), a client of the API above like any other.
   registerConsole(app);
   return app;

@@ -100,6 +100,8 @@ const SETTINGS = {
   maxPendingWrites: setting('ORGLEDGER_MAX_PENDING_WRITES', 20000, int(1, 10000000)),
   /** A price file of the user's, overlaid on the shipped data-files/prices.json. */
   pricesFile: setting<string | undefined>('ORGLEDGER_PRICES_FILE', undefined, str),
+  /** OTLP receiver: where project, user and API key come from (JSON, see docs/otlp.md); unset keeps the defaults. */
+  otlpAttributeMap: setting<string | undefined>('ORGLEDGER_OTLP_ATTRIBUTE_MAP', undefined, str),
   /** PostgreSQL: connections in the pool (one is held by the group commit while a batch runs). */
   pgPoolSize: setting('ORGLEDGER_PG_POOL_SIZE', 10, int(2, 1000)),
   /** PostgreSQL: how long start-up waits for a database that is not answering yet. */

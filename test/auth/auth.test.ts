@@ -45,6 +45,7 @@ const SAMPLES: Record<string, Sample> = {
   }),
   'GET /v1/organization/costs/unpriced': async () => ({ path: '/v1/organization/costs/unpriced' }),
   'GET /v1/organization/ledger': async () => ({ path: '/v1/organization/ledger' }),
+  'POST /v1/traces': async () => ({ path: '/v1/traces', body: { resourceSpans: [] } }),
 };
 // The ledger's routes: each log's leaves exist (audit events above, one usage record) and are checkpointed.
 for (const log of ['audit', 'usage']) {
