@@ -10,6 +10,7 @@
 import type { AuditStore, AuditWrites } from '../features/audit-logs/store.js';
 import type { CostStore, CostWrites } from '../features/costs/store.js';
 import type { KeyStore, KeyWrites } from '../features/keys/store.js';
+import type { LiveTailStore } from '../features/live-tail/store.js';
 import type { UsageStore, UsageWrites } from '../features/usage/store.js';
 
 export type EngineName = 'sqlite' | 'postgres';
@@ -25,7 +26,7 @@ export interface WriteTx {
 /** The names of the parts (the compiler keeps this in step with WriteTx); instrumentation walks them. */
 export const STORE_PARTS: Record<keyof WriteTx, true> = { keys: true, audit: true, usage: true, costs: true };
 
-export interface Store extends KeyStore, AuditStore, UsageStore, CostStore {
+export interface Store extends KeyStore, AuditStore, UsageStore, CostStore, LiveTailStore {
   readonly engine: EngineName;
   write<T>(work: (tx: WriteTx) => Promise<T>): Promise<T>;
   pendingWrites(): number;

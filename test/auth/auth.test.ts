@@ -43,6 +43,8 @@ const SAMPLES: Record<string, Sample> = {
     body: { data: [{ line_item: 'support plan', amount: { value: 1, currency: 'usd' } }] },
   }),
   'GET /v1/organization/costs/unpriced': async () => ({ path: '/v1/organization/costs/unpriced' }),
+  // follow=false: the stream ends after the backlog, so the matrix reads a whole response.
+  'GET /v1/organization/audit_logs/stream': async () => ({ path: '/v1/organization/audit_logs/stream?follow=false&last_event_id=0' }),
 };
 const DAY_AGO = Math.floor(Date.now() / 1000) - 86400;
 for (const kind of usageKinds().values()) {
