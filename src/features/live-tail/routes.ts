@@ -43,7 +43,7 @@ export async function liveTailRoutes(app: FastifyInstance, deps: LiveTailRouteDe
         'cache-control': 'no-cache, no-transform',
         'x-accel-buffering': 'no',
       });
-      res.write(': orgledger audit log stream\nretry: 1000\n\n');
+      res.flushHeaders();
       const sub = new Subscriber(res, principal.orgId, secret, matches, deps.clientBufferBytes);
       try {
         await deps.liveTail.subscribe(sub, from, request.query.follow ?? true);

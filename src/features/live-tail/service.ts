@@ -42,6 +42,7 @@ export class LiveTail {
   async subscribe(sub: Subscriber, fromSeq: number | null, follow: boolean): Promise<void> {
     if (!follow) {
       const head = await this.reads.auditHeadSeq(sub.orgId);
+      sub.hello(fromSeq ?? head);
       if (fromSeq !== null) await this.sendBacklog(sub, fromSeq, head);
       sub.finish();
       return;
@@ -59,6 +60,7 @@ export class LiveTail {
     const start = fromSeq ?? joinSeq;
     sub.lastSeq = Math.min(start, joinSeq);
     hub.subscribers.add(sub);
+    sub.hello(start);
     if (start >= joinSeq) {
       sub.lastSeq = start;
       return;

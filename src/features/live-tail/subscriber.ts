@@ -76,6 +76,11 @@ export class Subscriber {
     for (const e of held) this.send(e);
   }
 
+  /** The first lines, once the client is joined to the live events: a client may wait for them before listing. */
+  hello(fromSeq: number): void {
+    this.write(`: orgledger audit log stream from sequence ${fromSeq}\nretry: 1000\n\n`);
+  }
+
   heartbeat(nowMs: number, everyMs: number): void {
     if (this.closed || this.pending || nowMs - this.lastWriteMs < everyMs) return;
     this.write(`: heartbeat ${new Date(nowMs).toISOString()}\n\n`);
