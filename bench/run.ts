@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runAuditBench } from './audit.js';
+import { runLiveTailBench } from './live-tail.js';
 import { runPostgresBench } from './postgres.js';
 
 const ENGINES = ['sqlite', 'postgres'] as const;
@@ -16,7 +17,10 @@ interface Suite {
 }
 
 async function suites(): Promise<Suite[]> {
-  const list: Suite[] = [{ name: 'audit', run: runAuditBench }];
+  const list: Suite[] = [
+    { name: 'audit', run: runAuditBench },
+    { name: 'live-tail', run: runLiveTailBench },
+  ];
   // The usage suite lands separately; load it only once its file exists.
   const usageFile = fileURLToPath(new URL('./usage.ts', import.meta.url));
   if (existsSync(usageFile)) {
