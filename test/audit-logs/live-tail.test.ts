@@ -131,7 +131,7 @@ describe('live tail', () => {
     await fast.next((m) => idOf(m) === ids[ids.length - 1]);
     expect(fast.messages.filter((m) => ids.includes(idOf(m))).length).toBe(ids.length);
     fast.close();
-    const ended = new Promise<void>((resolve) => slow.on('end', resolve));
+    const ended = new Promise<void>((resolve) => slow.on('close', resolve));
     slow.resume();
     await ended;
     const text = Buffer.concat(chunks).toString('utf8');

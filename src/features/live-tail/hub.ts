@@ -6,7 +6,7 @@
  */
 import type { StoredAuditEvent } from '../audit-logs/types.js';
 import type { LiveTailReads } from './store.js';
-import type { Subscriber } from './subscriber.js';
+import { type Subscriber, sseText } from './subscriber.js';
 
 export interface LiveTailSettings {
   pollMs: number;
@@ -21,6 +21,8 @@ const MIN_WAKE_GAP_MS = 20;
 
 export class OrgHub {
   readonly subscribers = new Set<Subscriber>();
+  /** Subscribers by filter: one evaluation and one SSE text per filter. */
+  private readonly groups = new Map<string, { matches: (e: StoredAuditEvent) => boolean; members: Set<Subscriber> }>();
   /** The highest sequence handed to the subscribers. */
   seq = 0;
   polls = 0;
@@ -97,10 +99,32 @@ export class OrgHub {
     } else this.schedule(this.settings.pollMs);
   }
 
+  add(sub: Subscriber): void {
+    this.subscribers.add(sub);
+    let group = this.groups.get(sub.filterKey);
+    if (!group) {
+      group = { matches: sub.matches, members: new Set() };
+      this.groups.set(sub.filterKey, group);
+    }
+    group.members.add(sub);
+  }
+
+  remove(sub: Subscriber): void {
+    this.subscribers.delete(sub);
+    const group = this.groups.get(sub.filterKey);
+    group?.members.delete(sub);
+    if (group?.members.size === 0) this.groups.delete(sub.filterKey);
+  }
+
+  /** Each filter runs once per event, and each client gets one write per poll. */
   private fanOut(rows: StoredAuditEvent[]): void {
-    for (const e of rows) {
-      this.seq = e.seq;
-      for (const s of this.subscribers) s.deliver(e);
+    if (rows.length === 0) return;
+    this.seq = (rows[rows.length - 1] as StoredAuditEvent).seq;
+    for (const group of this.groups.values()) {
+      const matching = rows.filter(group.matches);
+      if (matching.length === 0) continue;
+      const text = matching.map(sseText).join('');
+      for (const s of group.members) s.deliver(matching, text);
     }
   }
 

@@ -44,7 +44,8 @@ export async function liveTailRoutes(app: FastifyInstance, deps: LiveTailRouteDe
         'x-accel-buffering': 'no',
       });
       res.flushHeaders();
-      const sub = new Subscriber(res, principal.orgId, secret, matches, deps.clientBufferBytes);
+      const { last_event_id: _last, follow: _follow, ...filters } = request.query;
+      const sub = new Subscriber(res, principal.orgId, secret, JSON.stringify(filters), matches, deps.clientBufferBytes);
       try {
         await deps.liveTail.subscribe(sub, from, request.query.follow ?? true);
       } catch (err) {

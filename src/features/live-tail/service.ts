@@ -59,7 +59,7 @@ export class LiveTail {
     const joinSeq = hub.seq;
     const start = fromSeq ?? joinSeq;
     sub.lastSeq = Math.min(start, joinSeq);
-    hub.subscribers.add(sub);
+    hub.add(sub);
     sub.hello(start);
     if (start >= joinSeq) {
       sub.lastSeq = start;
@@ -105,7 +105,7 @@ export class LiveTail {
   }
 
   private leave(hub: OrgHub, sub: Subscriber): void {
-    hub.subscribers.delete(sub);
+    hub.remove(sub);
     // A hub stays while a client is still waiting for its start.
     if (hub.subscribers.size === 0 && hub.joining === 0 && this.hubs.get(hub.orgId) === hub) {
       hub.stop();

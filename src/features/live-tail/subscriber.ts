@@ -9,7 +9,12 @@ import type { StoredAuditEvent } from '../audit-logs/types.js';
 export type EndReason = 'slow_client' | 'key_revoked' | 'server_shutdown' | 'store_error';
 
 /** Dropped sockets get this long to take the final event before they are destroyed. */
-const FAREWELL_MS = 5000;
+const FAREWELL_MS = 30_000;
+
+/** One event as an SSE message: id = the per-organization sequence, data = the AuditLog JSON. */
+export function sseText(e: StoredAuditEvent): string {
+  return `id: ${e.seq}\ndata: ${e.body}\n\n`;
+}
 
 export class Subscriber {
   /** The last sequence this client has been sent or passed over (filters skip events). */
@@ -26,7 +31,9 @@ export class Subscriber {
     readonly orgId: string,
     /** The bearer secret, rechecked periodically: a revoked key ends the stream. */
     readonly secret: string,
-    private readonly matches: (e: StoredAuditEvent) => boolean,
+    /** Clients with the same filters share one evaluation of it per event (see OrgHub). */
+    readonly filterKey: string,
+    readonly matches: (e: StoredAuditEvent) => boolean,
     private readonly maxBytes: number,
   ) {
     res.on('close', () => this.markClosed());
@@ -36,16 +43,23 @@ export class Subscriber {
     this.onCloseHandlers.push(fn);
   }
 
-  /** A live event from the organization's hub. */
-  deliver(e: StoredAuditEvent): void {
-    if (this.closed) return;
+  /** Live events from the organization's hub, already matched, and their SSE text: one write for the lot. */
+  deliver(events: StoredAuditEvent[], text: string): void {
+    if (this.closed || events.length === 0) return;
     if (this.pending) {
-      this.pending.push(e);
-      this.pendingBytes += e.body.length;
+      for (const e of events) {
+        this.pending.push(e);
+        this.pendingBytes += e.body.length;
+      }
       if (this.pendingBytes > this.maxBytes) this.end('slow_client', this.slowMessage());
       return;
     }
-    this.send(e);
+    if ((events[0] as StoredAuditEvent).seq <= this.lastSeq) {
+      for (const e of events) this.send(e);
+      return;
+    }
+    this.lastSeq = (events[events.length - 1] as StoredAuditEvent).seq;
+    this.write(text);
   }
 
   /** Holds live events while the backlog is sent. */
@@ -106,7 +120,7 @@ export class Subscriber {
     if (e.seq <= this.lastSeq) return;
     this.lastSeq = e.seq;
     if (!this.matches(e)) return;
-    this.write(`id: ${e.seq}\ndata: ${e.body}\n\n`);
+    this.write(sseText(e));
   }
 
   private write(chunk: string): void {
