@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runAuditBench } from './audit.js';
 import { runOtlpBench } from './otlp.js';
+import { runLiveTailBench } from './live-tail.js';
 import { runPostgresBench } from './postgres.js';
 import { runSyncBench } from './sync.js';
 
@@ -21,6 +22,7 @@ async function suites(): Promise<Suite[]> {
   const list: Suite[] = [
     { name: 'audit', run: runAuditBench },
     { name: 'sync', run: runSyncBench },
+    { name: 'live-tail', run: runLiveTailBench },
   ];
   // The usage suite lands separately; load it only once its file exists.
   const usageFile = fileURLToPath(new URL('./usage.ts', import.meta.url));

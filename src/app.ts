@@ -17,6 +17,8 @@ import { ledgerRoutes } from './features/ledger/routes.js';
 import { LedgerService } from './features/ledger/service.js';
 import { parseAttributeMap } from './features/otlp/attribute-map.js';
 import { otlpRoutes } from './features/otlp/routes.js';
+import { liveTailRoutes } from './features/live-tail/routes.js';
+import { LiveTail } from './features/live-tail/service.js';
 import { loadPriceTable } from './features/usage/price-table.js';
 import { usageRoutes } from './features/usage/routes.js';
 import { registerBodyParsers } from './http/body-parsers.js';
@@ -32,6 +34,7 @@ import { buildOpenApiDocument } from './openapi.js';
 import { registerAuth } from './server/auth.js';
 import { registerConsole } from './server/console.js';
 import { registerHealth } from './server/health.js';
+import { wakeOnAuditCommit } from './server/live-tail-wake.js';
 import { instrumentStore, Metrics, registerMetrics } from './server/metrics.js';
 import type { Store } from './store/store.js';
 import { VERSION } from './version.js';
@@ -69,7 +72,10 @@ declare module 'fastify' {
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
   const clock = deps.clock ?? systemClock;
   const metrics = new Metrics();
-  const store = instrumentStore(deps.store, metrics);
+  const instrumented = instrumentStore(deps.store, metrics);
+  // The live tail polls the store; commits of this process wake it early (see server/live-tail-wake.ts).
+  let liveTail: LiveTail | undefined;
+  const store = wakeOnAuditCommit(instrumented, (orgIds) => liveTail?.wake(orgIds));
   const app = Fastify({
     logger: deps.logger === false ? false : { level: config.logLevel },
     // One line per request, at completion, from registerMetrics (id, method, route, status, duration).
@@ -98,6 +104,15 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     auditLogs: new AuditLogService(store, clock, async (orgId, keyId) => (await store.keys.getAdminKey(orgId, keyId)) !== null),
     ledger: new LedgerService(store, signer, config.ledgerOrigin, clock),
   };
+  liveTail = new LiveTail(
+    store.liveTail,
+    { pollMs: config.liveTailPollMs, heartbeatMs: config.liveTailHeartbeatSeconds * 1000, keyRecheckMs: config.liveTailKeyRecheckSeconds * 1000 },
+    async (orgId, secret) => {
+      const key = await services.keys.authenticate(secret);
+      return key !== null && key.orgId === orgId && key.scopes.includes('audit_logs.read');
+    },
+    (err) => app.log.warn({ err }, 'live tail poll failed'),
+  );
   app.decorate('services', services);
   app.decorate('ingestSettings', { clock, maxClockSkewSeconds: config.maxClockSkewSeconds });
   const routeTable: RouteSummary[] = [];
@@ -134,6 +149,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   await app.register(auditLogRoutes, { auditLogs: services.auditLogs, store, maxPendingWrites: config.maxPendingWrites });
   await app.register(keyRoutes, { keys: services.keys });
+  await app.register(liveTailRoutes, { liveTail, clientBufferBytes: config.liveTailClientBufferBytes });
   const prices = loadPriceTable(config.pricesFile);
   await app.register(usageRoutes, { store, clock, prices, maxPendingWrites: config.maxPendingWrites });
   await app.register(costRoutes, { store, clock, prices, maxPendingWrites: config.maxPendingWrites });

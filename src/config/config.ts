@@ -114,6 +114,14 @@ const SETTINGS = {
   ledgerKeyFile: setting<string | undefined>('ORGLEDGER_LEDGER_KEY_FILE', undefined, str),
   /** How often serve signs checkpoints of the logs that grew (at most one per log per interval). */
   ledgerCheckpointMs: setting('ORGLEDGER_LEDGER_CHECKPOINT_MS', 250, int(10, 60000)),
+  /** Live tail (GET /v1/organization/audit_logs/stream): how often each organization's hub polls the store. */
+  liveTailPollMs: setting('ORGLEDGER_LIVE_TAIL_POLL_MS', 250, int(10, 60000)),
+  /** Live tail: a comment line goes to a client idle this long. */
+  liveTailHeartbeatSeconds: setting('ORGLEDGER_LIVE_TAIL_HEARTBEAT_SECONDS', 15, int(1, 3600)),
+  /** Live tail: bytes that may wait for one client; beyond, the client is dropped. */
+  liveTailClientBufferBytes: setting('ORGLEDGER_LIVE_TAIL_CLIENT_BUFFER_BYTES', 1024 * 1024, int(1024, 1024 * 1024 * 1024)),
+  /** Live tail: how often the keys of open streams are checked again (a revoked key ends its streams). */
+  liveTailKeyRecheckSeconds: setting('ORGLEDGER_LIVE_TAIL_KEY_RECHECK_SECONDS', 10, int(1, 3600)),
 };
 
 type Settings = typeof SETTINGS;

@@ -4,6 +4,7 @@ import { type AuditLog, type AuditLogPage, api } from '../api.js';
 import { type AuditFilters, apiQuery, filtersFromParams, hasFilters, PAGE_SIZE, paramsFromFilters, RANGE_PRESETS, TEXT_FILTERS } from '../audit-query.js';
 import { EventDetail } from '../components/event-detail.js';
 import { EventTypePicker } from '../components/event-type-picker.js';
+import { LiveToggle, useLiveTail } from '../components/live-toggle.js';
 import { Empty, ErrorBox } from '../components/status.js';
 import { fromLocalInput, localTime, localTimeShort, nowSeconds, toLocalInput, utcTime } from '../format.js';
 import { navigate, type Route } from '../router.js';
@@ -145,7 +146,8 @@ export function AuditLogsView({ route }: { route: Route }) {
 
   useEffect(() => setSelected(null), [key]);
 
-  const rows = page.data?.data ?? [];
+  const live = useLiveTail(filters, key);
+  const rows = live.merge(page.data?.data ?? []);
   // Which directions hold more events: has_more speaks for the direction of travel; the other
   // direction holds at least the page we came from.
   const newer = filters.before ? (page.data?.has_more ?? false) : Boolean(filters.after);
@@ -164,6 +166,7 @@ export function AuditLogsView({ route }: { route: Route }) {
     <section class="view audit" aria-labelledby="view-title">
       <h1 id="view-title">Audit logs</h1>
       <Filters route={route} filters={filters} />
+      <LiveToggle live={live} />
       <div class={`audit-body ${selected ? 'with-detail' : ''}`}>
         <div class="table-wrap">
           {page.error && <ErrorBox error={page.error} onRetry={page.reload} />}

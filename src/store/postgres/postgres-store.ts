@@ -12,6 +12,7 @@ import { PgAuditReads } from './audit-store.js';
 import { createPool, isRetryableWriteError, storeError, waitForDatabase } from './connection.js';
 import { PgKeyReads } from './key-store.js';
 import { PgLedgerReads } from './ledger-store.js';
+import { PgLiveTailReads } from './live-tail-store.js';
 import { migratePostgres, pendingPostgresMigrations } from './migrations.js';
 import { MissingPartitionsError, PartitionManager } from './partitions.js';
 import { PgSyncReads } from './sync-store.js';
@@ -43,6 +44,7 @@ export class PostgresStore extends CommittingStore<PgWriteTx> implements Store {
   private migrationsApplied = 0;
   readonly keys = new PgKeyReads((name, text, values) => this.rows(name, text, values));
   readonly audit = new PgAuditReads((name, text, values) => this.rows(name, text, values));
+  readonly liveTail = new PgLiveTailReads((name, text, values) => this.rows(name, text, values));
   /** Usage and costs read the same rollups: one reader answers both parts. */
   readonly usage = new PgUsageReader((text, values) => this.rows(undefined, text, values));
   readonly costs = this.usage;

@@ -7,6 +7,7 @@ import type { Store, WriteTx } from '../store.js';
 import { SqliteAuditReads, SqliteAuditWrites } from './audit-store.js';
 import { SqliteKeyReads, SqliteKeyWrites } from './key-store.js';
 import { SqliteLedgerReads, SqliteLedgerWrites } from './ledger-store.js';
+import { SqliteLiveTailReads } from './live-tail-store.js';
 import { sqliteMigrations } from './migrations.js';
 import { SqliteSyncReads, SqliteSyncWrites } from './sync-store.js';
 import { UsageReader, UsageWriter } from './usage-store.js';
@@ -154,6 +155,7 @@ export class SqliteStore extends CommittingStore<SqliteWriteTx> implements Store
   private readonly stmtCache = new Map<string, Database.Statement>();
   readonly keys = new SqliteKeyReads((sql) => this.read(sql));
   readonly audit = new SqliteAuditReads((sql) => this.read(sql));
+  readonly liveTail = new SqliteLiveTailReads((sql) => this.read(sql));
   /** Usage and costs read the same rollups: one reader answers both parts. */
   readonly usage = new UsageReader((sql) => this.read(sql));
   readonly costs = this.usage;
