@@ -9,6 +9,7 @@ import type { Config } from './config/config.js';
 import { auditLogRoutes } from './features/audit-logs/routes.js';
 import { AuditLogService } from './features/audit-logs/service.js';
 import { costRoutes } from './features/costs/routes.js';
+import { directoryRoutes } from './features/directory/routes.js';
 import { keyRoutes } from './features/keys/routes.js';
 import { KeyService } from './features/keys/service.js';
 import { loadPriceTable } from './features/usage/price-table.js';
@@ -121,6 +122,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const prices = loadPriceTable(config.pricesFile);
   await app.register(usageRoutes, { store, clock, prices, maxPendingWrites: config.maxPendingWrites });
   await app.register(costRoutes, { store, clock, prices, maxPendingWrites: config.maxPendingWrites });
+  await app.register(directoryRoutes, { store });
   // The web console (static files at /), a client of the API above like any other.
   registerConsole(app);
   return app;

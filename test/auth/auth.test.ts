@@ -43,6 +43,7 @@ const SAMPLES: Record<string, Sample> = {
     body: { data: [{ line_item: 'support plan', amount: { value: 1, currency: 'usd' } }] },
   }),
   'GET /v1/organization/costs/unpriced': async () => ({ path: '/v1/organization/costs/unpriced' }),
+  'GET /v1/organization/directory': async () => ({ path: '/v1/organization/directory' }),
 };
 const DAY_AGO = Math.floor(Date.now() / 1000) - 86400;
 for (const kind of usageKinds().values()) {
