@@ -119,21 +119,68 @@ describe.skipIf(!HAS_CHROMIUM)('web console (chromium)', () => {
     expect(await page.inputValue('input[name=actor]')).toBe(actor);
   });
 
-  it('opens an event: the detail panel holds the whole event as JSON', async () => {
+  it('rows read as sentences with names from the directory API; a name filters on click', async () => {
+    const dir = new Map(((await get('/v1/organization/directory')).data as { id: string; name: string | null }[]).map((d) => [d.id, d.name]));
+    const sentences = async () => {
+      await rowIds();
+      return page.$$eval('table.events tbody tr[data-id]', (rows) =>
+        rows.map((r) => [r.getAttribute('data-id'), r.querySelector('td.sentence')?.textContent ?? ''] as const),
+      );
+    };
+    const check = async (type: string, expected: (e: any) => string) => {
+      await page.goto(`${server.url}/logs?type=${type}`);
+      const api = (await get(`/v1/organization/audit_logs?limit=50&event_types[]=${type}`)).data as any[];
+      expect(api.length, type).toBeGreaterThan(0);
+      expect(new Map(await sentences())).toEqual(new Map(api.map((e) => [e.id, expected(e)])));
+    };
+    const who = (e: any) =>
+      e.actor.session?.user?.email ?? e.actor.api_key?.user?.email ?? dir.get(e.actor.api_key?.service_account?.id) ?? e.actor.api_key?.service_account?.id;
+    const inProject = (e: any) => (e.project?.id ? ` in project ${dir.get(e.project.id) ?? e.project.name ?? e.project.id}` : '');
+    await check('api_key.created', (e) => `${who(e)} created API key ${dir.get(e['api_key.created'].id) ?? e['api_key.created'].id}${inProject(e)}`);
+    await check('login.failed', (e) => {
+      const reason = e['login.failed']?.error_message as string | undefined;
+      return `${who(e)} failed to sign in${reason ? ` (${reason.replace(/\.$/, '')})` : ''}${inProject(e)}`;
+    });
+    await check('project.created', (e) => `${who(e)} created project ${dir.get(e['project.created'].id) ?? e['project.created'].data.name}`);
+
+    // Every project the demo's events name has its name in the directory, and the rows show it.
+    await page.goto(`${server.url}/logs`);
+    await rowIds();
+    const projectRef = await page.$('td.sentence button.ref[title^="Project"]');
+    expect(projectRef).toBeTruthy();
+    const projectId = (await projectRef?.getAttribute('data-id')) as string;
+    expect(await projectRef?.textContent()).toBe(dir.get(projectId));
+    await projectRef?.click();
+    await page.waitForURL((u) => u.searchParams.get('project') === projectId);
+    expect(await rowIds()).toEqual(await apiIds(`&project_ids[]=${projectId}`));
+    await page.screenshot({ path: artifact('audit-logs-sentences-1280.png') });
+  });
+
+  it('opens an event: cards with names, the whole event as JSON, the open event in the URL', async () => {
     const ids = await rowIds();
     const target = ids[0] as string;
-    await page.click(`tr[data-id="${target}"] button.link`);
+    const listQuery = new URL(page.url()).searchParams.toString().replace('type=', 'event_types[]=').replace('actor=', 'actor_ids[]=');
+    await page.click(`tr[data-id="${target}"] button.open-event`);
+    await page.waitForURL((u) => u.searchParams.get('event') === target);
     const shown = JSON.parse((await page.textContent('[data-testid=event-json]')) ?? '');
-    const listed = (
-      await get(
-        `/v1/organization/audit_logs?limit=50&${new URL(page.url()).searchParams.toString().replace('type=', 'event_types[]=').replace('actor=', 'actor_ids[]=')}`,
-      )
-    ).data;
-    expect(shown).toEqual(listed.find((e: { id: string }) => e.id === target));
+    const listed = (await get(`/v1/organization/audit_logs?limit=50&${listQuery}`)).data;
+    const event = listed.find((e: { id: string }) => e.id === target);
+    expect(shown).toEqual(event);
+    // The project card shows the directory's name for the event's project.
+    if (event.project?.id) {
+      const dir = (await get('/v1/organization/directory')).data as { id: string; name: string | null }[];
+      const name = dir.find((d) => d.id === event.project.id)?.name;
+      expect(await page.textContent('[data-testid=detail-project]')).toBe(name ?? event.project.id);
+    }
     await page.click('button:has-text("Copy JSON")');
     await page.waitForSelector('button.copy:has-text("Copied")');
     await page.screenshot({ path: artifact('audit-log-detail-1280.png') });
+    // A reload (a shared link) opens the same event.
+    await page.reload();
+    await page.waitForSelector('[data-testid=event-json]');
+    expect(JSON.parse((await page.textContent('[data-testid=event-json]')) ?? '').id).toBe(target);
     await page.keyboard.press('Escape');
+    await page.waitForURL((u) => !u.searchParams.has('event'));
     expect(await page.$('.detail')).toBeNull();
   });
 
@@ -255,7 +302,7 @@ describe.skipIf(!HAS_CHROMIUM)('web console (chromium)', () => {
     await p.waitForSelector('table.events[aria-busy="false"] tbody tr[data-id]');
     expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await p.screenshot({ path: artifact('audit-logs-390-dark.png') });
-    await p.click('table.events tbody tr[data-id] button.link');
+    await p.click('table.events tbody tr[data-id] button.open-event');
     await p.screenshot({ path: artifact('audit-log-detail-390-dark.png') });
     await p.keyboard.press('Escape');
     await p.click('nav a:has-text("Costs")');
