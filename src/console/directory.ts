@@ -35,16 +35,18 @@ export class Directory {
 }
 
 export const EMPTY_DIRECTORY = new Directory();
-let cached: { key: string | null; promise: Promise<Directory> } | null = null;
+let cached: { key: string | null; at: number; promise: Promise<Directory> } | null = null;
+/** Names change rarely; a view opened a minute later asks again (a key created meanwhile gets its name). */
+const MAX_AGE_MS = 60_000;
 
 export function loadDirectory(): Promise<Directory> {
   const key = storedKey();
-  if (!cached || cached.key !== key) {
+  if (!cached || cached.key !== key || Date.now() - cached.at > MAX_AGE_MS) {
     const promise = api<{ data: DirectoryEntry[] }>('GET', 'directory').then(
       (res) => new Directory(res.data),
       () => EMPTY_DIRECTORY,
     );
-    cached = { key, promise };
+    cached = { key, at: Date.now(), promise };
   }
   return cached.promise;
 }

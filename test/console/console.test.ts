@@ -81,6 +81,8 @@ describe.skipIf(!HAS_CHROMIUM)('web console (chromium)', () => {
     await page.waitForSelector('text=That admin key is not valid');
     await page.fill('input[name=key]', server.adminKey);
     await page.click('button[type=submit]');
+    await page.waitForURL(/\/overview$/);
+    await page.click('nav a:has-text("Audit logs")');
     await page.waitForURL(/\/logs$/);
     expect(await rowIds()).toEqual(await apiIds(''));
     expect(await page.evaluate(() => sessionStorage.length)).toBe(1);
@@ -299,6 +301,11 @@ describe.skipIf(!HAS_CHROMIUM)('web console (chromium)', () => {
     await p.goto(`${server.url}/`);
     await p.fill('input[name=key]', server.adminKey);
     await p.click('button[type=submit]');
+    await p.waitForSelector('[data-testid=security-counts]');
+    await p.waitForSelector('[data-testid=mtd]:not(:has-text("…"))');
+    expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await p.screenshot({ path: artifact('overview-390-dark.png'), fullPage: true });
+    await p.click('nav a:has-text("Audit logs")');
     await p.waitForSelector('table.events[aria-busy="false"] tbody tr[data-id]');
     expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await p.screenshot({ path: artifact('audit-logs-390-dark.png') });
@@ -313,6 +320,40 @@ describe.skipIf(!HAS_CHROMIUM)('web console (chromium)', () => {
     await p.waitForSelector('.key-table tbody tr');
     await p.screenshot({ path: artifact('keys-390-dark.png'), fullPage: true });
     await phone.close();
+  });
+
+  it('overview: month to date, the same days last month, projection, movers and security counts match the API', async () => {
+    await page.click('nav a:has-text("Overview")');
+    await page.waitForSelector('[data-testid=security-counts]');
+    await page.waitForSelector('[data-testid=mtd]:not(:has-text("…"))');
+    const now = Number(await page.getAttribute('section.overview', 'data-now'));
+    const d = new Date(now * 1000);
+    const thisStart = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1) / 1000;
+    const prevStart = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1) / 1000;
+    const todayEnd = Math.floor(now / 86400) * 86400 + 86400;
+    const sum = async (start: number, end: number) => {
+      if (end <= start) return 0;
+      const res = await get(`/v1/organization/costs?start_time=${start}&end_time=${end}&bucket_width=1d&limit=31`);
+      return res.data.flatMap((b: any) => b.results).reduce((a: number, r: any) => a + r.amount.value, 0);
+    };
+    const usd = (n: number) => n.toLocaleString('en-US', { style: 'currency', currency: 'USD' });
+    const mtd = await sum(thisStart, todayEnd);
+    expect(await page.textContent('[data-testid=mtd]')).toBe(usd(mtd));
+    const sameDayEnd = Math.min(thisStart, prevStart + (Math.floor((now - thisStart) / 86400) + 1) * 86400);
+    expect(await page.textContent('[data-testid=previous-same-day]')).toBe(usd(await sum(prevStart, sameDayEnd)));
+    const nextStart = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) / 1000;
+    expect(await page.textContent('[data-testid=projection]')).toBe(usd((mtd / Math.max(1, now - thisStart)) * (nextStart - thisStart)));
+
+    // Security counts: each type's count over the last 7 days, as the API lists them.
+    const rows = await page.$$eval('[data-testid=security-counts] tbody tr', (trs) =>
+      trs.map((tr) => [tr.getAttribute('data-type') as string, Number(tr.querySelector('td')?.textContent)] as const),
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    for (const [type, count] of rows.slice(0, 3)) {
+      const res = await get(`/v1/organization/audit_logs?limit=100&event_types[]=${type}&effective_at[gte]=${now - 7 * 86400}&effective_at[lt]=${now}`);
+      expect(count, type).toBe(res.data.length);
+    }
+    await page.screenshot({ path: artifact('overview-1280.png'), fullPage: true });
   });
 
   it('signs out: the key is gone and the sign-in form is back', async () => {
