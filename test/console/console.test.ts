@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatBytes } from '../../src/console/format.js';
 import { generateDemo } from '../../src/demo/generator.js';
 import { demoUsageWriter } from '../../src/demo/usage-writer.js';
 import { AuditLogService } from '../../src/features/audit-logs/service.js';
@@ -235,6 +236,22 @@ describe.skipIf(!HAS_CHROMIUM)('web console (chromium)', () => {
     await page.screenshot({ path: artifact('usage-1280.png'), fullPage: true });
   });
 
+  it('shows vector-store bytes as a level (latest, peak, average of the readings), never summed over days', async () => {
+    await page.goto(`${server.url}/usage?kind=vector_stores&width=1d&range=7&group=none`);
+    await page.waitForSelector('section.card[aria-busy="false"] .series-table');
+    const view = await page.$('section.usage');
+    const [start, end] = await Promise.all(['data-start', 'data-end'].map((a) => view?.getAttribute(a)));
+    const api = await get(`/v1/organization/usage/vector_stores?start_time=${start}&end_time=${end}&bucket_width=1d&limit=7`);
+    const readings = api.data.filter((b: any) => b.results.length > 0).map((b: any) => b.results.reduce((a: number, r: any) => a + r.usage_bytes, 0));
+    expect(readings.length).toBeGreaterThan(1);
+    const avg = readings.reduce((a: number, b: number) => a + b, 0) / readings.length;
+    expect(await page.textContent('[data-testid=usage-headline]')).toBe(
+      `Latest ${formatBytes(readings.at(-1))} · peak ${formatBytes(Math.max(...readings))} · average ${formatBytes(avg)}`,
+    );
+    expect(await page.$$eval('.series-table thead th', (ths) => ths.slice(1, 4).map((t) => t.textContent))).toEqual(['Latest', 'Peak', 'Average']);
+    await page.screenshot({ path: artifact('usage-vector-stores-1280.png'), fullPage: true });
+  });
+
   it('renders the costs chart; the CSV download is exactly what the API returned', async () => {
     await page.click('nav a:has-text("Costs")');
     await page.waitForSelector('section.card[aria-busy="false"] .series-table');
@@ -258,6 +275,30 @@ describe.skipIf(!HAS_CHROMIUM)('web console (chromium)', () => {
     expect(csv.trimEnd().split('\r\n')).toEqual(expected);
     expect(await page.textContent('[data-testid=range-total]')).toBe(total.toLocaleString('en-US', { style: 'currency', currency: 'USD' }));
     await page.screenshot({ path: artifact('costs-1280.png'), fullPage: true });
+  });
+
+  it('costs by line item: quantities and amounts as the API sums them', async () => {
+    const view = await page.$('section.costs');
+    const [start, end, days] = await Promise.all(['data-start', 'data-end', 'data-days'].map((a) => view?.getAttribute(a)));
+    const api = await get(`/v1/organization/costs?start_time=${start}&end_time=${end}&bucket_width=1d&limit=${days}&group_by[]=line_item`);
+    const expected = new Map<string, { q: number; a: number }>();
+    for (const b of api.data) {
+      for (const r of b.results) {
+        const e = expected.get(r.line_item) ?? { q: 0, a: 0 };
+        e.q += r.quantity ?? 0;
+        e.a += r.amount.value;
+        expected.set(r.line_item, e);
+      }
+    }
+    const shown = await page.$$eval('[data-testid=line-items] tbody tr', (trs) =>
+      trs.map((tr) => [tr.getAttribute('data-line-item') as string, [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')] as const),
+    );
+    expect(shown.length).toBe(expected.size);
+    for (const [item, cells] of shown) {
+      const e = expected.get(item);
+      expect(cells[0], item).toBe(Math.round(e?.q ?? 0).toLocaleString('en-US'));
+      expect(cells[3], item).toBe((e?.a ?? 0).toLocaleString('en-US', { style: 'currency', currency: 'USD' }));
+    }
   });
 
   it('the costs view says which usage is unpriced (none for the demo; a model without a price after it arrives)', async () => {
