@@ -57,7 +57,7 @@ export function EventRow({
         </button>
       </td>
       <td class="open">
-        <button type="button" class="link open-event" aria-label={`Open ${e.type} event ${e.id}`}>
+        <button type="button" class="link open-event" aria-label={`Details of ${e.type} event ${e.id}`}>
           Details
         </button>
       </td>

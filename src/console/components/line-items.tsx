@@ -56,7 +56,8 @@ export function LineItemsTable({ rows, onDownload }: { rows: LineItemRow[]; onDo
           Download line items CSV
         </button>
       </div>
-      <div class="table-wrap scroll-x">
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling table must be reachable by keyboard to scroll it. */}
+      <section class="table-wrap scroll-x" aria-label="Line items (table)" tabIndex={0}>
         <table class="line-items" data-testid="line-items">
           <thead>
             <tr>
@@ -85,7 +86,7 @@ export function LineItemsTable({ rows, onDownload }: { rows: LineItemRow[]; onDo
             ))}
           </tbody>
         </table>
-      </div>
+      </section>
     </section>
   );
 }

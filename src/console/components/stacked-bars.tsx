@@ -161,7 +161,8 @@ export function SeriesTable({
     return i >= 0 ? seriesColor(i, key) : seriesColor(0, OTHER);
   };
   return (
-    <div class="table-wrap scroll-x">
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling table must be reachable by keyboard to scroll it.
+    <section class="table-wrap scroll-x" aria-label={`${caption} (table)`} tabIndex={0}>
       <table class="series-table">
         <caption class="sr-only">{caption}</caption>
         <thead>
@@ -213,6 +214,6 @@ export function SeriesTable({
           ))}
         </tbody>
       </table>
-    </div>
+    </section>
   );
 }
