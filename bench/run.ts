@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runAuditBench } from './audit.js';
+import { runConsolePaintBench } from './console-paint.js';
 import { runPostgresBench } from './postgres.js';
 
 const ENGINES = ['sqlite', 'postgres'] as const;
@@ -17,6 +18,7 @@ interface Suite {
 
 async function suites(): Promise<Suite[]> {
   const list: Suite[] = [{ name: 'audit', run: runAuditBench }];
+  list.push({ name: 'console', run: runConsolePaintBench });
   // The usage suite lands separately; load it only once its file exists.
   const usageFile = fileURLToPath(new URL('./usage.ts', import.meta.url));
   if (existsSync(usageFile)) {

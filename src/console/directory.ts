@@ -51,10 +51,11 @@ export function loadDirectory(): Promise<Directory> {
   return cached.promise;
 }
 
-/** The directory, empty until it loads (views render ids first, names as soon as they arrive). */
-export function useDirectory(): Directory {
+/** The directory, empty until it loads (views render ids first, names as soon as they arrive); `enabled` defers the request until the view's own data is in. */
+export function useDirectory(enabled = true): Directory {
   const [dir, setDir] = useState<Directory>(EMPTY_DIRECTORY);
   useEffect(() => {
+    if (!enabled) return;
     let live = true;
     loadDirectory().then((d) => {
       if (live) setDir(d);
@@ -62,6 +63,6 @@ export function useDirectory(): Directory {
     return () => {
       live = false;
     };
-  }, []);
+  }, [enabled]);
   return dir;
 }

@@ -121,7 +121,8 @@ export function AuditLogsView({ route }: { route: Route }) {
   // The open event is in the URL too (?event=), but opening one does not reload the list.
   const key = paramsFromFilters(filters).toString();
   const page = useFetch<AuditLogPage>(key, (signal) => api<AuditLogPage>('GET', 'audit_logs', { query: apiQuery(filters), signal }));
-  const dir = useDirectory();
+  // Names are asked for once the rows are in, so the first page never waits behind them.
+  const dir = useDirectory(page.data !== null);
   const openId = route.params.get('event');
   const lastOpener = useRef<HTMLButtonElement | null>(null);
   const [now, setNow] = useState(nowSeconds);

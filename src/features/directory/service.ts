@@ -8,8 +8,9 @@ import type { DirectoryStore } from './store.js';
 import type { Directory } from './types.js';
 
 /** The newest events of any type read (actors and projects), and of the naming types. */
-export const RECENT_EVENTS = 20_000;
-export const NAMING_EVENTS = 20_000;
+// Kept small: reads are synchronous on SQLite, and the naming query reads up to this many rows per type.
+export const RECENT_EVENTS = 5_000;
+export const NAMING_EVENTS = 2_000;
 const ADMIN_KEYS = 10_000;
 
 export async function buildDirectory(store: DirectoryStore, orgId: string): Promise<Directory> {
@@ -31,6 +32,6 @@ export async function buildDirectory(store: DirectoryStore, orgId: string): Prom
   return {
     entries: builder.entries(),
     scannedEvents: recent.length + older.length,
-    truncated: recent.length >= RECENT_EVENTS && naming.length >= NAMING_EVENTS,
+    truncated: recent.length >= RECENT_EVENTS || naming.length >= NAMING_EVENTS,
   };
 }
