@@ -6,8 +6,9 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runAuditBench } from './audit.js';
-import { runOtlpBench } from './otlp.js';
+import { runConsolePaintBench } from './console-paint.js';
 import { runLiveTailBench } from './live-tail.js';
+import { runOtlpBench } from './otlp.js';
 import { runPostgresBench } from './postgres.js';
 import { runSyncBench } from './sync.js';
 
@@ -24,6 +25,7 @@ async function suites(): Promise<Suite[]> {
     { name: 'sync', run: runSyncBench },
     { name: 'live-tail', run: runLiveTailBench },
   ];
+  list.push({ name: 'console', run: runConsolePaintBench });
   // The usage suite lands separately; load it only once its file exists.
   const usageFile = fileURLToPath(new URL('./usage.ts', import.meta.url));
   if (existsSync(usageFile)) {

@@ -10,15 +10,16 @@ import type { Config } from './config/config.js';
 import { auditLogRoutes } from './features/audit-logs/routes.js';
 import { AuditLogService } from './features/audit-logs/service.js';
 import { costRoutes } from './features/costs/routes.js';
+import { directoryRoutes } from './features/directory/routes.js';
 import { keyRoutes } from './features/keys/routes.js';
 import { KeyService } from './features/keys/service.js';
 import { type NoteSigner, noteSigner } from './features/ledger/note.js';
 import { ledgerRoutes } from './features/ledger/routes.js';
 import { LedgerService } from './features/ledger/service.js';
-import { parseAttributeMap } from './features/otlp/attribute-map.js';
-import { otlpRoutes } from './features/otlp/routes.js';
 import { liveTailRoutes } from './features/live-tail/routes.js';
 import { LiveTail } from './features/live-tail/service.js';
+import { parseAttributeMap } from './features/otlp/attribute-map.js';
+import { otlpRoutes } from './features/otlp/routes.js';
 import { loadPriceTable } from './features/usage/price-table.js';
 import { usageRoutes } from './features/usage/routes.js';
 import { registerBodyParsers } from './http/body-parsers.js';
@@ -157,6 +158,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   app.addHook('onClose', () => services.ledger.stop());
   const attributeMap = parseAttributeMap(config.otlpAttributeMap);
   await app.register(otlpRoutes, { store, clock, prices, attributeMap, bodyLimitBytes: config.bodyLimitBytes, maxPendingWrites: config.maxPendingWrites });
+  await app.register(directoryRoutes, { store });
   // The web console (static files at /), a client of the API above like any other.
   registerConsole(app);
   return app;

@@ -247,11 +247,7 @@ async function follow(
 }
 
 /** Prints the live tail's events until interrupted (or re-parented: see follow()). */
-async function followLive(
-  live: NonNullable<Awaited<ReturnType<typeof openLiveTail>>>,
-  shown: Set<string>,
-  opts: LogsOptions,
-): Promise<void> {
+async function followLive(live: NonNullable<Awaited<ReturnType<typeof openLiveTail>>>, shown: Set<string>, opts: LogsOptions): Promise<void> {
   const parent = process.ppid;
   const orphanCheck = setInterval(() => {
     if (process.ppid !== parent) process.kill(process.pid, 'SIGTERM');

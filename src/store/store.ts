@@ -11,8 +11,8 @@ import type { AuditStore, AuditWrites } from '../features/audit-logs/store.js';
 import type { CostStore, CostWrites } from '../features/costs/store.js';
 import type { KeyStore, KeyWrites } from '../features/keys/store.js';
 import type { LedgerStore, LedgerWrites } from '../features/ledger/store.js';
-import type { SyncStore, SyncWrites } from '../features/sync/store.js';
 import type { LiveTailStore } from '../features/live-tail/store.js';
+import type { SyncStore, SyncWrites } from '../features/sync/store.js';
 import type { UsageStore, UsageWrites } from '../features/usage/store.js';
 
 export type EngineName = 'sqlite' | 'postgres';

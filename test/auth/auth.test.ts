@@ -48,6 +48,7 @@ const SAMPLES: Record<string, Sample> = {
   'POST /v1/traces': async () => ({ path: '/v1/traces', body: { resourceSpans: [] } }),
   // follow=false: the stream ends after the backlog, so the matrix reads a whole response.
   'GET /v1/organization/audit_logs/stream': async () => ({ path: '/v1/organization/audit_logs/stream?follow=false&last_event_id=0' }),
+  'GET /v1/organization/directory': async () => ({ path: '/v1/organization/directory' }),
 };
 // The ledger's routes: each log's leaves exist (audit events above, one usage record) and are checkpointed.
 for (const log of ['audit', 'usage']) {
