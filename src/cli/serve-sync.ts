@@ -18,11 +18,14 @@ export interface SyncLoopOptions {
   log: (line: string) => void;
 }
 
-/** Starts the loop (first run right away); the returned function stops it after the current run. */
+/**
+ * Starts the loop (first run right away). The returned function stops scheduling and does not wait for
+ * a run in progress: a shutdown must not wait minutes for a paced run, and an interrupted run is
+ * resumed from its durable cursors by the next one.
+ */
 export function startSyncLoop(store: Store, o: SyncLoopOptions): () => Promise<void> {
   const key = upstreamKey(undefined, process.env);
   let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
   let stopped = false;
   const once = async () => {
     try {
@@ -50,13 +53,12 @@ export function startSyncLoop(store: Store, o: SyncLoopOptions): () => Promise<v
   const schedule = () => {
     if (stopped) return;
     timer = setTimeout(() => {
-      running = once().finally(schedule);
+      void once().finally(schedule);
     }, o.intervalSeconds * 1000);
   };
-  running = once().finally(schedule);
+  void once().finally(schedule);
   return async () => {
     stopped = true;
     if (timer) clearTimeout(timer);
-    await running;
   };
 }
