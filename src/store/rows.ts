@@ -42,6 +42,8 @@ export interface AuditEventRow {
   content_hash: string;
   ingested_at: number;
   body: string;
+  ingested_by?: string | null;
+  request_id?: string | null;
 }
 
 export const orgFromRow = (r: OrganizationRow): Organization => ({ id: r.id, name: r.name, createdAt: r.created_at });
@@ -88,6 +90,8 @@ export const AUDIT_EVENT_COLUMNS = [
   'content_hash',
   'ingested_at',
   'body',
+  'ingested_by',
+  'request_id',
 ] as const;
 
 /** An event's values in AUDIT_EVENT_COLUMNS order; `tenant` as the engine binds it (SQLite 0/1). */
@@ -104,6 +108,8 @@ export const auditEventValues = <T>(e: StoredAuditEvent, tenant: T): (string | n
   e.contentHash,
   e.ingestedAt,
   e.body,
+  e.ingestedBy ?? null,
+  e.requestId ?? null,
 ];
 
 /** Lists never need the actor ids back (they filter through the actors table), so they stay empty. */

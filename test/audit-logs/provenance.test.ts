@@ -39,3 +39,20 @@ describe('actor identity', () => {
     expect(ok.status, JSON.stringify(ok.body)).toBe(200);
   });
 });
+
+describe('who ingested', () => {
+  it('every ingested event records the ingesting key and request id, kept out of the OpenAI-shaped list', async () => {
+    const created = await server.request('POST', '/v1/organization/admin_api_keys', { body: { name: 'writer' } });
+    const event = { id: 'prov-1', type: 'project.created', effective_at: Math.floor(Date.now() / 1000) - 5, 'project.created': { id: 'proj_p' } };
+    const res = await server.request('POST', PATH, { key: created.body.value, body: { data: [event] } });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const rows = await server.sql("SELECT ingested_by, request_id FROM audit_events WHERE id = 'prov-1'");
+    expect(rows).toEqual([{ ingested_by: created.body.id, request_id: res.headers.get('x-request-id') }]);
+    const listed = await server.request('GET', `${PATH}?resource_ids[]=proj_p`);
+    expect(listed.body.data).toHaveLength(1);
+    expect(JSON.stringify(listed.body)).not.toContain(created.body.id);
+    // orgledger's own events carry no ingesting key
+    const own = await server.sql(`SELECT ingested_by FROM audit_events WHERE type = 'api_key.created'`);
+    expect(own.every((r) => r.ingested_by === null)).toBe(true);
+  });
+});

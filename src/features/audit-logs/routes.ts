@@ -31,6 +31,9 @@ export async function auditLogRoutes(app: FastifyInstance, deps: AuditLogRouteDe
     timeFields: ['effective_at'],
     pendingWrites: () => deps.store.pendingWrites(),
     maxPendingWrites: deps.maxPendingWrites,
-    handle: async (request, data) => ({ object: 'list' as const, data: await deps.auditLogs.ingest(principalOf(request).orgId, data) }),
+    handle: async (request, data) => {
+      const principal = principalOf(request);
+      return { object: 'list' as const, data: await deps.auditLogs.ingest(principal.orgId, data, { keyId: principal.keyId, requestId: request.id }) };
+    },
   });
 }

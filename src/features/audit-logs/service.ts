@@ -14,6 +14,12 @@ import type { AuditListQuery, StoredAuditEvent } from './types.js';
 
 export const MAX_EVENTS_PER_BATCH = 1000;
 
+/** Which admin key ingested a record, in which request: stored beside it, not in the OpenAI-shaped lists. */
+export interface Provenance {
+  keyId: string;
+  requestId: string;
+}
+
 export interface AppendResult {
   id: string;
   type: string;
@@ -32,6 +38,8 @@ export async function appendAuditEvents(
   clock: Clock,
   /** Called for each event that is not a replay, before anything is inserted; throws to refuse the write. */
   checkFresh?: (event: ValidEvent, index: number) => void,
+  /** Who ingested the events over the API (absent for orgledger's own events). */
+  provenance?: Provenance,
 ): Promise<AppendResult[]> {
   const clientIds = events.map((e) => e.clientId).filter((id): id is string => id !== null);
   const existing = await tx.audit.findAuditEventHashes(orgId, clientIds);
@@ -78,6 +86,8 @@ export async function appendAuditEvents(
       contentHash: event.contentHash,
       body: event.body ?? JSON.stringify(wireEvent(id, event)),
       ingestedAt,
+      ingestedBy: provenance?.keyId ?? null,
+      requestId: provenance?.requestId ?? null,
     };
   });
   await tx.audit.insertAuditEvents(rows);
@@ -93,7 +103,7 @@ export class AuditLogService {
   ) {}
 
   /** Validates every event first (nothing is written unless all pass), then appends them in one write. */
-  async ingest(orgId: string, events: unknown[]): Promise<AppendResult[]> {
+  async ingest(orgId: string, events: unknown[], provenance?: Provenance): Promise<AppendResult[]> {
     if (events.length === 0) throw errors.invalidBody("'data' must hold at least one event.", 'data');
     if (events.length > MAX_EVENTS_PER_BATCH)
       throw errors.invalidBody(`'data' holds ${events.length} events; at most ${MAX_EVENTS_PER_BATCH} are accepted per request.`, 'data');
@@ -112,7 +122,7 @@ export class AuditLogService {
           `data[${index}].actor.api_key.id`,
         );
     };
-    return this.store.write((tx) => appendAuditEvents(tx, orgId, valid, this.clock, refuseOwnActor));
+    return this.store.write((tx) => appendAuditEvents(tx, orgId, valid, this.clock, refuseOwnActor, provenance));
   }
 
   /** One page of the list, as the JSON text of a ListAuditLogsResponse. */

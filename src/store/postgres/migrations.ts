@@ -10,6 +10,7 @@ import { projectModelCubeSql } from '../rollup-backfill.js';
 import { DIMENSIONS_V2 as ALL_DIMENSIONS, MEASURES_V2 as ALL_MEASURES } from '../usage-columns.js';
 import { backfillLedgerPg } from './ledger-store.js';
 import { sdkColumnsSqlPg } from './migration-4.js';
+import { PROVENANCE_SQL_PG } from './migration-5.js';
 import { ledgerSchemaSqlPg } from './migration-6.js';
 import { syncCursorsSqlPg } from './migration-7.js';
 
@@ -105,6 +106,7 @@ export const postgresMigrations: PgMigration[] = [
   },
   { version: 3, name: 'project and model rollup cube', sql: projectModelCubeSql() },
   { version: 4, name: 'api_source, cache-write 12h/30m measures, cost user_id and api_source', sql: sdkColumnsSqlPg() },
+  { version: 5, name: 'provenance: ingested_by, request_id, ingested_at', sql: PROVENANCE_SQL_PG },
   { version: 6, name: 'tamper-evident ledger: stored hashes, usage leaves, checkpoints', sql: ledgerSchemaSqlPg, run: backfillLedgerPg },
   { version: 7, name: 'upstream mirror cursors', sql: syncCursorsSqlPg },
 ];

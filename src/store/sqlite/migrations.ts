@@ -5,6 +5,7 @@
 import { projectModelCubeSql } from '../rollup-backfill.js';
 import { backfillLedgerSqlite } from './ledger-store.js';
 import { sdkColumnsSql } from './migration-4.js';
+import { PROVENANCE_SQL_SQLITE } from './migration-5.js';
 import { ledgerSchemaSql } from './migration-6.js';
 import { syncCursorsSql } from './migration-7.js';
 import { usageSchemaSql } from './usage-schema.js';
@@ -80,6 +81,7 @@ export const sqliteMigrations: Migration[] = [
   { version: 2, name: 'usage records, rollups, cost line items and entries', sql: usageSchemaSql },
   { version: 3, name: 'project and model rollup cube', sql: projectModelCubeSql() },
   { version: 4, name: 'api_source, cache-write 12h/30m measures, cost user_id and api_source', sql: sdkColumnsSql() },
+  { version: 5, name: 'provenance: ingested_by, request_id, ingested_at', sql: PROVENANCE_SQL_SQLITE },
   { version: 6, name: 'tamper-evident ledger: stored hashes, usage leaves, checkpoints', sql: ledgerSchemaSql, run: backfillLedgerSqlite },
   { version: 7, name: 'upstream mirror cursors', sql: syncCursorsSql },
 ];
