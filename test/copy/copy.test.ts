@@ -106,7 +106,8 @@ afterAll(() => {
 
 describe('orgledger copy between SQLite stores', () => {
   it('the source has what the copy must carry', () => {
-    for (const table of Object.keys(sourceRows)) expect(sourceRows[table]?.length, table).toBeGreaterThan(0);
+    // ledger_checkpoints is signed by a running serve only; the source here is written without one.
+    for (const table of Object.keys(sourceRows).filter((t) => t !== 'ledger_checkpoints')) expect(sourceRows[table]?.length, table).toBeGreaterThan(0);
     expect((sourceRows.admin_keys as { revoked_at: number | null }[]).some((k) => k.revoked_at !== null)).toBe(true);
     expect(new Set((sourceRows.organizations as { id: string }[]).map((o) => o.id)).size).toBe(2);
     // The compared answers are not empty.
@@ -131,7 +132,7 @@ describe('orgledger copy between SQLite stores', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^Table\s+Organization\s+Source\s+Destination\s+Check$/);
-    expect(lines).toHaveLength(1 + 9 * 2);
+    expect(lines).toHaveLength(1 + 13 * 2);
     expect(lines.slice(1).every((l) => l.endsWith('ok'))).toBe(true);
     expect(r.stderr).toMatch(/copied [\d,]+ rows in [\d.]+ s/);
     expect(await dumpTables({ engine: 'sqlite', path: to })).toEqual(sourceRows);
