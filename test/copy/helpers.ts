@@ -149,6 +149,16 @@ export async function makeSource(dir: string): Promise<Source> {
   } finally {
     await served.close();
   }
+  // A mirror cursor, as `orgledger sync` leaves one (its own tests run the sync itself).
+  const store = openStore(loadConfig({ env: {}, flags: { databaseUrl: join(dir, 'orgledger.sqlite'), logLevel: 'silent' } }));
+  try {
+    await storeReady(store);
+    await store.write((tx) =>
+      tx.sync.putSyncCursor({ orgId: source.otherOrg, stream: 'audit', position: END_S - 3600, lastRunAt: END_S, lastError: null, records: 7 }),
+    );
+  } finally {
+    await store.close();
+  }
   return source;
 }
 
