@@ -6,6 +6,7 @@
  */
 import { addAuditLogOperations } from './features/audit-logs/openapi-ops.js';
 import { addCostOperations } from './features/costs/openapi-ops.js';
+import { addLogStreamOperations } from './features/log-streams/openapi-ops.js';
 import { addUsageOperations } from './features/usage/openapi-ops.js';
 import type { OpenApiPaths } from './lib/openapi.js';
 import { servedSpec } from './spec/sdk-extensions.js';
@@ -13,7 +14,7 @@ import { servedSpec } from './spec/sdk-extensions.js';
 export function buildOpenApiDocument(version: string): Record<string, unknown> {
   const official = servedSpec();
   const paths: OpenApiPaths = structuredClone(official.paths);
-  for (const contribute of [addAuditLogOperations, addUsageOperations, addCostOperations]) contribute(paths);
+  for (const contribute of [addAuditLogOperations, addUsageOperations, addCostOperations, addLogStreamOperations]) contribute(paths);
   return {
     ...official,
     info: {

@@ -10,6 +10,7 @@
 import type { AuditStore, AuditWrites } from '../features/audit-logs/store.js';
 import type { CostStore, CostWrites } from '../features/costs/store.js';
 import type { KeyStore, KeyWrites } from '../features/keys/store.js';
+import type { LogStreamStore, LogStreamWrites } from '../features/log-streams/store.js';
 import type { UsageStore, UsageWrites } from '../features/usage/store.js';
 
 export type EngineName = 'sqlite' | 'postgres';
@@ -20,12 +21,13 @@ export interface WriteTx {
   readonly audit: AuditWrites;
   readonly usage: UsageWrites;
   readonly costs: CostWrites;
+  readonly logStreams: LogStreamWrites;
 }
 
 /** The names of the parts (the compiler keeps this in step with WriteTx); instrumentation walks them. */
-export const STORE_PARTS: Record<keyof WriteTx, true> = { keys: true, audit: true, usage: true, costs: true };
+export const STORE_PARTS: Record<keyof WriteTx, true> = { keys: true, audit: true, usage: true, costs: true, logStreams: true };
 
-export interface Store extends KeyStore, AuditStore, UsageStore, CostStore {
+export interface Store extends KeyStore, AuditStore, UsageStore, CostStore, LogStreamStore {
   readonly engine: EngineName;
   write<T>(work: (tx: WriteTx) => Promise<T>): Promise<T>;
   pendingWrites(): number;

@@ -5,10 +5,12 @@
  * every row, recognise replays of client ids and continue sequence numbers densely; an interrupted
  * copy must resume without doubling anything.
  */
+
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COPY_ENTITIES } from '../../src/store/copy.js';
 import { cliJson, cliNdjson, runCli } from '../helpers/cli.js';
 import { freshTestDatabase, PG_SKIP_MESSAGE, PG_TEST_URL, type TestDatabase } from '../helpers/pg.js';
 import { apiSnapshot, dumpTables, END_S, locationOf, makeSource, type Source, type StoreAt, serve, sql, sqliteAt } from './helpers.js';
@@ -131,7 +133,7 @@ describe('orgledger copy between SQLite stores', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^Table\s+Organization\s+Source\s+Destination\s+Check$/);
-    expect(lines).toHaveLength(1 + 9 * 2);
+    expect(lines).toHaveLength(1 + COPY_ENTITIES.length * 2);
     expect(lines.slice(1).every((l) => l.endsWith('ok'))).toBe(true);
     expect(r.stderr).toMatch(/copied [\d,]+ rows in [\d.]+ s/);
     expect(await dumpTables({ engine: 'sqlite', path: to })).toEqual(sourceRows);

@@ -9,6 +9,7 @@ import type pg from 'pg';
 import { projectModelCubeSql } from '../rollup-backfill.js';
 import { DIMENSIONS_V2 as ALL_DIMENSIONS, MEASURES_V2 as ALL_MEASURES } from '../usage-columns.js';
 import { sdkColumnsSqlPg } from './migration-4.js';
+import { logStreamsSqlPg } from './migration-8.js';
 
 export interface PgMigration {
   version: number;
@@ -100,6 +101,7 @@ export const postgresMigrations: PgMigration[] = [
   },
   { version: 3, name: 'project and model rollup cube', sql: projectModelCubeSql() },
   { version: 4, name: 'api_source, cache-write 12h/30m measures, cost user_id and api_source', sql: sdkColumnsSqlPg() },
+  { version: 8, name: 'log streams, usage journal', sql: logStreamsSqlPg },
 ];
 
 /**

@@ -10,6 +10,7 @@ import type { Store, WriteTx } from '../store.js';
 import { PgAuditReads } from './audit-store.js';
 import { createPool, isRetryableWriteError, storeError, waitForDatabase } from './connection.js';
 import { PgKeyReads } from './key-store.js';
+import { PgLogStreamReads } from './log-stream-store.js';
 import { migratePostgres, pendingPostgresMigrations } from './migrations.js';
 import { MissingPartitionsError, PartitionManager } from './partitions.js';
 import { PgUsageReader } from './usage-store.js';
@@ -43,6 +44,7 @@ export class PostgresStore implements Store {
   /** Usage and costs read the same rollups: one reader answers both parts. */
   readonly usage = new PgUsageReader((text, values) => this.rows(undefined, text, values));
   readonly costs = this.usage;
+  readonly logStreams = new PgLogStreamReads((name, text, values) => this.rows(name, text, values));
 
   /** Connects in the background; every call waits for the connection and migrations (see ready()). */
   constructor(readonly options: PostgresOptions) {

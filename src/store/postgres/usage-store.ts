@@ -25,6 +25,7 @@ import type {
 } from '../../features/usage/types.js';
 import { COST_ROLLUP_COLUMNS, COST_ROLLUP_KEY, costRollupDeltas, costRollupValues, usageRollupDeltas } from '../usage-rollup.js';
 import { type CopyValue, copyRows } from './bulk-insert.js';
+import { journalUsage } from './log-stream-store.js';
 import { MissingPartitionsError, type PartitionManager } from './partitions.js';
 import { costSegmentSql, toRawValue, toRollupValue, usageSegmentSql } from './usage-sql.js';
 
@@ -180,6 +181,12 @@ export class PgUsageWriter implements UsageWrites, CostWrites {
     ]);
     const ids = await this.insertRecords(rows);
     const inserted = records.filter((r) => ids.has(r.id));
+    await journalUsage(
+      this.client,
+      batch.orgId,
+      batch.kind,
+      inserted.map((r) => r.id),
+    );
     const deltas = usageRollupDeltas(kind, inserted);
     if (deltas.length > 0) {
       const rollupRows = deltas.map((d) => [

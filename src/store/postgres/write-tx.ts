@@ -7,6 +7,7 @@ import type { TransactionDriver } from '../group-commit.js';
 import type { WriteTx } from '../store.js';
 import { PgAuditWrites } from './audit-store.js';
 import { PgKeyWrites } from './key-store.js';
+import { PgLogStreamWrites } from './log-stream-store.js';
 import type { PartitionManager } from './partitions.js';
 import { PgUsageWriter } from './usage-store.js';
 
@@ -67,6 +68,7 @@ export class PgWriteTx implements WriteTx {
   readonly usage: PgUsageWriter;
   /** Cost entries feed the same cost rollups as usage: one writer serves both parts. */
   readonly costs: PgUsageWriter;
+  readonly logStreams: PgLogStreamWrites;
 
   constructor(
     readonly client: pg.PoolClient,
@@ -76,6 +78,7 @@ export class PgWriteTx implements WriteTx {
     this.audit = new PgAuditWrites(client, partitions);
     this.usage = new PgUsageWriter(client, partitions);
     this.costs = this.usage;
+    this.logStreams = new PgLogStreamWrites(client);
   }
 
   readonly onClientError = (err: unknown) => {

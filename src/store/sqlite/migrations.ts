@@ -4,6 +4,7 @@
  */
 import { projectModelCubeSql } from '../rollup-backfill.js';
 import { sdkColumnsSql } from './migration-4.js';
+import { logStreamsSql } from './migration-8.js';
 import { usageSchemaSql } from './usage-schema.js';
 
 export interface Migration {
@@ -75,4 +76,5 @@ export const sqliteMigrations: Migration[] = [
   { version: 2, name: 'usage records, rollups, cost line items and entries', sql: usageSchemaSql },
   { version: 3, name: 'project and model rollup cube', sql: projectModelCubeSql() },
   { version: 4, name: 'api_source, cache-write 12h/30m measures, cost user_id and api_source', sql: sdkColumnsSql() },
+  { version: 8, name: 'log streams, usage journal', sql: logStreamsSql },
 ];

@@ -5,6 +5,7 @@ import { GroupCommitter, type TransactionDriver } from '../group-commit.js';
 import type { Store, WriteTx } from '../store.js';
 import { SqliteAuditReads, SqliteAuditWrites } from './audit-store.js';
 import { SqliteKeyReads, SqliteKeyWrites } from './key-store.js';
+import { SqliteLogStreamReads, SqliteLogStreamWrites } from './log-stream-store.js';
 import { sqliteMigrations } from './migrations.js';
 import { UsageReader, UsageWriter } from './usage-store.js';
 
@@ -153,6 +154,7 @@ export class SqliteStore implements Store {
   /** Usage and costs read the same rollups: one reader answers both parts. */
   readonly usage = new UsageReader((sql) => this.read(sql));
   readonly costs = this.usage;
+  readonly logStreams = new SqliteLogStreamReads((sql) => this.read(sql));
 
   constructor(readonly options: SqliteOptions) {
     // A data directory orgledger creates is the owner's only; an existing one is left as the operator made it.
@@ -232,10 +234,12 @@ class SqliteWriteTx implements WriteTx {
   readonly usage: UsageWriter;
   /** Cost entries feed the same cost rollups as usage: one writer serves both parts. */
   readonly costs: UsageWriter;
+  readonly logStreams: SqliteLogStreamWrites;
   constructor(db: DB) {
     this.keys = new SqliteKeyWrites(db);
     this.audit = new SqliteAuditWrites(db);
     this.usage = new UsageWriter(db);
     this.costs = this.usage;
+    this.logStreams = new SqliteLogStreamWrites(db);
   }
 }

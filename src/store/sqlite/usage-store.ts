@@ -11,6 +11,7 @@ import { ALL_DIMENSIONS, ALL_MEASURES, type Dimension, type Measure, usageKind }
 import type { UsageReads, UsageWrites } from '../../features/usage/store.js';
 import type { CostLine, DimValues, MeasureValues, UnpricedUsage, UsageGroupRow, UsageInsert, UsageSegmentQuery } from '../../features/usage/types.js';
 import { COST_ROLLUP_COLUMNS, COST_ROLLUP_KEY, costRollupDeltas, costRollupValues, usageRollupDeltas } from '../usage-rollup.js';
+import { usageJournaler } from './log-stream-store.js';
 import { costSegmentSql, toRollupValue, usageSegmentSql } from './usage-sql.js';
 
 type DB = Database.Database;
@@ -27,7 +28,10 @@ const measureUpdate = (m: Measure) =>
 
 export class UsageWriter implements UsageWrites, CostWrites {
   private readonly s;
+  /** Gives inserted records their per-organization delivery order (log streams). */
+  private readonly journal;
   constructor(db: DB) {
+    this.journal = usageJournaler(db);
     this.s = {
       usageHashes: db.prepare(
         'SELECT id, content_hash, created_at FROM usage_records WHERE org_id = ? AND kind = ? AND id IN (SELECT value FROM json_each(?))',
@@ -75,6 +79,11 @@ export class UsageWriter implements UsageWrites, CostWrites {
       values.push(r.priceId, r.contentHash);
       return this.s.insertRecord.get(...values) !== undefined;
     });
+    this.journal(
+      batch.orgId,
+      batch.kind,
+      inserted.map((r) => r.id),
+    );
     for (const d of usageRollupDeltas(kind, inserted)) {
       const values: unknown[] = [batch.orgId, batch.kind, d.grain, d.cube, d.bucket];
       for (const dim of ALL_DIMENSIONS) values.push(toRollupValue(dim, d.dims[dim]));
