@@ -8,7 +8,7 @@
 import { defineConfig } from 'vitest/config';
 
 /** In-process tests of the API and the store: run once per engine. */
-const SERVER_TESTS = ['app', 'audit-logs', 'auth', 'costs', 'http', 'keys', 'observability', 'usage', 'store'].map((d) => `test/${d}/**/*.test.ts`);
+const SERVER_TESTS = ['app', 'audit-logs', 'auth', 'costs', 'http', 'keys', 'observability', 'usage', 'store', 'log-streams'].map((d) => `test/${d}/**/*.test.ts`);
 
 const withPostgres = Boolean(process.env.ORGLEDGER_TEST_DATABASE_URL) && process.env.ORGLEDGER_TEST_ENGINE !== 'sqlite';
 if (!withPostgres && !process.env.VITEST_WORKER_ID) {
