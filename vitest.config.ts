@@ -8,7 +8,9 @@
 import { defineConfig } from 'vitest/config';
 
 /** In-process tests of the API and the store: run once per engine. */
-const SERVER_TESTS = ['app', 'audit-logs', 'auth', 'costs', 'http', 'keys', 'observability', 'usage', 'store', 'log-streams'].map((d) => `test/${d}/**/*.test.ts`);
+const SERVER_TESTS = ['app', 'audit-logs', 'auth', 'costs', 'directory', 'http', 'keys', 'observability', 'usage', 'store', 'ledger', 'otlp', 'log-streams'].map(
+  (d) => `test/${d}/**/*.test.ts`,
+);
 
 const withPostgres = Boolean(process.env.ORGLEDGER_TEST_DATABASE_URL) && process.env.ORGLEDGER_TEST_ENGINE !== 'sqlite';
 if (!withPostgres && !process.env.VITEST_WORKER_ID) {
@@ -24,7 +26,7 @@ export default defineConfig({
       { test: { ...shared, name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       { test: { ...shared, name: 'http', include: SERVER_TESTS, env: { ORGLEDGER_TEST_ENGINE: 'sqlite' } } },
       ...(withPostgres ? [{ test: { ...shared, name: 'postgres', include: SERVER_TESTS, env: { ORGLEDGER_TEST_ENGINE: 'postgres' } } }] : []),
-      { test: { ...shared, name: 'cli', include: ['test/cli/**/*.test.ts', 'test/cli-ops/**/*.test.ts', 'test/demo/**/*.test.ts', 'test/copy/**/*.test.ts', 'test/crash/**/*.test.ts'] } },
+      { test: { ...shared, name: 'cli', include: ['test/cli/**/*.test.ts', 'test/cli-ops/**/*.test.ts', 'test/demo/**/*.test.ts', 'test/copy/**/*.test.ts', 'test/crash/**/*.test.ts', 'test/sync/**/*.test.ts'] } },
       { test: { ...shared, name: 'browser', include: ['test/console/**/*.test.ts'] } },
     ],
   },

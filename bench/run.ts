@@ -6,7 +6,11 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runAuditBench } from './audit.js';
+import { runConsolePaintBench } from './console-paint.js';
+import { runLiveTailBench } from './live-tail.js';
+import { runOtlpBench } from './otlp.js';
 import { runPostgresBench } from './postgres.js';
+import { runSyncBench } from './sync.js';
 
 const ENGINES = ['sqlite', 'postgres'] as const;
 
@@ -16,7 +20,12 @@ interface Suite {
 }
 
 async function suites(): Promise<Suite[]> {
-  const list: Suite[] = [{ name: 'audit', run: runAuditBench }];
+  const list: Suite[] = [
+    { name: 'audit', run: runAuditBench },
+    { name: 'sync', run: runSyncBench },
+    { name: 'live-tail', run: runLiveTailBench },
+  ];
+  list.push({ name: 'console', run: runConsolePaintBench });
   // The usage suite lands separately; load it only once its file exists.
   const usageFile = fileURLToPath(new URL('./usage.ts', import.meta.url));
   if (existsSync(usageFile)) {
@@ -24,6 +33,7 @@ async function suites(): Promise<Suite[]> {
     const mod = (await import(specifier)) as { runUsageBench?: (opts: { quick: boolean }) => Promise<void> };
     if (typeof mod.runUsageBench === 'function') list.push({ name: 'usage', run: mod.runUsageBench });
   }
+  list.push({ name: 'otlp', run: runOtlpBench });
   return list;
 }
 

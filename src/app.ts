@@ -2,6 +2,7 @@
  * buildApp(config, deps): the one Fastify application, used alike by `serve`, the tests and the
  * benchmarks. It owns no resources: the caller opens the store and closes it after app.close().
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { constants as zlib } from 'node:zlib';
 import compress from '@fastify/compress';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
@@ -9,10 +10,18 @@ import type { Config } from './config/config.js';
 import { auditLogRoutes } from './features/audit-logs/routes.js';
 import { AuditLogService } from './features/audit-logs/service.js';
 import { costRoutes } from './features/costs/routes.js';
+import { directoryRoutes } from './features/directory/routes.js';
 import { keyRoutes } from './features/keys/routes.js';
 import { KeyService } from './features/keys/service.js';
+import { type NoteSigner, noteSigner } from './features/ledger/note.js';
+import { ledgerRoutes } from './features/ledger/routes.js';
+import { LedgerService } from './features/ledger/service.js';
+import { liveTailRoutes } from './features/live-tail/routes.js';
+import { LiveTail } from './features/live-tail/service.js';
 import { logStreamRoutes } from './features/log-streams/routes.js';
 import { LogStreamService } from './features/log-streams/service.js';
+import { parseAttributeMap } from './features/otlp/attribute-map.js';
+import { otlpRoutes } from './features/otlp/routes.js';
 import { loadPriceTable } from './features/usage/price-table.js';
 import { usageRoutes } from './features/usage/routes.js';
 import { registerBodyParsers } from './http/body-parsers.js';
@@ -28,6 +37,7 @@ import { buildOpenApiDocument } from './openapi.js';
 import { registerAuth } from './server/auth.js';
 import { registerConsole } from './server/console.js';
 import { registerHealth } from './server/health.js';
+import { wakeOnAuditCommit } from './server/live-tail-wake.js';
 import { instrumentStore, Metrics, registerMetrics } from './server/metrics.js';
 import type { Store } from './store/store.js';
 import { VERSION } from './version.js';
@@ -37,11 +47,14 @@ export interface AppDeps {
   clock?: Clock;
   /** false silences the request log (tests, benchmarks); otherwise config.logLevel applies. */
   logger?: boolean;
+  /** The ledger's checkpoint signer (serve: the key file); default a fresh key for this app only (tests). */
+  ledgerSigner?: NoteSigner;
 }
 
 export interface AppServices {
   keys: KeyService;
   auditLogs: AuditLogService;
+  ledger: LedgerService;
 }
 
 /** One registered route: what the auth matrix and the OpenAPI check walk, so a new route cannot be forgotten. */
@@ -62,7 +75,10 @@ declare module 'fastify' {
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
   const clock = deps.clock ?? systemClock;
   const metrics = new Metrics();
-  const store = instrumentStore(deps.store, metrics);
+  const instrumented = instrumentStore(deps.store, metrics);
+  // The live tail polls the store; commits of this process wake it early (see server/live-tail-wake.ts).
+  let liveTail: LiveTail | undefined;
+  const store = wakeOnAuditCommit(instrumented, (orgIds) => liveTail?.wake(orgIds));
   const app = Fastify({
     logger: deps.logger === false ? false : { level: config.logLevel },
     // One line per request, at completion, from registerMetrics (id, method, route, status, duration).
@@ -84,8 +100,24 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     },
   });
 
-  const services: AppServices = { keys: new KeyService(store, clock, config.adminKey), auditLogs: new AuditLogService(store, clock) };
+  const signer =
+    deps.ledgerSigner ?? noteSigner(config.ledgerOrigin, generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }) as string);
+  const services: AppServices = {
+    keys: new KeyService(store, clock, config.adminKey),
+    auditLogs: new AuditLogService(store, clock, async (orgId, keyId) => (await store.keys.getAdminKey(orgId, keyId)) !== null),
+    ledger: new LedgerService(store, signer, config.ledgerOrigin, clock),
+  };
+  liveTail = new LiveTail(
+    store.liveTail,
+    { pollMs: config.liveTailPollMs, heartbeatMs: config.liveTailHeartbeatSeconds * 1000, keyRecheckMs: config.liveTailKeyRecheckSeconds * 1000 },
+    async (orgId, secret) => {
+      const key = await services.keys.authenticate(secret);
+      return key !== null && key.orgId === orgId && key.scopes.includes('audit_logs.read');
+    },
+    (err) => app.log.warn({ err }, 'live tail poll failed'),
+  );
   app.decorate('services', services);
+  app.decorate('ingestSettings', { clock, maxClockSkewSeconds: config.maxClockSkewSeconds });
   const routeTable: RouteSummary[] = [];
   app.decorate('routeTable', routeTable);
   app.addHook('onRoute', (route) => {
@@ -120,10 +152,16 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   await app.register(auditLogRoutes, { auditLogs: services.auditLogs, store, maxPendingWrites: config.maxPendingWrites });
   await app.register(keyRoutes, { keys: services.keys });
+  await app.register(liveTailRoutes, { liveTail, clientBufferBytes: config.liveTailClientBufferBytes });
   const prices = loadPriceTable(config.pricesFile);
   await app.register(usageRoutes, { store, clock, prices, maxPendingWrites: config.maxPendingWrites });
   await app.register(costRoutes, { store, clock, prices, maxPendingWrites: config.maxPendingWrites });
   await app.register(logStreamRoutes, { logStreams: new LogStreamService(store, clock) });
+  await app.register(ledgerRoutes, { ledger: services.ledger });
+  app.addHook('onClose', () => services.ledger.stop());
+  const attributeMap = parseAttributeMap(config.otlpAttributeMap);
+  await app.register(otlpRoutes, { store, clock, prices, attributeMap, bodyLimitBytes: config.bodyLimitBytes, maxPendingWrites: config.maxPendingWrites });
+  await app.register(directoryRoutes, { store });
   // The web console (static files at /), a client of the API above like any other.
   registerConsole(app);
   return app;

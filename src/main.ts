@@ -5,11 +5,13 @@ import { registerCopy } from './cli/copy.js';
 import { registerDemo } from './cli/demo.js';
 import { registerExport } from './cli/export.js';
 import { registerImport } from './cli/import.js';
+import { registerLedger } from './cli/ledger.js';
 import { registerLogs } from './cli/logs.js';
 import { registerMigrate } from './cli/migrate.js';
 import { registerOrgsAndKeys } from './cli/orgs-keys.js';
 import { registerServe } from './cli/serve.js';
 import { quietOnBrokenPipe } from './cli/sink.js';
+import { registerSync } from './cli/sync.js';
 import { registerUsageAndCosts } from './cli/usage-costs.js';
 import { ConfigError } from './config/config.js';
 import { ApiError } from './lib/errors.js';
@@ -32,6 +34,8 @@ export function buildProgram(): Command {
   registerExport(program);
   registerImport(program);
   registerCopy(program);
+  registerLedger(program);
+  registerSync(program);
   return program;
 }
 

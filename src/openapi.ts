@@ -6,7 +6,11 @@
  */
 import { addAuditLogOperations } from './features/audit-logs/openapi-ops.js';
 import { addCostOperations } from './features/costs/openapi-ops.js';
+import { addDirectoryOperations } from './features/directory/openapi-ops.js';
+import { addLedgerOperations } from './features/ledger/openapi-ops.js';
+import { addLiveTailOperations } from './features/live-tail/openapi-ops.js';
 import { addLogStreamOperations } from './features/log-streams/openapi-ops.js';
+import { addOtlpOperations } from './features/otlp/openapi-ops.js';
 import { addUsageOperations } from './features/usage/openapi-ops.js';
 import type { OpenApiPaths } from './lib/openapi.js';
 import { servedSpec } from './spec/sdk-extensions.js';
@@ -14,7 +18,17 @@ import { servedSpec } from './spec/sdk-extensions.js';
 export function buildOpenApiDocument(version: string): Record<string, unknown> {
   const official = servedSpec();
   const paths: OpenApiPaths = structuredClone(official.paths);
-  for (const contribute of [addAuditLogOperations, addUsageOperations, addCostOperations, addLogStreamOperations]) contribute(paths);
+  for (const contribute of [
+    addAuditLogOperations,
+    addUsageOperations,
+    addCostOperations,
+    addLedgerOperations,
+    addOtlpOperations,
+    addLiveTailOperations,
+    addDirectoryOperations,
+    addLogStreamOperations,
+  ])
+    contribute(paths);
   return {
     ...official,
     info: {

@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { eventTypes } from '../features/audit-logs/event-types.js';
 import { type AuditQuery, auditEvents, openSource, type SourceOptions, sourceOptions } from './api-source.js';
+import { openLiveTail } from './live-follow.js';
 import { isoTime, table } from './output.js';
 import { quietOnBrokenPipe } from './sink.js';
 import { collect, positiveInt, timeArg } from './time-args.js';
@@ -125,7 +126,7 @@ export function registerLogs(program: Command): void {
     .option('--all', 'show every matching event (pages through all of them)')
     .option('--json', 'one JSON event per line (NDJSON), exactly as the API returns it')
     .option('-f, --follow', 'keep running and print new events as they arrive (oldest first)')
-    .option('--interval <seconds>', 'polling interval of --follow', positiveInt(3600), 2)
+    .option('--interval <seconds>', 'polling interval of --follow (a store, or a server without the live tail)', positiveInt(3600), 2)
     .addHelpText(
       'after',
       `
@@ -142,6 +143,10 @@ Examples:
       const source = openSource(opts);
       try {
         const query = auditQueryFrom(opts);
+        // Listen for the stop signals before the first line goes out: whoever reads it may signal at once.
+        const stopper = opts.follow ? stopOnSignals() : undefined;
+        // Against a server, --follow streams (the live tail), opened before the listing so nothing falls between.
+        const live = stopper && source.remote ? await openLiveTail(source.remote.base, opts.key ?? '', { ...query }, stopper.signal) : null;
         const max = opts.all ? Number.POSITIVE_INFINITY : opts.limit;
         const events: Event[] = [];
         let more = false;
@@ -157,12 +162,11 @@ Examples:
           else events.push(e);
         }
         if (more && !opts.follow && !opts.json) process.stderr.write(`${shown} shown, more match: raise --limit or use --all\n`);
-        if (opts.follow) {
-          // Listen for the stop signals before the first line goes out: whoever reads it may signal at once.
-          const stopper = stopOnSignals();
+        if (stopper) {
           events.reverse();
           print(events, opts.json === true, true);
-          await follow(source.audit, query, events[events.length - 1]?.id as string | undefined, opts, stopper);
+          if (live) await followLive(live, new Set(events.map((e) => e.id as string)), opts);
+          else await follow(source.audit, query, events[events.length - 1]?.id as string | undefined, opts, stopper);
         } else if (!opts.json) {
           process.stdout.write(events.length > 0 ? `${table(events.map(eventRow), COLUMNS)}\n` : 'no matching audit logs\n');
         }
@@ -193,16 +197,19 @@ function print(events: Event[], json: boolean, header: boolean): void {
 }
 
 /** Ctrl-C, `kill`, a closed terminal, and npx forwarding SIGTERM all stop --follow; sleep() wakes early then. */
-function stopOnSignals(): { stopped: () => boolean; sleep: (ms: number) => Promise<void> } {
+function stopOnSignals(): { stopped: () => boolean; sleep: (ms: number) => Promise<void>; signal: AbortSignal } {
   let stop = false;
   let wake = () => {};
+  const aborter = new AbortController();
   const onSignal = () => {
     stop = true;
+    aborter.abort();
     wake();
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, onSignal);
   return {
     stopped: () => stop,
+    signal: aborter.signal,
     sleep: (ms) =>
       new Promise<void>((resolve) => {
         if (stop) return resolve();
@@ -236,5 +243,18 @@ async function follow(
       if (fresh.length > 0) cursor = fresh[fresh.length - 1]?.id as string;
       if (!page.has_more || !cursor) break;
     }
+  }
+}
+
+/** Prints the live tail's events until interrupted (or re-parented: see follow()). */
+async function followLive(live: NonNullable<Awaited<ReturnType<typeof openLiveTail>>>, shown: Set<string>, opts: LogsOptions): Promise<void> {
+  const parent = process.ppid;
+  const orphanCheck = setInterval(() => {
+    if (process.ppid !== parent) process.kill(process.pid, 'SIGTERM');
+  }, 1000);
+  try {
+    await live.run(shown, (e) => print([e], opts.json === true, true));
+  } finally {
+    clearInterval(orphanCheck);
   }
 }

@@ -1,6 +1,8 @@
 /** Output of exports: a file or stdout, written line by line with backpressure, plus a CSV encoder. */
+
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
+import { csvCell } from '../lib/csv-cell.js';
 
 /** `orgledger logs | head`, `orgledger export --help | head`: a closed pipe ends any command quietly instead of crashing it. */
 let pipeGuarded = false;
@@ -36,12 +38,8 @@ export class LineSink {
   }
 }
 
-/** One CSV field (RFC 4180): quoted when it holds a comma, quote or line break. */
-export function csvField(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
+/** One CSV field (RFC 4180), neutralised against formula injection (see csv-cell.ts). */
+export const csvField = csvCell;
 
 export function csvLine(values: unknown[]): string {
   return values.map(csvField).join(',');

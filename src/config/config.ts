@@ -100,10 +100,28 @@ const SETTINGS = {
   maxPendingWrites: setting('ORGLEDGER_MAX_PENDING_WRITES', 20000, int(1, 10000000)),
   /** A price file of the user's, overlaid on the shipped data-files/prices.json. */
   pricesFile: setting<string | undefined>('ORGLEDGER_PRICES_FILE', undefined, str),
+  /** OTLP receiver: where project, user and API key come from (JSON, see docs/otlp.md); unset keeps the defaults. */
+  otlpAttributeMap: setting<string | undefined>('ORGLEDGER_OTLP_ATTRIBUTE_MAP', undefined, str),
   /** PostgreSQL: connections in the pool (one is held by the group commit while a batch runs). */
   pgPoolSize: setting('ORGLEDGER_PG_POOL_SIZE', 10, int(2, 1000)),
   /** PostgreSQL: how long start-up waits for a database that is not answering yet. */
   pgConnectWaitSeconds: setting('ORGLEDGER_PG_CONNECT_WAIT_SECONDS', 30, int(0, 3600)),
+  /** Ingested times (effective_at, created_at) may lie at most this far ahead of the server's clock. */
+  maxClockSkewSeconds: setting('ORGLEDGER_MAX_CLOCK_SKEW_SECONDS', 300, int(0, 31 * 86400)),
+  /** The ledger's origin: checkpoints name `<origin>/<org id>/<log>`, and it names the signing key. */
+  ledgerOrigin: setting('ORGLEDGER_LEDGER_ORIGIN', 'orgledger.local', str),
+  /** The ledger's Ed25519 signing key (PKCS#8 PEM, mode 0600); default <data>/ledger-key.pem, created on first start. */
+  ledgerKeyFile: setting<string | undefined>('ORGLEDGER_LEDGER_KEY_FILE', undefined, str),
+  /** How often serve signs checkpoints of the logs that grew (at most one per log per interval). */
+  ledgerCheckpointMs: setting('ORGLEDGER_LEDGER_CHECKPOINT_MS', 250, int(10, 60000)),
+  /** Live tail (GET /v1/organization/audit_logs/stream): how often each organization's hub polls the store. */
+  liveTailPollMs: setting('ORGLEDGER_LIVE_TAIL_POLL_MS', 250, int(10, 60000)),
+  /** Live tail: a comment line goes to a client idle this long. */
+  liveTailHeartbeatSeconds: setting('ORGLEDGER_LIVE_TAIL_HEARTBEAT_SECONDS', 15, int(1, 3600)),
+  /** Live tail: bytes that may wait for one client; beyond, the client is dropped. */
+  liveTailClientBufferBytes: setting('ORGLEDGER_LIVE_TAIL_CLIENT_BUFFER_BYTES', 1024 * 1024, int(1024, 1024 * 1024 * 1024)),
+  /** Live tail: how often the keys of open streams are checked again (a revoked key ends its streams). */
+  liveTailKeyRecheckSeconds: setting('ORGLEDGER_LIVE_TAIL_KEY_RECHECK_SECONDS', 10, int(1, 3600)),
 };
 
 type Settings = typeof SETTINGS;
@@ -185,4 +203,9 @@ export function describeStore(config: Config): string {
   const url = new URL(config.databaseUrl as string);
   if (url.password) url.password = '***';
   return url.toString();
+}
+
+/** Where the ledger's signing key lives. */
+export function ledgerKeyPath(config: Config): string {
+  return config.ledgerKeyFile ?? join(config.dataDir, 'ledger-key.pem');
 }

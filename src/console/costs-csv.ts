@@ -1,11 +1,7 @@
 /** The costs CSV: one row per day and group, exactly the amounts the API returned for the view. */
+import { csvCell } from '../lib/csv-cell.js';
 import type { Bucket } from './api.js';
 import { utcDate } from './format.js';
-
-function cell(value: string | number): string {
-  const s = String(value);
-  return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-}
 
 export function costsCsv(buckets: Bucket[], group: 'project_id' | 'line_item'): string {
   const lines = [['date', 'start_time', 'end_time', group, 'amount', 'currency'].join(',')];
@@ -15,7 +11,7 @@ export function costsCsv(buckets: Bucket[], group: 'project_id' | 'line_item'): 
       const key = r[group];
       lines.push(
         [utcDate(b.start_time), b.start_time, b.end_time, key === null || key === undefined ? '' : String(key), amount?.value ?? 0, amount?.currency ?? 'usd']
-          .map(cell)
+          .map(csvCell)
           .join(','),
       );
     }

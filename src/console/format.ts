@@ -59,3 +59,26 @@ export function fromLocalInput(value: string): number | null {
   return Number.isFinite(ms) ? Math.floor(ms / 1000) : null;
 }
 export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+
+const full = new Intl.DateTimeFormat(undefined, {
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+  hour: 'numeric',
+  minute: '2-digit',
+  second: '2-digit',
+  timeZoneName: 'short',
+});
+/** Date, time and time zone, in the browser's locale and zone: "Nov 29, 2026, 2:16:50 AM GMT+1". */
+export function fullTime(seconds: number): string {
+  return full.format(new Date(seconds * 1000));
+}
+const relative = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+/** "5 minutes ago" for the last 24 hours; null for older times (the full time says it). */
+export function recentTime(seconds: number, now = nowSeconds()): string | null {
+  const ago = now - seconds;
+  if (ago < 0 || ago >= 86400) return null;
+  if (ago < 60) return 'just now';
+  if (ago < 3600) return relative.format(-Math.floor(ago / 60), 'minute');
+  return relative.format(-Math.floor(ago / 3600), 'hour');
+}

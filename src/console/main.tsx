@@ -7,10 +7,12 @@ import './styles.css';
 import { AuditLogsView } from './views/audit-logs.js';
 import { CostsView } from './views/costs.js';
 import { KeysView } from './views/keys.js';
+import { OverviewView } from './views/overview.js';
 import { SignIn } from './views/sign-in.js';
 import { UsageView } from './views/usage.js';
 
 const VIEWS = [
+  { path: '/overview', label: 'Overview', component: OverviewView },
   { path: '/logs', label: 'Audit logs', component: AuditLogsView },
   { path: '/usage', label: 'Usage', component: UsageView },
   { path: '/costs', label: 'Costs', component: CostsView },
@@ -28,7 +30,7 @@ function App() {
   }, []);
   const view = VIEWS.find((v) => v.path === route.path);
   useEffect(() => {
-    if (key && !view) navigate('/logs', undefined, true);
+    if (key && !view) navigate('/overview', undefined, true);
   }, [key, view]);
   useEffect(() => {
     document.title = `${view?.label ?? 'Sign in'} · orgledger`;
@@ -43,7 +45,7 @@ function App() {
         }}
       />
     );
-  const View = view?.component ?? AuditLogsView;
+  const View = view?.component ?? OverviewView;
   return (
     <>
       <a class="skip" href="#main">

@@ -58,3 +58,26 @@ export function groupValue(r: UsageResult, dimension: string | null): string {
   const v = r[dimension];
   return v === null || v === undefined || v === '' ? '(none)' : String(v);
 }
+
+/** A level (bytes held, not bytes added): summarised as latest, peak and average, never summed over time. */
+export interface LevelStats {
+  latest: number;
+  peak: number;
+  average: number;
+}
+
+/** Over the buckets that hold a reading (`present`): a bucket with no record is not a zero level. */
+export function levelStats(values: number[], present: boolean[]): LevelStats {
+  const readings = values.filter((_, i) => present[i]);
+  if (readings.length === 0) return { latest: 0, peak: 0, average: 0 };
+  return {
+    latest: readings.at(-1) ?? 0,
+    peak: Math.max(...readings),
+    average: readings.reduce((a, b) => a + b, 0) / readings.length,
+  };
+}
+
+/** Which buckets hold at least one result. */
+export function presentBuckets(buckets: Bucket[]): boolean[] {
+  return buckets.map((b) => b.results.length > 0);
+}

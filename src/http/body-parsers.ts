@@ -35,7 +35,7 @@ function nestsDeeper(text: string, limit: number): boolean {
   return false;
 }
 
-function parseJson(text: string, param: string | null): unknown {
+export function parseJson(text: string, param: string | null): unknown {
   if (nestsDeeper(text, MAX_JSON_DEPTH)) throw errors.invalidBody(`The JSON body is nested more than ${MAX_JSON_DEPTH} levels deep.`, param);
   // JSON.parse makes "__proto__" a plain own key, but code that copies objects could still be fooled by it.
   if (text.includes('"__proto__"')) throw errors.invalidBody("The JSON body uses the forbidden key '__proto__'.", param);
@@ -57,9 +57,17 @@ function checkCharset(req: FastifyRequest): void {
     throw errors.invalidBody(`Unsupported charset '${charset}' in the content-type header; send the body as UTF-8.`);
 }
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route reads its body as bytes and undoes Content-Encoding itself (the OTLP receiver). */
+    rawOtlpBody?: boolean;
+  }
+}
+
 export function registerBodyParsers(app: FastifyInstance): void {
   // Nothing here decodes a compressed request body: parsing gzip bytes as JSON would only say "not JSON".
   app.addHook('preParsing', async (request) => {
+    if (request.routeOptions.config.rawOtlpBody) return;
     const encoding = request.headers['content-encoding']?.trim().toLowerCase();
     if (encoding && encoding !== 'identity') throw errors.unsupportedContentEncoding(encoding);
   });

@@ -3,11 +3,11 @@
  * safe to echo and log), `x-content-type-options: nosniff`, server timeouts against slow clients, and
  * the OpenAI envelope even on errors Node raises before Fastify sees a request (431, bad header bytes).
  */
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { ApiError } from '../lib/errors.js';
+import { newRequestId } from '../lib/ids.js';
 
 /** A client's x-request-id is kept when it is short and plain; anything else (log injection, megabytes) gets a fresh id. */
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:/+=-]{1,128}$/;
@@ -15,7 +15,7 @@ const SAFE_REQUEST_ID = /^[A-Za-z0-9._:/+=-]{1,128}$/;
 export function requestIdOf(req: IncomingMessage): string {
   const sent = req.headers['x-request-id'];
   if (typeof sent === 'string' && SAFE_REQUEST_ID.test(sent)) return sent;
-  return `req_${randomBytes(12).toString('hex')}`;
+  return newRequestId();
 }
 
 /** Whole request (headers and body) within 2 minutes: a 32 MiB body at 300 KiB/s; slower clients hold a socket for nothing. */
@@ -38,7 +38,7 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): 
   };
   const body = JSON.stringify(new ApiError(known.status, 'invalid_request_error', known.code, known.message, null, false).toBody());
   if (socket.writable) {
-    const id = `req_${randomBytes(12).toString('hex')}`;
+    const id = newRequestId();
     socket.write(
       `HTTP/1.1 ${known.status} ${STATUS_CODES[known.status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\nx-request-id: ${id}\r\nx-should-retry: false\r\n` +

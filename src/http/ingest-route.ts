@@ -4,8 +4,22 @@
  * NDJSON parser produces the same), then the feature's handler with the items.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Clock } from '../lib/clock.js';
 import { errors } from '../lib/errors.js';
 import type { Scope } from '../lib/principal.js';
+import { checkIngestItems } from './ingest-limits.js';
+
+/** What every ingest route checks its items against; decorated on the app by buildApp. */
+export interface IngestSettings {
+  clock: Clock;
+  maxClockSkewSeconds: number;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    ingestSettings: IngestSettings;
+  }
+}
 
 export interface IngestRoute<R> {
   path: string;
@@ -14,6 +28,9 @@ export interface IngestRoute<R> {
   response: unknown;
   /** What the items are called in messages, one and many: ["event", "events"]. */
   item: [string, string];
+  /** One item's bound as JSON (ingest-limits.ts), and its members holding Unix seconds. */
+  maxItemBytes: number;
+  timeFields: readonly string[];
   /** Writes queued but not yet committed, and the bound beyond which ingest answers 429. */
   pendingWrites: () => number;
   maxPendingWrites: number;
@@ -27,6 +44,13 @@ export function registerIngestRoute<R>(app: FastifyInstance, route: IngestRoute<
     if (!body || typeof body !== 'object' || Array.isArray(body))
       throw errors.invalidBody(`The body must be an object {"data": [${route.item[0]}, ...]}.`, null);
     if (!Array.isArray(body.data)) throw errors.invalidBody(`'data' must be an array of ${route.item[1]}.`, 'data');
+    const settings = app.ingestSettings;
+    checkIngestItems(body.data, {
+      maxItemBytes: route.maxItemBytes,
+      timeFields: route.timeFields,
+      nowSeconds: settings.clock.nowSeconds(),
+      maxClockSkewSeconds: settings.maxClockSkewSeconds,
+    });
     return route.handle(request, body.data);
   });
 }

@@ -57,12 +57,19 @@ export const idPrefix = {
   organization: 'org-',
   serviceAccount: 'svc_acct_',
   logStream: 'logstream_',
+  costEntry: 'cost_',
+  usageRecord: 'usage_',
 } as const;
 
 export type IdKind = keyof typeof idPrefix;
 
 export function newId(kind: IdKind, nowMs?: number): string {
   return idPrefix[kind] + timeSortableSuffix(nowMs);
+}
+
+/** A request id for responses whose client sent none usable (random, not time-sortable: logs carry the time). */
+export function newRequestId(): string {
+  return `req_${randomBytes(12).toString('hex')}`;
 }
 
 /** Random url-safe characters for secrets. */

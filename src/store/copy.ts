@@ -111,6 +111,13 @@ export const COPY_ENTITIES: readonly CopyEntity[] = [
     sum: ['amount_nano'],
   }),
   entity({
+    table: 'sync_cursors',
+    columns: ['org_id', 'stream', 'position', 'last_run_at', 'last_error', 'records'],
+    key: ['org_id', 'stream'],
+    mode: 'overwrite',
+    sum: ['position', 'records'],
+  }),
+  entity({
     table: 'unpriced_usage',
     columns: ['org_id', 'kind', 'model', 'tier', 'first_at', 'last_at', 'records'],
     key: ['org_id', 'kind', 'model', 'tier'],
@@ -139,6 +146,24 @@ export const COPY_ENTITIES: readonly CopyEntity[] = [
   }),
   entity({ table: 'usage_journal', columns: ['org_id', 'seq', 'kind', 'id', 'ingested_at'], key: ['org_id', 'seq'], mode: 'insert', sum: ['seq'] }),
   entity({ table: 'usage_journal_heads', columns: ['org_id', 'seq'], key: ['org_id'], mode: 'overwrite', sum: ['seq'] }),
+  // The ledger (migration 6): its hashes and checkpoints move as they are, so the copy's logs and
+  // every checkpoint signed before it still verify.
+  entity({ table: 'ledger_logs', columns: ['org_id', 'log', 'size'], key: ['org_id', 'log'], mode: 'overwrite', sum: ['size'] }),
+  entity({ table: 'ledger_hashes', columns: ['org_id', 'log', 'idx', 'hash'], key: ['org_id', 'log', 'idx'], mode: 'insert', sum: ['idx'] }),
+  entity({
+    table: 'ledger_usage_leaves',
+    columns: ['org_id', 'leaf_index', 'kind', 'record_id', 'created_at'],
+    key: ['org_id', 'leaf_index'],
+    mode: 'insert',
+    sum: ['leaf_index'],
+  }),
+  entity({
+    table: 'ledger_checkpoints',
+    columns: ['org_id', 'log', 'tree_size', 'root_hash', 'signed_at', 'note'],
+    key: ['org_id', 'log', 'tree_size'],
+    mode: 'insert',
+    sum: ['tree_size'],
+  }),
 ];
 
 /** Rows and the sum of the entity's sum columns, of one organization (sum as a decimal string: it may pass 2^53). */

@@ -3,7 +3,9 @@
  * place each maps to and from its domain type. Engine-specific encodings stay in sqlite/ and postgres/.
  */
 import type { StoredAuditEvent } from '../features/audit-logs/types.js';
+import type { CostEntry, CostGroupRow, CostSegmentQuery } from '../features/costs/types.js';
 import type { AdminKeyRecord, KeyOwner, Organization, Scope } from '../features/keys/types.js';
+import type { CostLine, UnpricedUsage } from '../features/usage/types.js';
 
 export interface OrganizationRow {
   id: string;
@@ -40,6 +42,8 @@ export interface AuditEventRow {
   content_hash: string;
   ingested_at: number;
   body: string;
+  ingested_by?: string | null;
+  request_id?: string | null;
 }
 
 export const orgFromRow = (r: OrganizationRow): Organization => ({ id: r.id, name: r.name, createdAt: r.created_at });
@@ -86,6 +90,8 @@ export const AUDIT_EVENT_COLUMNS = [
   'content_hash',
   'ingested_at',
   'body',
+  'ingested_by',
+  'request_id',
 ] as const;
 
 /** An event's values in AUDIT_EVENT_COLUMNS order; `tenant` as the engine binds it (SQLite 0/1). */
@@ -102,6 +108,8 @@ export const auditEventValues = <T>(e: StoredAuditEvent, tenant: T): (string | n
   e.contentHash,
   e.ingestedAt,
   e.body,
+  e.ingestedBy ?? null,
+  e.requestId ?? null,
 ];
 
 /** Lists never need the actor ids back (they filter through the actors table), so they stay empty. */
@@ -119,4 +127,81 @@ export const eventFromRow = (r: AuditEventRow): StoredAuditEvent => ({
   contentHash: r.content_hash,
   body: r.body,
   ingestedAt: r.ingested_at,
+});
+
+/** A cost query's result row (either engine; PostgreSQL returns bigint sums as strings, hence Number). */
+export function costGroupFromRow(row: Record<string, unknown>, groupBy: CostSegmentQuery['groupBy']): CostGroupRow {
+  const out: CostGroupRow = {
+    bucketStart: Number(row.b),
+    amountNano: Number(row.amount_nano),
+    quantity: Number(row.quantity),
+    quantityUnit: (row.quantity_unit as string | null) ?? null,
+  };
+  if (groupBy.includes('project_id')) out.projectId = row.project_id === '' ? null : (row.project_id as string);
+  if (groupBy.includes('api_key_id')) out.apiKeyId = row.api_key_id === '' ? null : (row.api_key_id as string);
+  if (groupBy.includes('line_item')) out.lineItem = row.line_item as string;
+  if (groupBy.includes('user_id')) out.userId = row.user_id === '' ? null : (row.user_id as string);
+  if (groupBy.includes('api_source')) out.apiSource = row.api_source as string;
+  return out;
+}
+
+/** An unpriced_usage row (either engine). */
+export const unpricedFromRow = (r: Record<string, unknown>): UnpricedUsage => ({
+  kind: r.kind as UnpricedUsage['kind'],
+  model: r.model as string,
+  tier: r.tier as string,
+  firstAt: Number(r.first_at),
+  lastAt: Number(r.last_at),
+  records: Number(r.records),
+});
+
+/** cost_entries columns in the order both engines insert them. */
+export const COST_ENTRY_COLUMNS = [
+  'org_id',
+  'id',
+  'created_at',
+  'project_id',
+  'api_key_id',
+  'line_item',
+  'amount_nano',
+  'currency',
+  'quantity',
+  'quantity_unit',
+  'content_hash',
+];
+
+/** A cost entry's values in COST_ENTRY_COLUMNS order. */
+export const costEntryValues = (orgId: string, e: CostEntry): (string | number | null)[] => [
+  orgId,
+  e.id,
+  e.createdAt,
+  e.projectId,
+  e.apiKeyId,
+  e.lineItem,
+  e.amountNano,
+  e.currency,
+  e.quantity,
+  e.quantityUnit,
+  e.contentHash,
+];
+
+/** The stored content hashes (and creation times) of ids an idempotent insert looked up. */
+export interface HashRow {
+  id: string;
+  content_hash: string | null;
+  created_at: number;
+}
+export const hashesOf = (rows: HashRow[]): Map<string, { contentHash: string | null; createdAt: number }> =>
+  new Map(rows.map((r) => [r.id, { contentHash: r.content_hash, createdAt: r.created_at }]));
+
+/** An explicit cost entry as the cost line it adds to the cost rollups (no price: it was given). */
+export const costLineOfEntry = (e: CostEntry): CostLine => ({
+  createdAt: e.createdAt,
+  projectId: e.projectId,
+  apiKeyId: e.apiKeyId,
+  lineItem: e.lineItem,
+  quantity: e.quantity ?? 0,
+  quantityUnit: e.quantityUnit,
+  amountNano: e.amountNano,
+  priceId: null,
 });

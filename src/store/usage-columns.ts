@@ -3,57 +3,13 @@
  * edited, so they read these frozen lists, never the live ALL_DIMENSIONS / ALL_MEASURES (which grow
  * with the API): a list here changes only by adding a new migration's list.
  */
-import type { Dimension, Measure } from '../features/usage/kinds.js';
+import { type Dimension, type Measure, SPEC_2026_08_21 } from '../features/usage/kinds.js';
 
-/** Migration 2 (and 3): the 2026-08-21 spec's dimensions and measures. */
-export const DIMENSIONS_V2: readonly Dimension[] = [
-  'project_id',
-  'user_id',
-  'api_key_id',
-  'model',
-  'batch',
-  'service_tier',
-  'size',
-  'source',
-  'vector_store_id',
-  'context_level',
-];
-export const MEASURES_V2: readonly Measure[] = [
-  'input_tokens',
-  'input_cached_tokens',
-  'input_cache_write_tokens',
-  'input_uncached_tokens',
-  'output_tokens',
-  'input_text_tokens',
-  'output_text_tokens',
-  'input_cached_text_tokens',
-  'input_audio_tokens',
-  'input_cached_audio_tokens',
-  'output_audio_tokens',
-  'input_image_tokens',
-  'input_cached_image_tokens',
-  'output_image_tokens',
-  'num_model_requests',
-  'images',
-  'characters',
-  'seconds',
-  'usage_bytes',
-  'num_sessions',
-  'num_requests',
-];
+/** Migration 2 (and 3): the 2026-08-21 spec's dimensions and measures (a closed set, see kinds.ts). */
+export const DIMENSIONS_V2: readonly Dimension[] = SPEC_2026_08_21.dimensions;
+export const MEASURES_V2: readonly Measure[] = SPEC_2026_08_21.measures;
 /** The usage kinds migration 3 knew (its project + model cube backfill). */
-export const KINDS_V2 = [
-  'completions',
-  'embeddings',
-  'moderations',
-  'images',
-  'audio_speeches',
-  'audio_transcriptions',
-  'vector_stores',
-  'code_interpreter_sessions',
-  'file_search_calls',
-  'web_search_calls',
-] as const;
+export const KINDS_V2 = SPEC_2026_08_21.kinds;
 
 /** Migration 4 (newest openai SDK): the api_source dimension and the two cache-write measures. */
 export const DIMENSIONS_V4: readonly Dimension[] = [...DIMENSIONS_V2, 'api_source'];

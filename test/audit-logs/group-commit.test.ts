@@ -45,7 +45,7 @@ describe('group commit', () => {
       const tag = `req-${r}`;
       if (r % 6 === 5) {
         // a valid new event followed by a conflicting replay of seed-2
-        const events = [...tagged(tag, 3, true), { ...tagged('seed', 5, true)[2], effective_at: 5 }];
+        const events = [...tagged(tag, 3, true), { ...tagged('seed', 5, true)[2], effective_at: 1_600_000_005 }];
         requests.push({ tag, good: false, body: { data: events } });
       } else requests.push({ tag, good: true, body: { data: tagged(tag, 10 + (r % 4), r % 2 === 0) } });
     }

@@ -150,7 +150,7 @@ describe('ingest', () => {
     expect(await storedCount()).toBe(before + 5 + 2);
 
     // same id, other content: 409 and nothing of that batch is stored
-    const conflicting = [projectEvent(200, { id: 'client-evt-fresh' }), projectEvent(201), { ...(batch[3] as object), effective_at: 1 }];
+    const conflicting = [projectEvent(200, { id: 'client-evt-fresh' }), projectEvent(201), { ...(batch[3] as object), effective_at: 1_600_000_001 }];
     const res = await server.request('POST', PATH, { body: { data: conflicting } });
     expect(res.status).toBe(409);
     expect(res.body.error.param).toBe('data[2].id');

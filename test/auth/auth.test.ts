@@ -10,6 +10,7 @@ import { type AuthRoute, describeAuthMatrix } from '../helpers/auth-matrix.js';
 import { contractViolations } from '../helpers/contract.js';
 import { ingest, listAllIds } from '../helpers/events.js';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { getBytes, splitBundle } from '../ledger/helpers.js';
 
 // Started at collection time: the matrix below is generated from this app's own route table.
 const server: TestServer = await startServer();
@@ -60,7 +61,33 @@ const SAMPLES: Record<string, Sample> = {
     body: { from_sequence: 1 },
   }),
   'POST /v1/organization/log_streams/:stream_id/rotate_secret': async (s) => ({ path: `/v1/organization/log_streams/${await freshStreamId(s)}/rotate_secret` }),
+  'GET /v1/organization/ledger': async () => ({ path: '/v1/organization/ledger' }),
+  'POST /v1/traces': async () => ({ path: '/v1/traces', body: { resourceSpans: [] } }),
+  // follow=false: the stream ends after the backlog, so the matrix reads a whole response.
+  'GET /v1/organization/audit_logs/stream': async () => ({ path: '/v1/organization/audit_logs/stream?follow=false&last_event_id=0' }),
+  'GET /v1/organization/directory': async () => ({ path: '/v1/organization/directory' }),
 };
+// The ledger's routes: each log's leaves exist (audit events above, one usage record) and are checkpointed.
+for (const log of ['audit', 'usage']) {
+  const signed = async (s: TestServer) => {
+    if (log === 'usage')
+      await s.request('POST', '/v1/organization/costs', { body: { data: [{ line_item: 'ledger leaf', amount: { value: 1, currency: 'usd' } }] } });
+    await s.app.services.ledger.checkpointNow();
+  };
+  const base = `/v1/organization/ledger/${log}`;
+  const after = (path: string) => async (s: TestServer) => {
+    await signed(s);
+    return { path };
+  };
+  SAMPLES[`GET ${base}/checkpoint`] = after(`${base}/checkpoint`);
+  SAMPLES[`GET ${base}/tile/*`] = after(`${base}/tile/entries/000.p/1`);
+  SAMPLES[`GET ${base}/proof/consistency`] = after(`${base}/proof/consistency?first=1&second=1`);
+  SAMPLES[`GET ${base}/proof/inclusion`] = async (s) => {
+    await signed(s);
+    const leaf = splitBundle((await getBytes(s, `${base}/tile/entries/000.p/1`)).bytes)[0] as Buffer;
+    return { path: `${base}/proof/inclusion?id=${JSON.parse(leaf.toString()).id}` };
+  };
+}
 const DAY_AGO = Math.floor(Date.now() / 1000) - 86400;
 for (const kind of usageKinds().values()) {
   const record = Object.fromEntries(kind.requiredMeasures.filter((m) => m !== 'num_model_requests').map((m) => [m, 1]));
@@ -73,7 +100,10 @@ const ROUTES: AuthRoute[] = scoped
   .filter((r) => SAMPLES[`${r.method} ${r.url}`])
   .map((r) => ({
     method: r.method,
-    template: r.url.replace(/^\/v1/, '').replace(/:(\w+)/g, '{$1}'),
+    template: r.url
+      .replace(/^\/v1/, '')
+      .replace(/:(\w+)/g, '{$1}')
+      .replace(/\/tile\/\*$/, '/tile/{tile_path}'),
     scope: r.scope as Scope,
     prepare: SAMPLES[`${r.method} ${r.url}`] as Sample,
   }));
@@ -84,6 +114,14 @@ describe('auth matrix for every route', () => {
   it('covers every authenticated route of the app (a new route needs a sample request above)', () => {
     expect(scoped.length).toBeGreaterThanOrEqual(29);
     expect(scoped.map((r) => `${r.method} ${r.url}`).filter((r) => !SAMPLES[r])).toEqual([]);
+  });
+
+  it('every route without a scope is a known public one (a new route cannot skip auth by forgetting its scope)', () => {
+    // The console routes exist only when the console is built (dist/console).
+    const PUBLIC = ['GET /openapi.json', 'GET /livez', 'GET /readyz', 'GET /healthz', 'GET /metrics', 'GET /', 'GET /*'];
+    const unscoped = server.app.routeTable.filter((r) => r.scope === undefined).map((r) => `${r.method} ${r.url}`);
+    expect(unscoped.filter((r) => !PUBLIC.includes(r))).toEqual([]);
+    expect(unscoped).toContain('GET /healthz');
   });
 
   it('the server publishes every authenticated route in its OpenAPI document, and no other', async () => {

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatBytes } from '../../src/console/format.js';
 import { generateDemo } from '../../src/demo/generator.js';
 import { demoUsageWriter } from '../../src/demo/usage-writer.js';
 import { AuditLogService } from '../../src/features/audit-logs/service.js';
@@ -81,6 +82,8 @@ describe.skipIf(!HAS_CHROMIUM)('web console (chromium)', () => {
     await page.waitForSelector('text=That admin key is not valid');
     await page.fill('input[name=key]', server.adminKey);
     await page.click('button[type=submit]');
+    await page.waitForURL(/\/overview$/);
+    await page.click('nav a:has-text("Audit logs")');
     await page.waitForURL(/\/logs$/);
     expect(await rowIds()).toEqual(await apiIds(''));
     expect(await page.evaluate(() => sessionStorage.length)).toBe(1);
@@ -119,21 +122,68 @@ describe.skipIf(!HAS_CHROMIUM)('web console (chromium)', () => {
     expect(await page.inputValue('input[name=actor]')).toBe(actor);
   });
 
-  it('opens an event: the detail panel holds the whole event as JSON', async () => {
+  it('rows read as sentences with names from the directory API; a name filters on click', async () => {
+    const dir = new Map(((await get('/v1/organization/directory')).data as { id: string; name: string | null }[]).map((d) => [d.id, d.name]));
+    const sentences = async () => {
+      await rowIds();
+      return page.$$eval('table.events tbody tr[data-id]', (rows) =>
+        rows.map((r) => [r.getAttribute('data-id'), r.querySelector('td.sentence')?.textContent ?? ''] as const),
+      );
+    };
+    const check = async (type: string, expected: (e: any) => string) => {
+      await page.goto(`${server.url}/logs?type=${type}`);
+      const api = (await get(`/v1/organization/audit_logs?limit=50&event_types[]=${type}`)).data as any[];
+      expect(api.length, type).toBeGreaterThan(0);
+      expect(new Map(await sentences())).toEqual(new Map(api.map((e) => [e.id, expected(e)])));
+    };
+    const who = (e: any) =>
+      e.actor.session?.user?.email ?? e.actor.api_key?.user?.email ?? dir.get(e.actor.api_key?.service_account?.id) ?? e.actor.api_key?.service_account?.id;
+    const inProject = (e: any) => (e.project?.id ? ` in project ${dir.get(e.project.id) ?? e.project.name ?? e.project.id}` : '');
+    await check('api_key.created', (e) => `${who(e)} created API key ${dir.get(e['api_key.created'].id) ?? e['api_key.created'].id}${inProject(e)}`);
+    await check('login.failed', (e) => {
+      const reason = e['login.failed']?.error_message as string | undefined;
+      return `${who(e)} failed to sign in${reason ? ` (${reason.replace(/\.$/, '')})` : ''}${inProject(e)}`;
+    });
+    await check('project.created', (e) => `${who(e)} created project ${dir.get(e['project.created'].id) ?? e['project.created'].data.name}`);
+
+    // Every project the demo's events name has its name in the directory, and the rows show it.
+    await page.goto(`${server.url}/logs`);
+    await rowIds();
+    const projectRef = await page.$('td.sentence button.ref[title^="Project"]');
+    expect(projectRef).toBeTruthy();
+    const projectId = (await projectRef?.getAttribute('data-id')) as string;
+    expect(await projectRef?.textContent()).toBe(dir.get(projectId));
+    await projectRef?.click();
+    await page.waitForURL((u) => u.searchParams.get('project') === projectId);
+    expect(await rowIds()).toEqual(await apiIds(`&project_ids[]=${projectId}`));
+    await page.screenshot({ path: artifact('audit-logs-sentences-1280.png') });
+  });
+
+  it('opens an event: cards with names, the whole event as JSON, the open event in the URL', async () => {
     const ids = await rowIds();
     const target = ids[0] as string;
-    await page.click(`tr[data-id="${target}"] button.link`);
+    const listQuery = new URL(page.url()).searchParams.toString().replace('type=', 'event_types[]=').replace('actor=', 'actor_ids[]=');
+    await page.click(`tr[data-id="${target}"] button.open-event`);
+    await page.waitForURL((u) => u.searchParams.get('event') === target);
     const shown = JSON.parse((await page.textContent('[data-testid=event-json]')) ?? '');
-    const listed = (
-      await get(
-        `/v1/organization/audit_logs?limit=50&${new URL(page.url()).searchParams.toString().replace('type=', 'event_types[]=').replace('actor=', 'actor_ids[]=')}`,
-      )
-    ).data;
-    expect(shown).toEqual(listed.find((e: { id: string }) => e.id === target));
+    const listed = (await get(`/v1/organization/audit_logs?limit=50&${listQuery}`)).data;
+    const event = listed.find((e: { id: string }) => e.id === target);
+    expect(shown).toEqual(event);
+    // The project card shows the directory's name for the event's project.
+    if (event.project?.id) {
+      const dir = (await get('/v1/organization/directory')).data as { id: string; name: string | null }[];
+      const name = dir.find((d) => d.id === event.project.id)?.name;
+      expect(await page.textContent('[data-testid=detail-project]')).toBe(name ?? event.project.id);
+    }
     await page.click('button:has-text("Copy JSON")');
     await page.waitForSelector('button.copy:has-text("Copied")');
     await page.screenshot({ path: artifact('audit-log-detail-1280.png') });
+    // A reload (a shared link) opens the same event.
+    await page.reload();
+    await page.waitForSelector('[data-testid=event-json]');
+    expect(JSON.parse((await page.textContent('[data-testid=event-json]')) ?? '').id).toBe(target);
     await page.keyboard.press('Escape');
+    await page.waitForURL((u) => !u.searchParams.has('event'));
     expect(await page.$('.detail')).toBeNull();
   });
 
@@ -186,6 +236,22 @@ describe.skipIf(!HAS_CHROMIUM)('web console (chromium)', () => {
     await page.screenshot({ path: artifact('usage-1280.png'), fullPage: true });
   });
 
+  it('shows vector-store bytes as a level (latest, peak, average of the readings), never summed over days', async () => {
+    await page.goto(`${server.url}/usage?kind=vector_stores&width=1d&range=7&group=none`);
+    await page.waitForSelector('section.card[aria-busy="false"] .series-table');
+    const view = await page.$('section.usage');
+    const [start, end] = await Promise.all(['data-start', 'data-end'].map((a) => view?.getAttribute(a)));
+    const api = await get(`/v1/organization/usage/vector_stores?start_time=${start}&end_time=${end}&bucket_width=1d&limit=7`);
+    const readings = api.data.filter((b: any) => b.results.length > 0).map((b: any) => b.results.reduce((a: number, r: any) => a + r.usage_bytes, 0));
+    expect(readings.length).toBeGreaterThan(1);
+    const avg = readings.reduce((a: number, b: number) => a + b, 0) / readings.length;
+    expect(await page.textContent('[data-testid=usage-headline]')).toBe(
+      `Latest ${formatBytes(readings.at(-1))} · peak ${formatBytes(Math.max(...readings))} · average ${formatBytes(avg)}`,
+    );
+    expect(await page.$$eval('.series-table thead th', (ths) => ths.slice(1, 4).map((t) => t.textContent))).toEqual(['Latest', 'Peak', 'Average']);
+    await page.screenshot({ path: artifact('usage-vector-stores-1280.png'), fullPage: true });
+  });
+
   it('renders the costs chart; the CSV download is exactly what the API returned', async () => {
     await page.click('nav a:has-text("Costs")');
     await page.waitForSelector('section.card[aria-busy="false"] .series-table');
@@ -209,6 +275,30 @@ describe.skipIf(!HAS_CHROMIUM)('web console (chromium)', () => {
     expect(csv.trimEnd().split('\r\n')).toEqual(expected);
     expect(await page.textContent('[data-testid=range-total]')).toBe(total.toLocaleString('en-US', { style: 'currency', currency: 'USD' }));
     await page.screenshot({ path: artifact('costs-1280.png'), fullPage: true });
+  });
+
+  it('costs by line item: quantities and amounts as the API sums them', async () => {
+    const view = await page.$('section.costs');
+    const [start, end, days] = await Promise.all(['data-start', 'data-end', 'data-days'].map((a) => view?.getAttribute(a)));
+    const api = await get(`/v1/organization/costs?start_time=${start}&end_time=${end}&bucket_width=1d&limit=${days}&group_by[]=line_item`);
+    const expected = new Map<string, { q: number; a: number }>();
+    for (const b of api.data) {
+      for (const r of b.results) {
+        const e = expected.get(r.line_item) ?? { q: 0, a: 0 };
+        e.q += r.quantity ?? 0;
+        e.a += r.amount.value;
+        expected.set(r.line_item, e);
+      }
+    }
+    const shown = await page.$$eval('[data-testid=line-items] tbody tr', (trs) =>
+      trs.map((tr) => [tr.getAttribute('data-line-item') as string, [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')] as const),
+    );
+    expect(shown.length).toBe(expected.size);
+    for (const [item, cells] of shown) {
+      const e = expected.get(item);
+      expect(cells[0], item).toBe(Math.round(e?.q ?? 0).toLocaleString('en-US'));
+      expect(cells[3], item).toBe((e?.a ?? 0).toLocaleString('en-US', { style: 'currency', currency: 'USD' }));
+    }
   });
 
   it('the costs view says which usage is unpriced (none for the demo; a model without a price after it arrives)', async () => {
@@ -252,10 +342,15 @@ describe.skipIf(!HAS_CHROMIUM)('web console (chromium)', () => {
     await p.goto(`${server.url}/`);
     await p.fill('input[name=key]', server.adminKey);
     await p.click('button[type=submit]');
+    await p.waitForSelector('[data-testid=security-counts]');
+    await p.waitForSelector('[data-testid=mtd]:not(:has-text("…"))');
+    expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await p.screenshot({ path: artifact('overview-390-dark.png'), fullPage: true });
+    await p.click('nav a:has-text("Audit logs")');
     await p.waitForSelector('table.events[aria-busy="false"] tbody tr[data-id]');
     expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await p.screenshot({ path: artifact('audit-logs-390-dark.png') });
-    await p.click('table.events tbody tr[data-id] button.link');
+    await p.click('table.events tbody tr[data-id] button.open-event');
     await p.screenshot({ path: artifact('audit-log-detail-390-dark.png') });
     await p.keyboard.press('Escape');
     await p.click('nav a:has-text("Costs")');
@@ -266,6 +361,40 @@ describe.skipIf(!HAS_CHROMIUM)('web console (chromium)', () => {
     await p.waitForSelector('.key-table tbody tr');
     await p.screenshot({ path: artifact('keys-390-dark.png'), fullPage: true });
     await phone.close();
+  });
+
+  it('overview: month to date, the same days last month, projection, movers and security counts match the API', async () => {
+    await page.click('nav a:has-text("Overview")');
+    await page.waitForSelector('[data-testid=security-counts]');
+    await page.waitForSelector('[data-testid=mtd]:not(:has-text("…"))');
+    const now = Number(await page.getAttribute('section.overview', 'data-now'));
+    const d = new Date(now * 1000);
+    const thisStart = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1) / 1000;
+    const prevStart = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1) / 1000;
+    const todayEnd = Math.floor(now / 86400) * 86400 + 86400;
+    const sum = async (start: number, end: number) => {
+      if (end <= start) return 0;
+      const res = await get(`/v1/organization/costs?start_time=${start}&end_time=${end}&bucket_width=1d&limit=31`);
+      return res.data.flatMap((b: any) => b.results).reduce((a: number, r: any) => a + r.amount.value, 0);
+    };
+    const usd = (n: number) => n.toLocaleString('en-US', { style: 'currency', currency: 'USD' });
+    const mtd = await sum(thisStart, todayEnd);
+    expect(await page.textContent('[data-testid=mtd]')).toBe(usd(mtd));
+    const sameDayEnd = Math.min(thisStart, prevStart + (Math.floor((now - thisStart) / 86400) + 1) * 86400);
+    expect(await page.textContent('[data-testid=previous-same-day]')).toBe(usd(await sum(prevStart, sameDayEnd)));
+    const nextStart = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) / 1000;
+    expect(await page.textContent('[data-testid=projection]')).toBe(usd((mtd / Math.max(1, now - thisStart)) * (nextStart - thisStart)));
+
+    // Security counts: each type's count over the last 7 days, as the API lists them.
+    const rows = await page.$$eval('[data-testid=security-counts] tbody tr', (trs) =>
+      trs.map((tr) => [tr.getAttribute('data-type') as string, Number(tr.querySelector('td')?.textContent)] as const),
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    for (const [type, count] of rows.slice(0, 3)) {
+      const res = await get(`/v1/organization/audit_logs?limit=100&event_types[]=${type}&effective_at[gte]=${now - 7 * 86400}&effective_at[lt]=${now}`);
+      expect(count, type).toBe(res.data.length);
+    }
+    await page.screenshot({ path: artifact('overview-1280.png'), fullPage: true });
   });
 
   it('signs out: the key is gone and the sign-in form is back', async () => {

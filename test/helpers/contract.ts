@@ -108,6 +108,10 @@ export const contractFetch: typeof fetch = async (input, init) => {
   if (!response.headers.get('x-request-id')) {
     contractViolations.push({ method, url: url.toString(), status: response.status, errors: ['missing x-request-id header'] });
   }
+  // The ledger's checkpoints (text/plain) and tiles (octet-stream) are not JSON by design (C2SP formats).
+  if (response.ok && /^(text\/plain|application\/octet-stream)/.test(response.headers.get('content-type') ?? '')) return response;
+  // An event stream (the live tail) is not one JSON document; its events are checked by its own tests.
+  if (response.ok && response.headers.get('content-type')?.startsWith('text/event-stream')) return response;
   let body: unknown;
   try {
     body = JSON.parse(text);

@@ -5,7 +5,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { bucketLabel, localTime, utcTime } from '../format.js';
-import { OTHER, type SeriesSet } from '../series.js';
+import { levelStats, OTHER, type SeriesSet } from '../series.js';
 
 const HEIGHT = 260;
 const M = { top: 10, right: 10, bottom: 26, left: 60 };
@@ -141,22 +141,44 @@ export function StackedBars({ data, format, title }: { data: SeriesSet; format: 
 }
 
 /** The table under a chart: one row per series, one column per bucket, with totals. */
-export function SeriesTable({ data, chart, format, caption }: { data: SeriesSet; chart: SeriesSet; format: (n: number) => string; caption: string }) {
+export function SeriesTable({
+  data,
+  chart,
+  format,
+  caption,
+  present,
+}: {
+  data: SeriesSet;
+  chart: SeriesSet;
+  format: (n: number) => string;
+  caption: string;
+  /** For a level measure: which buckets hold a reading; the table then shows latest, peak and average instead of a total. */
+  present?: boolean[];
+}) {
   // A row has its chart colour, or the "others" colour when the chart folded it into others.
   const colorOf = (key: string) => {
     const i = chart.series.findIndex((s) => s.key === key);
     return i >= 0 ? seriesColor(i, key) : seriesColor(0, OTHER);
   };
   return (
-    <div class="table-wrap scroll-x">
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling table must be reachable by keyboard to scroll it.
+    <section class="table-wrap scroll-x" aria-label={`${caption} (table)`} tabIndex={0}>
       <table class="series-table">
         <caption class="sr-only">{caption}</caption>
         <thead>
           <tr>
             <th scope="col">Series</th>
-            <th scope="col" class="num">
-              Total
-            </th>
+            {present ? (
+              ['Latest', 'Peak', 'Average'].map((h) => (
+                <th key={h} scope="col" class="num">
+                  {h}
+                </th>
+              ))
+            ) : (
+              <th scope="col" class="num">
+                Total
+              </th>
+            )}
             {data.times.map((t) => (
               <th key={t} scope="col" class="num" title={utcTime(t)}>
                 {bucketLabel(t, data.width)}
@@ -171,7 +193,18 @@ export function SeriesTable({ data, chart, format, caption }: { data: SeriesSet;
                 <span class="swatch" style={{ background: colorOf(s.key) }} />
                 {s.label}
               </th>
-              <td class="num">{format(s.total)}</td>
+              {present ? (
+                (() => {
+                  const l = levelStats(s.values, present);
+                  return [l.latest, l.peak, l.average].map((v, i) => (
+                    <td key={['latest', 'peak', 'average'][i]} class="num">
+                      {format(v)}
+                    </td>
+                  ));
+                })()
+              ) : (
+                <td class="num">{format(s.total)}</td>
+              )}
               {s.values.map((v, i) => (
                 <td key={data.times[i]} class="num">
                   {format(v)}
@@ -181,6 +214,6 @@ export function SeriesTable({ data, chart, format, caption }: { data: SeriesSet;
           ))}
         </tbody>
       </table>
-    </div>
+    </section>
   );
 }

@@ -1,35 +1,16 @@
 /** Audit logs: newest first, cursor paging (after/before), filters in the URL, a detail panel. */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { type AuditLog, type AuditLogPage, api } from '../api.js';
+import { type AuditLogPage, api } from '../api.js';
 import { type AuditFilters, apiQuery, filtersFromParams, hasFilters, PAGE_SIZE, paramsFromFilters, RANGE_PRESETS, TEXT_FILTERS } from '../audit-query.js';
 import { EventDetail } from '../components/event-detail.js';
+import { EventRow } from '../components/event-row.js';
 import { EventTypePicker } from '../components/event-type-picker.js';
+import { LiveToggle, useLiveTail } from '../components/live-toggle.js';
 import { Empty, ErrorBox } from '../components/status.js';
-import { fromLocalInput, localTime, localTimeShort, nowSeconds, toLocalInput, utcTime } from '../format.js';
+import { useDirectory } from '../directory.js';
+import { fromLocalInput, nowSeconds, toLocalInput } from '../format.js';
 import { navigate, type Route } from '../router.js';
 import { useFetch } from '../use-fetch.js';
-
-export function actorOf(e: AuditLog): { label: string; title: string } {
-  const a = e.actor;
-  if (a?.type === 'session' || (!a?.type && a?.session)) {
-    const u = a.session?.user;
-    return { label: u?.email ?? u?.id ?? 'session', title: [u?.id, a.session?.ip_address].filter(Boolean).join(' · ') };
-  }
-  if (a?.api_key) {
-    const k = a.api_key;
-    const who = k.type === 'service_account' ? k.service_account?.id : (k.user?.email ?? k.user?.id);
-    return { label: who ?? k.id ?? 'API key', title: `API key ${k.id ?? ''}${k.user?.id ? ` · ${k.user.id}` : ''}` };
-  }
-  return { label: '—', title: '' };
-}
-
-export function targetOf(e: AuditLog): string {
-  const details = e[e.type] as { id?: unknown; name?: unknown; email?: unknown } | undefined;
-  if (!details || typeof details !== 'object') return '';
-  const id = typeof details.id === 'string' ? details.id : '';
-  const name = typeof details.name === 'string' ? details.name : typeof details.email === 'string' ? details.email : '';
-  return name && id ? `${name} (${id})` : id || name;
-}
 
 function update(route: Route, change: Partial<AuditFilters>, keepCursor = false) {
   const next = { ...filtersFromParams(route.params), ...change };
@@ -127,7 +108,7 @@ function SkeletonRows() {
     <>
       {Array.from({ length: 12 }, (_, i) => (
         <tr key={i} class="skeleton">
-          <td colSpan={5}>
+          <td colSpan={4}>
             <span />
           </td>
         </tr>
@@ -138,14 +119,29 @@ function SkeletonRows() {
 
 export function AuditLogsView({ route }: { route: Route }) {
   const filters = filtersFromParams(route.params);
-  const key = route.params.toString();
+  // The open event is in the URL too (?event=), but opening one does not reload the list.
+  const key = paramsFromFilters(filters).toString();
   const page = useFetch<AuditLogPage>(key, (signal) => api<AuditLogPage>('GET', 'audit_logs', { query: apiQuery(filters), signal }));
-  const [selected, setSelected] = useState<AuditLog | null>(null);
+  // Names are asked for once the rows are in, so the first page never waits behind them.
+  const dir = useDirectory(page.data !== null);
+  const openId = route.params.get('event');
   const lastOpener = useRef<HTMLButtonElement | null>(null);
+  const [now, setNow] = useState(nowSeconds);
+  useEffect(() => setNow(nowSeconds()), [page.data]);
 
-  useEffect(() => setSelected(null), [key]);
-
-  const rows = page.data?.data ?? [];
+  const live = useLiveTail(filters, key);
+  const rows = live.merge(page.data?.data ?? []);
+  const selected = openId ? (rows.find((e) => e.id === openId) ?? null) : null;
+  const setOpen = (id: string | null) => {
+    const p = new URLSearchParams(route.params);
+    if (id) p.set('event', id);
+    else p.delete('event');
+    navigate(route.path, p, Boolean(id && openId));
+  };
+  const filterBy = (param: 'actor' | 'resource' | 'project' | 'type', value: string) => {
+    if (param === 'type') update(route, { types: [value] });
+    else update(route, { text: { ...filters.text, [param]: value } });
+  };
   // Which directions hold more events: has_more speaks for the direction of travel; the other
   // direction holds at least the page we came from.
   const newer = filters.before ? (page.data?.has_more ?? false) : Boolean(filters.after);
@@ -156,7 +152,7 @@ export function AuditLogsView({ route }: { route: Route }) {
     update(route, { after: cursor === 'after' ? id : null, before: cursor === 'before' ? id : null }, true);
   };
   const closeDetail = () => {
-    setSelected(null);
+    setOpen(null);
     lastOpener.current?.focus();
   };
 
@@ -164,6 +160,7 @@ export function AuditLogsView({ route }: { route: Route }) {
     <section class="view audit" aria-labelledby="view-title">
       <h1 id="view-title">Audit logs</h1>
       <Filters route={route} filters={filters} />
+      <LiveToggle live={live} />
       <div class={`audit-body ${selected ? 'with-detail' : ''}`}>
         <div class="table-wrap">
           {page.error && <ErrorBox error={page.error} onRetry={page.reload} />}
@@ -171,46 +168,29 @@ export function AuditLogsView({ route }: { route: Route }) {
             <thead>
               <tr>
                 <th scope="col">Time</th>
-                <th scope="col">Actor</th>
                 <th scope="col">Event</th>
-                <th scope="col">Target</th>
-                <th scope="col">Project</th>
+                <th scope="col">Type</th>
+                <th scope="col">
+                  <span class="sr-only">Details</span>
+                </th>
               </tr>
             </thead>
             <tbody class={page.loading && page.data ? 'stale' : ''}>
               {!page.data && page.loading && <SkeletonRows />}
-              {rows.map((e) => {
-                const actor = actorOf(e);
-                return (
-                  <tr
-                    key={e.id}
-                    data-id={e.id}
-                    class={selected?.id === e.id ? 'selected' : ''}
-                    onClick={(ev) => {
-                      lastOpener.current = (ev.currentTarget as HTMLElement).querySelector('button');
-                      setSelected(e);
-                    }}
-                  >
-                    <td class="time">
-                      <time dateTime={new Date(e.effective_at * 1000).toISOString()} title={`${localTime(e.effective_at)} · ${utcTime(e.effective_at)}`}>
-                        {localTimeShort(e.effective_at)}
-                      </time>
-                    </td>
-                    <td class="actor" title={actor.title}>
-                      {actor.label}
-                    </td>
-                    <td class="event">
-                      <button type="button" class="link" aria-label={`Open ${e.type} event ${e.id}`}>
-                        {e.type}
-                      </button>
-                    </td>
-                    <td class="target">{targetOf(e)}</td>
-                    <td class="project" title={e.project?.id ?? ''}>
-                      {e.project?.name ?? e.project?.id ?? ''}
-                    </td>
-                  </tr>
-                );
-              })}
+              {rows.map((e) => (
+                <EventRow
+                  key={e.id}
+                  event={e}
+                  dir={dir}
+                  now={now}
+                  selected={selected?.id === e.id}
+                  onOpen={(opener) => {
+                    lastOpener.current = opener;
+                    setOpen(e.id);
+                  }}
+                  onFilter={filterBy}
+                />
+              ))}
             </tbody>
           </table>
           {page.data && rows.length === 0 && !page.loading && (
@@ -235,7 +215,12 @@ export function AuditLogsView({ route }: { route: Route }) {
             </button>
           </nav>
         </div>
-        {selected && <EventDetail event={selected} onClose={closeDetail} />}
+        {selected && <EventDetail event={selected} dir={dir} onClose={closeDetail} onPivot={(p) => navigate(route.path, new URLSearchParams(p.params))} />}
+        {openId && !selected && page.data && !page.loading && (
+          <Empty>
+            The linked event <code>{openId}</code> is not on this page of results.
+          </Empty>
+        )}
       </div>
     </section>
   );

@@ -1,5 +1,6 @@
 /** Costs: daily cost stacked by project or line item, the range total, top lists and a CSV download. */
 import { allBuckets, api, type Bucket, type UsageResult } from '../api.js';
+import { LineItemsTable, lineItemRows, lineItemsCsv } from '../components/line-items.js';
 import { SeriesTable, StackedBars } from '../components/stacked-bars.js';
 import { Empty, ErrorBox } from '../components/status.js';
 import { costsCsv } from '../costs-csv.js';
@@ -88,11 +89,13 @@ export function CostsView({ route }: { route: Route }) {
     for (const [k, v] of Object.entries(change)) p.set(k, v);
     navigate(route.path, p);
   };
-  const download = () => {
-    const url = URL.createObjectURL(new Blob([costsCsv(buckets, group)], { type: 'text/csv;charset=utf-8' }));
+  const lineItems = lineItemRows(load.data?.byLineItem ?? []);
+  const download = () => save(costsCsv(buckets, group), fileName);
+  const save = (text: string, name: string) => {
+    const url = URL.createObjectURL(new Blob([text], { type: 'text/csv;charset=utf-8' }));
     const a = document.createElement('a');
     a.href = url;
-    a.download = fileName;
+    a.download = name;
     document.body.appendChild(a);
     a.click();
     a.remove();
@@ -165,6 +168,12 @@ export function CostsView({ route }: { route: Route }) {
         <TopList title="Top keys" rows={top(load.data?.byKey ?? [], (r) => groupValue(r, 'api_key_id'))} />
         <TopList title="Top models" rows={top(load.data?.byLineItem ?? [], modelOf)} />
       </div>
+      {load.data && lineItems.length > 0 && (
+        <LineItemsTable
+          rows={lineItems}
+          onDownload={() => save(lineItemsCsv(lineItems), `orgledger-line-items-${utcDate(range.start)}-to-${utcDate(range.end - 1)}.csv`)}
+        />
+      )}
     </section>
   );
 }

@@ -4,9 +4,12 @@ import { SeriesTable, StackedBars } from '../components/stacked-bars.js';
 import { Empty, ErrorBox } from '../components/status.js';
 import { formatBytes, formatCompact, formatInt, nowSeconds } from '../format.js';
 import { navigate, type Route } from '../router.js';
-import { buildSeries, groupValue } from '../series.js';
+import { buildSeries, groupValue, levelStats, presentBuckets } from '../series.js';
 import { alignedRange, DIMENSION_LABELS, defaultMeasure, label, USAGE_KINDS, WIDTHS, type WidthId } from '../usage-kinds.js';
 import { useFetch } from '../use-fetch.js';
+
+/** Measures that are levels (how much is held), not flows: never summed over time. */
+const LEVEL_MEASURES = new Set(['usage_bytes']);
 
 interface UsageState {
   kind: (typeof USAGE_KINDS)[number];
@@ -111,8 +114,14 @@ export function UsageView({ route }: { route: Route }) {
   const format = s.measure === 'usage_bytes' ? formatBytes : formatCompact;
   const measureOf = (r: UsageResult) => (typeof r[s.measure] === 'number' ? (r[s.measure] as number) : 0);
   const buckets = load.data ?? [];
-  const chart = buildSeries(buckets, (r) => groupValue(r, s.group), measureOf);
+  // Top 8 with the rest as "others" unless the reader asked for every series (?all=1).
+  const showAll = route.params.get('all') === '1';
+  const chart = buildSeries(buckets, (r) => groupValue(r, s.group), measureOf, { maxSeries: showAll ? Number.POSITIVE_INFINITY : 8 });
   const table = buildSeries(buckets, (r) => groupValue(r, s.group), measureOf, { maxSeries: Number.POSITIVE_INFINITY });
+  const isLevel = LEVEL_MEASURES.has(s.measure);
+  const present = presentBuckets(buckets);
+  const totalValues = buckets.map((_, i) => table.series.reduce((a, x) => a + (x.values[i] ?? 0), 0));
+  const level = levelStats(totalValues, present);
   const title = `${label(s.measure)} per ${s.width.label.toLowerCase()}${s.group ? ` by ${DIMENSION_LABELS[s.group]?.toLowerCase() ?? s.group}` : ''}`;
 
   return (
@@ -179,17 +188,29 @@ export function UsageView({ route }: { route: Route }) {
       <section class="card" aria-labelledby="chart-title" aria-busy={load.loading}>
         <h2 id="chart-title">
           {title}
-          <span class="total">
-            {load.loading && !load.data
-              ? 'Loading…'
-              : `${s.measure === 'usage_bytes' ? 'Latest' : 'Total'}: ${s.measure === 'usage_bytes' ? format(table.series.reduce((a, x) => a + (x.values.at(-1) ?? 0), 0)) : formatInt(table.total)}`}
+          <span class="total" data-testid="usage-headline">
+            {!load.data
+              ? load.loading
+                ? 'Loading…'
+                : ''
+              : isLevel
+                ? `Latest ${format(level.latest)} · peak ${format(level.peak)} · average ${format(level.average)}`
+                : `Total: ${formatInt(table.total)}`}
           </span>
         </h2>
         <div class={load.loading && load.data ? 'stale' : ''}>
           <StackedBars data={chart} format={format} title={title} />
         </div>
         {load.data && table.total === 0 && <Empty>No {label(s.kind.name).toLowerCase()} usage in this range.</Empty>}
-        {table.series.length > 0 && <SeriesTable data={table} chart={chart} format={s.measure === 'usage_bytes' ? formatBytes : formatInt} caption={title} />}
+        {table.series.length > 8 && (
+          <label class="field check show-all">
+            <input type="checkbox" name="all" checked={showAll} onChange={(e) => set(route, { all: e.currentTarget.checked ? '1' : '0' })} />
+            <span>Show all {table.series.length} series in the chart</span>
+          </label>
+        )}
+        {table.series.length > 0 && (
+          <SeriesTable data={table} chart={chart} format={isLevel ? formatBytes : formatInt} caption={title} present={isLevel ? present : undefined} />
+        )}
       </section>
       {s.kind.name === 'completions' && load.data && <TokenBreakdown buckets={buckets} />}
     </section>

@@ -2,9 +2,8 @@
  * Turns one submitted event into the row we store, or throws a 400 naming the event and field
  * (`data[31].actor.type`). Pure: ids and time come from the caller.
  */
-import { createHash } from 'node:crypto';
 import type { ValidateFunction } from 'ajv';
-import { canonicalJson } from '../../lib/canonical-json.js';
+import { contentHash } from '../../lib/canonical-json.js';
 import { errors } from '../../lib/errors.js';
 import { compile, describeAjvError } from '../../lib/validator.js';
 import { type EventType, eventTypes, resourceIdOf } from './event-types.js';
@@ -21,6 +20,8 @@ export interface ValidEvent {
   contentHash: string;
   /** The event as sent: a re-import of an export is recognised against it (see isReplayOf). */
   sent: Record<string, unknown>;
+  /** The stored wire text when it must be kept exactly as received (a mirrored upstream event); else built by wireEvent. */
+  body?: string;
 }
 
 const FIXED_KEYS = new Set(['id', 'type', 'effective_at', 'actor', 'project']);
@@ -80,8 +81,32 @@ export function validateEvent(input: unknown, param: string, nowSeconds: number)
   };
 }
 
+/**
+ * An event mirrored from an upstream organization (`orgledger sync`): kept exactly as the upstream
+ * served it, its text byte for byte, fields our schema does not name included, an event type we do not
+ * know yet included. Only what lists need is required: a string id and type and an integer effective_at.
+ */
+export function mirroredEvent(text: string, param: string): ValidEvent {
+  const event = JSON.parse(text) as Record<string, unknown>;
+  const { id, type, effective_at } = event;
+  if (typeof id !== 'string' || typeof type !== 'string' || !Number.isInteger(effective_at))
+    throw errors.invalidBody(`'${param}' is not an audit log: it needs a string id and type and an integer effective_at.`, param);
+  const known = eventTypes().get(type) ?? { type, tenantScoped: type.startsWith('tenant.'), detailsSchema: null, inSpec: false };
+  return {
+    clientId: id,
+    type: known,
+    effectiveAt: effective_at as number,
+    actor: event.actor as Actor | null | undefined,
+    project: event.project as { id?: string; name?: string } | undefined,
+    details: event[type],
+    contentHash: hashOf(event),
+    sent: event,
+    body: text,
+  };
+}
+
 function hashOf(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex');
+  return contentHash(value, 'hex');
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { MAX_AUDIT_EVENT_BYTES } from '../../http/ingest-limits.js';
 import { registerIngestRoute } from '../../http/ingest-route.js';
 import { principalOf } from '../../http/principal.js';
 import { IngestAuditLogsResponse, type ListAuditLogsQuery, listAuditLogsQuerySchema } from './schemas.js';
@@ -26,8 +27,13 @@ export async function auditLogRoutes(app: FastifyInstance, deps: AuditLogRouteDe
     scope: 'audit_logs.write',
     response: IngestAuditLogsResponse,
     item: ['event', 'events'],
+    maxItemBytes: MAX_AUDIT_EVENT_BYTES,
+    timeFields: ['effective_at'],
     pendingWrites: () => deps.store.pendingWrites(),
     maxPendingWrites: deps.maxPendingWrites,
-    handle: async (request, data) => ({ object: 'list' as const, data: await deps.auditLogs.ingest(principalOf(request).orgId, data) }),
+    handle: async (request, data) => {
+      const principal = principalOf(request);
+      return { object: 'list' as const, data: await deps.auditLogs.ingest(principal.orgId, data, { keyId: principal.keyId, requestId: request.id }) };
+    },
   });
 }

@@ -14,6 +14,12 @@ import type { AuditListQuery, StoredAuditEvent } from './types.js';
 
 export const MAX_EVENTS_PER_BATCH = 1000;
 
+/** Which admin key ingested a record, in which request: stored beside it, not in the OpenAI-shaped lists. */
+export interface Provenance {
+  keyId: string;
+  requestId: string;
+}
+
 export interface AppendResult {
   id: string;
   type: string;
@@ -25,7 +31,16 @@ export interface AppendResult {
  * same id with the same content is acknowledged without a second copy; with other content it is a 409
  * and the caller's whole write rolls back.
  */
-export async function appendAuditEvents(tx: { audit: AuditWrites }, orgId: string, events: ValidEvent[], clock: Clock): Promise<AppendResult[]> {
+export async function appendAuditEvents(
+  tx: { audit: AuditWrites },
+  orgId: string,
+  events: ValidEvent[],
+  clock: Clock,
+  /** Called for each event that is not a replay, before anything is inserted; throws to refuse the write. */
+  checkFresh?: (event: ValidEvent, index: number) => void,
+  /** Who ingested the events over the API (absent for orgledger's own events). */
+  provenance?: Provenance,
+): Promise<AppendResult[]> {
   const clientIds = events.map((e) => e.clientId).filter((id): id is string => id !== null);
   const existing = await tx.audit.findAuditEventHashes(orgId, clientIds);
   const results: AppendResult[] = [];
@@ -51,6 +66,7 @@ export async function appendAuditEvents(tx: { audit: AuditWrites }, orgId: strin
     results.push({ id: assigned, type: event.type.type, effective_at: event.effectiveAt });
   });
   if (fresh.length === 0) return results;
+  if (checkFresh) for (const f of fresh) checkFresh(f.event, f.index);
 
   const firstSeq = await tx.audit.allocateAuditSeq(orgId, fresh.length);
   const ingestedAt = clock.nowSeconds();
@@ -68,8 +84,10 @@ export async function appendAuditEvents(tx: { audit: AuditWrites }, orgId: strin
       actorIds: actor.ids,
       resourceId: resourceIdOf(event.details),
       contentHash: event.contentHash,
-      body: JSON.stringify(wireEvent(id, event)),
+      body: event.body ?? JSON.stringify(wireEvent(id, event)),
       ingestedAt,
+      ingestedBy: provenance?.keyId ?? null,
+      requestId: provenance?.requestId ?? null,
     };
   });
   await tx.audit.insertAuditEvents(rows);
@@ -80,16 +98,31 @@ export class AuditLogService {
   constructor(
     private readonly store: AuditStore,
     private readonly clock: Clock,
+    /** Whether an id is one of orgledger's own admin keys in the organization (events by them are orgledger's to record). */
+    private readonly isOwnKey: (orgId: string, keyId: string) => Promise<boolean> = async () => false,
   ) {}
 
   /** Validates every event first (nothing is written unless all pass), then appends them in one write. */
-  async ingest(orgId: string, events: unknown[]): Promise<AppendResult[]> {
+  async ingest(orgId: string, events: unknown[], provenance?: Provenance): Promise<AppendResult[]> {
     if (events.length === 0) throw errors.invalidBody("'data' must hold at least one event.", 'data');
     if (events.length > MAX_EVENTS_PER_BATCH)
       throw errors.invalidBody(`'data' holds ${events.length} events; at most ${MAX_EVENTS_PER_BATCH} are accepted per request.`, 'data');
     const now = this.clock.nowSeconds();
     const valid = events.map((event, i) => validateEvent(event, `data[${i}]`, now));
-    return this.store.write((tx) => appendAuditEvents(tx, orgId, valid, this.clock));
+    const claimed = [...new Set(valid.flatMap((e) => (e.actor?.api_key?.id ? [e.actor.api_key.id] : [])))];
+    const own = new Set<string>();
+    for (const id of claimed) if (await this.isOwnKey(orgId, id)) own.add(id);
+    // An ingested event may not pose as one orgledger recorded itself (its actor is one of orgledger's
+    // keys); re-sending an event already stored (an export re-imported) stays an idempotent replay.
+    const refuseOwnActor = (event: ValidEvent, index: number) => {
+      const keyId = event.actor?.api_key?.id;
+      if (keyId && own.has(keyId))
+        throw errors.invalidBody(
+          `Invalid value for 'data[${index}].actor.api_key.id': '${keyId}' is an orgledger admin key; events by orgledger's own keys are recorded by orgledger itself and cannot be ingested.`,
+          `data[${index}].actor.api_key.id`,
+        );
+    };
+    return this.store.write((tx) => appendAuditEvents(tx, orgId, valid, this.clock, refuseOwnActor, provenance));
   }
 
   /** One page of the list, as the JSON text of a ListAuditLogsResponse. */

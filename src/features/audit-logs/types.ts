@@ -19,6 +19,9 @@ export interface StoredAuditEvent {
   /** The AuditLog wire object as JSON text. */
   body: string;
   ingestedAt: number;
+  /** The admin key that ingested it and the request's id; absent for events orgledger recorded itself. */
+  ingestedBy?: string | null;
+  requestId?: string | null;
 }
 
 /** Where an event stands in list order: newest first by (effective_at, seq). */

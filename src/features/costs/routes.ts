@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { MAX_USAGE_RECORD_BYTES } from '../../http/ingest-limits.js';
 import { registerIngestRoute } from '../../http/ingest-route.js';
 import { principalOf } from '../../http/principal.js';
 import type { Clock } from '../../lib/clock.js';
@@ -27,6 +28,8 @@ export async function costRoutes(app: FastifyInstance, deps: CostRouteDeps): Pro
     scope: 'usage.write',
     response: IngestCostsResponse,
     item: ['cost entry', 'cost entries'],
+    maxItemBytes: MAX_USAGE_RECORD_BYTES,
+    timeFields: ['created_at'],
     pendingWrites: () => deps.store.pendingWrites(),
     maxPendingWrites: deps.maxPendingWrites,
     handle: (request, data) => ingestCostEntries(deps, principalOf(request).orgId, data),

@@ -5,11 +5,10 @@
  * Costs are kept at day resolution (their buckets are 1d only): a start_time off UTC midnight is
  * moved back to midnight and an end_time off midnight forward to the next (docs/usage-and-costs.md).
  */
-import { createHash } from 'node:crypto';
-import { canonicalJson } from '../../lib/canonical-json.js';
+import { contentHash } from '../../lib/canonical-json.js';
 import type { Clock } from '../../lib/clock.js';
 import { errors } from '../../lib/errors.js';
-import { timeSortableSuffix } from '../../lib/ids.js';
+import { newId } from '../../lib/ids.js';
 import { describeAjvError } from '../../lib/validator.js';
 import { pageWindow, plan } from '../usage/buckets.js';
 import { bucketsOf, checkRange, type UsagePage } from '../usage/query.js';
@@ -101,7 +100,7 @@ function prepareEntry(raw: unknown, index: number, now: number): CostEntry {
   }
   const e = raw as RawEntry;
   return {
-    id: e.id ?? `cost_${timeSortableSuffix()}`,
+    id: e.id ?? newId('costEntry'),
     createdAt: e.created_at ?? now,
     projectId: e.project_id ?? null,
     apiKeyId: e.api_key_id ?? null,
@@ -110,7 +109,7 @@ function prepareEntry(raw: unknown, index: number, now: number): CostEntry {
     currency: 'usd',
     quantity: e.quantity ?? null,
     quantityUnit: e.quantity_unit ?? null,
-    contentHash: e.id ? createHash('sha256').update(canonicalJson(raw)).digest('base64url').slice(0, 22) : null,
+    contentHash: e.id ? contentHash(raw) : null,
   };
 }
 

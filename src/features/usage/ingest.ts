@@ -4,11 +4,10 @@
  * idempotency keys: a replay is acknowledged without counting twice; the same id with other content
  * is a 409 and nothing of the batch is written.
  */
-import { createHash } from 'node:crypto';
-import { canonicalJson } from '../../lib/canonical-json.js';
+import { contentHash } from '../../lib/canonical-json.js';
 import type { Clock } from '../../lib/clock.js';
 import { errors } from '../../lib/errors.js';
-import { timeSortableSuffix } from '../../lib/ids.js';
+import { newId } from '../../lib/ids.js';
 import { describeAjvError } from '../../lib/validator.js';
 import { type Measure, type UsageKind, type UsageKindName, usageKind } from './kinds.js';
 import type { PriceTable } from './price-table.js';
@@ -112,11 +111,11 @@ function prepare(kind: UsageKind, raw: unknown, index: number, now: number, pric
     clientId,
     unpricedKey,
     record: {
-      id: clientId ?? `usage_${timeSortableSuffix()}`,
+      id: clientId ?? newId('usageRecord'),
       createdAt,
       dims,
       measures,
-      contentHash: clientId ? createHash('sha256').update(canonicalJson(raw)).digest('base64url').slice(0, 22) : null,
+      contentHash: clientId ? contentHash(raw) : null,
       priceId: priced?.priceId ?? null,
       costs: priced?.costs ?? [],
     },
@@ -197,25 +196,44 @@ export async function ingestUsage(
   kindName: UsageKindName,
   records: unknown[],
 ): Promise<IngestResult> {
-  const kind = usageKind(kindName);
   if (records.length === 0) throw errors.invalidBody("'data' must hold at least one record.", 'data');
   if (records.length > MAX_RECORDS_PER_BATCH)
     throw errors.invalidBody(`'data' holds ${records.length} records; at most ${MAX_RECORDS_PER_BATCH} are accepted per request.`, 'data');
+  const [result] = await ingestUsageOfKinds(deps, orgId, [{ kind: kindName, records }]);
+  return result as IngestResult;
+}
+
+/**
+ * Records of several kinds validated first and written in one unit of work, so a caller mapping a
+ * mixed batch (OTLP spans) gets all of it or none. One result per batch, in order.
+ */
+export async function ingestUsageOfKinds(
+  deps: { store: UsageStore; clock: Clock; prices: PriceTable },
+  orgId: string,
+  batches: { kind: UsageKindName; records: unknown[] }[],
+): Promise<IngestResult[]> {
   const now = deps.clock.nowSeconds();
-  const items = records.map((raw, i) => prepare(kind, raw, i, now, deps.prices));
-  const acks = new Map<number, number>();
+  const prepared = batches.map((b) => ({ kind: b.kind, items: b.records.map((raw, i) => prepare(usageKind(b.kind), raw, i, now, deps.prices)) }));
+  const acksOf = prepared.map(() => new Map<number, number>());
   await deps.store.write(async (tx) => {
-    acks.clear();
-    const todo = await fresh(tx, orgId, kindName, items, acks);
-    const inserted = new Set(await tx.usage.insertUsage({ orgId, kind: kindName, records: todo.map((p) => p.record) }));
-    await settleLostRaces(tx, orgId, kindName, items, todo, inserted, acks);
-    const tally = unpricedTally(todo.filter((p) => inserted.has(p.record.id)));
-    if (tally.size > 0)
-      await tx.usage.noteUnpricedUsage(
-        orgId,
-        [...tally.values()].map(({ count: _, ...u }) => ({ ...u, kind: kindName })),
-      );
+    for (const [i, { kind: kindName, items }] of prepared.entries()) {
+      const acks = acksOf[i] as Map<number, number>;
+      acks.clear();
+      const todo = await fresh(tx, orgId, kindName, items, acks);
+      const inserted = new Set(await tx.usage.insertUsage({ orgId, kind: kindName, records: todo.map((p) => p.record) }));
+      await settleLostRaces(tx, orgId, kindName, items, todo, inserted, acks);
+      const tally = unpricedTally(todo.filter((p) => inserted.has(p.record.id)));
+      if (tally.size > 0)
+        await tx.usage.noteUnpricedUsage(
+          orgId,
+          [...tally.values()].map(({ count: _, ...u }) => ({ ...u, kind: kindName })),
+        );
+    }
   });
+  return prepared.map(({ items }, i) => resultOf(items, acksOf[i] as Map<number, number>));
+}
+
+function resultOf(items: Prepared[], acks: Map<number, number>): IngestResult {
   const data = items.map((p, i) => ({ id: p.record.id, created_at: acks.get(i) ?? p.record.createdAt }));
   const warnings = [...unpricedTally(items).values()].map((t) => ({
     code: 'unpriced_model' as const,

@@ -7,64 +7,63 @@
  */
 import { servedSpec } from '../../spec/sdk-extensions.js';
 
+/**
+ * The kinds, dimensions and measures of the 2026-08-21 spec: a closed set (that spec never changes),
+ * so migrations 2 and 3 build their columns from these lists (store/usage-columns.ts). What a newer
+ * SDK adds goes into the live lists below, never into these.
+ */
+export const SPEC_2026_08_21 = {
+  kinds: [
+    'completions',
+    'embeddings',
+    'moderations',
+    'images',
+    'audio_speeches',
+    'audio_transcriptions',
+    'vector_stores',
+    'code_interpreter_sessions',
+    'file_search_calls',
+    'web_search_calls',
+  ],
+  dimensions: ['project_id', 'user_id', 'api_key_id', 'model', 'batch', 'service_tier', 'size', 'source', 'vector_store_id', 'context_level'],
+  measures: [
+    'input_tokens',
+    'input_cached_tokens',
+    'input_cache_write_tokens',
+    'input_uncached_tokens',
+    'output_tokens',
+    'input_text_tokens',
+    'output_text_tokens',
+    'input_cached_text_tokens',
+    'input_audio_tokens',
+    'input_cached_audio_tokens',
+    'output_audio_tokens',
+    'input_image_tokens',
+    'input_cached_image_tokens',
+    'output_image_tokens',
+    'num_model_requests',
+    'images',
+    'characters',
+    'seconds',
+    'usage_bytes',
+    'num_sessions',
+    'num_requests',
+  ],
+} as const;
+
 export const USAGE_KIND_NAMES = [
-  'completions',
-  'embeddings',
-  'moderations',
-  'images',
-  'audio_speeches',
-  'audio_transcriptions',
-  'vector_stores',
-  'code_interpreter_sessions',
-  'file_search_calls',
-  'web_search_calls',
+  ...SPEC_2026_08_21.kinds,
   // openai SDK 7.57+ (not in the 2026-08-21 spec): see src/spec/sdk-extensions.ts.
   'decisions',
 ] as const;
 export type UsageKindName = (typeof USAGE_KIND_NAMES)[number];
 
 /** Every dimension any kind has; the store keeps one column each. */
-export const ALL_DIMENSIONS = [
-  'project_id',
-  'user_id',
-  'api_key_id',
-  'model',
-  'batch',
-  'service_tier',
-  'size',
-  'source',
-  'vector_store_id',
-  'context_level',
-  'api_source',
-] as const;
+export const ALL_DIMENSIONS = [...SPEC_2026_08_21.dimensions, 'api_source'] as const;
 export type Dimension = (typeof ALL_DIMENSIONS)[number];
 
 /** Every measure any kind has, in a fixed order (the store keeps one column each). */
-export const ALL_MEASURES = [
-  'input_tokens',
-  'input_cached_tokens',
-  'input_cache_write_tokens',
-  'input_uncached_tokens',
-  'output_tokens',
-  'input_text_tokens',
-  'output_text_tokens',
-  'input_cached_text_tokens',
-  'input_audio_tokens',
-  'input_cached_audio_tokens',
-  'output_audio_tokens',
-  'input_image_tokens',
-  'input_cached_image_tokens',
-  'output_image_tokens',
-  'num_model_requests',
-  'images',
-  'characters',
-  'seconds',
-  'usage_bytes',
-  'num_sessions',
-  'num_requests',
-  'input_cache_write_12h_tokens',
-  'input_cache_write_30m_tokens',
-] as const;
+export const ALL_MEASURES = [...SPEC_2026_08_21.measures, 'input_cache_write_12h_tokens', 'input_cache_write_30m_tokens'] as const;
 export type Measure = (typeof ALL_MEASURES)[number];
 
 /** A query filter: the wire parameter and the dimension it restricts. */

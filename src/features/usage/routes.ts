@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { MAX_USAGE_RECORD_BYTES } from '../../http/ingest-limits.js';
 import { registerIngestRoute } from '../../http/ingest-route.js';
 import { principalOf } from '../../http/principal.js';
 import type { Clock } from '../../lib/clock.js';
@@ -30,6 +31,8 @@ export async function usageRoutes(app: FastifyInstance, deps: UsageRouteDeps): P
       scope: 'usage.write',
       response: IngestUsageResponse,
       item: ['record', 'usage records'],
+      maxItemBytes: MAX_USAGE_RECORD_BYTES,
+      timeFields: ['created_at'],
       pendingWrites: () => deps.store.pendingWrites(),
       maxPendingWrites: deps.maxPendingWrites,
       handle: async (request, data) => {

@@ -5,6 +5,7 @@ import type { AuditListQuery, AuditPosition, StoredAuditEvent } from '../../feat
 import { AUDIT_EVENT_COLUMNS, auditEventValues } from '../rows.js';
 import { auditListSql } from './audit-list-sql.js';
 import { copyRows } from './bulk-insert.js';
+import { appendAuditLeaves } from './ledger-store.js';
 import { MissingPartitionsError, type PartitionManager } from './partitions.js';
 import { type AuditEventRow, actorRows, eventFromRow, type ReadRows } from './rows.js';
 
@@ -82,5 +83,14 @@ export class PgAuditWrites implements AuditWrites {
       AUDIT_EVENT_COLUMNS,
       events.map((e) => auditEventValues(e, e.tenant)),
     );
+    // Each organization's new events become its audit log's next leaves, in seq order.
+    const byOrg = new Map<string, StoredAuditEvent[]>();
+    for (const e of events) byOrg.set(e.orgId, [...(byOrg.get(e.orgId) ?? []), e]);
+    for (const [orgId, list] of byOrg)
+      await appendAuditLeaves(
+        this.client,
+        orgId,
+        list.sort((a, b) => a.seq - b.seq),
+      );
   }
 }

@@ -8,13 +8,19 @@
 import type pg from 'pg';
 import { projectModelCubeSql } from '../rollup-backfill.js';
 import { DIMENSIONS_V2 as ALL_DIMENSIONS, MEASURES_V2 as ALL_MEASURES } from '../usage-columns.js';
+import { backfillLedgerPg } from './ledger-store.js';
 import { sdkColumnsSqlPg } from './migration-4.js';
+import { PROVENANCE_SQL_PG } from './migration-5.js';
+import { ledgerSchemaSqlPg } from './migration-6.js';
+import { syncCursorsSqlPg } from './migration-7.js';
 import { logStreamsSqlPg } from './migration-8.js';
 
 export interface PgMigration {
   version: number;
   name: string;
   sql: string;
+  /** Work SQL alone cannot do, run after `sql` in the same transaction. */
+  run?: (client: pg.PoolClient) => Promise<void>;
 }
 
 export const postgresMigrations: PgMigration[] = [
@@ -101,6 +107,9 @@ export const postgresMigrations: PgMigration[] = [
   },
   { version: 3, name: 'project and model rollup cube', sql: projectModelCubeSql() },
   { version: 4, name: 'api_source, cache-write 12h/30m measures, cost user_id and api_source', sql: sdkColumnsSqlPg() },
+  { version: 5, name: 'provenance: ingested_by, request_id, ingested_at', sql: PROVENANCE_SQL_PG },
+  { version: 6, name: 'tamper-evident ledger: stored hashes, usage leaves, checkpoints', sql: ledgerSchemaSqlPg, run: backfillLedgerPg },
+  { version: 7, name: 'upstream mirror cursors', sql: syncCursorsSqlPg },
   { version: 8, name: 'log streams, usage journal', sql: logStreamsSqlPg },
 ];
 
@@ -238,6 +247,7 @@ export async function migratePostgres(pool: pg.Pool): Promise<number> {
         await client.query('BEGIN');
         try {
           await client.query(m.sql);
+          await m.run?.(client);
           await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
             m.version,
             m.name,

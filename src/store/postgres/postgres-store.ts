@@ -5,14 +5,18 @@
  * loses a deadlock or a same-id race runs again from the start (its savepoint rolled it back).
  */
 import type pg from 'pg';
+import { CommittingStore } from '../committing-store.js';
 import { GroupCommitter } from '../group-commit.js';
 import type { Store, WriteTx } from '../store.js';
 import { PgAuditReads } from './audit-store.js';
 import { createPool, isRetryableWriteError, storeError, waitForDatabase } from './connection.js';
 import { PgKeyReads } from './key-store.js';
+import { PgLedgerReads } from './ledger-store.js';
+import { PgLiveTailReads } from './live-tail-store.js';
 import { PgLogStreamReads } from './log-stream-store.js';
 import { migratePostgres, pendingPostgresMigrations } from './migrations.js';
 import { MissingPartitionsError, PartitionManager } from './partitions.js';
+import { PgSyncReads } from './sync-store.js';
 import { PgUsageReader } from './usage-store.js';
 import { PgDriver, type PgWriteTx } from './write-tx.js';
 
@@ -31,23 +35,27 @@ export interface PostgresOptions {
 const MAX_WRITE_ATTEMPTS = 5;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export class PostgresStore implements Store {
+export class PostgresStore extends CommittingStore<PgWriteTx> implements Store {
   readonly engine = 'postgres' as const;
   readonly pool: pg.Pool;
   private readonly partitions: PartitionManager;
-  private readonly committer: GroupCommitter<PgWriteTx>;
+  protected readonly committer: GroupCommitter<PgWriteTx>;
   private readonly ready: Promise<void>;
   private partitionTimer: NodeJS.Timeout | undefined;
   private migrationsApplied = 0;
   readonly keys = new PgKeyReads((name, text, values) => this.rows(name, text, values));
   readonly audit = new PgAuditReads((name, text, values) => this.rows(name, text, values));
+  readonly liveTail = new PgLiveTailReads((name, text, values) => this.rows(name, text, values));
   /** Usage and costs read the same rollups: one reader answers both parts. */
   readonly usage = new PgUsageReader((text, values) => this.rows(undefined, text, values));
   readonly costs = this.usage;
   readonly logStreams = new PgLogStreamReads((name, text, values) => this.rows(name, text, values));
+  readonly ledger = new PgLedgerReads((name, text, values) => this.rows(name, text, values));
+  readonly sync = new PgSyncReads((name, text, values) => this.rows(name, text, values));
 
   /** Connects in the background; every call waits for the connection and migrations (see ready()). */
   constructor(readonly options: PostgresOptions) {
+    super();
     this.pool = createPool({ url: options.url, poolSize: options.poolSize });
     this.partitions = new PartitionManager(this.pool);
     this.committer = new GroupCommitter(new PgDriver(this.pool, this.partitions), options.maxJobsPerBatch);
@@ -101,23 +109,7 @@ export class PostgresStore implements Store {
     }
   }
 
-  pendingWrites(): number {
-    return this.committer.pending();
-  }
-
-  get commitStats() {
-    return this.committer.stats;
-  }
-
-  private closing: Promise<void> | undefined;
-
-  /** Idempotent: shutdown paths (signal handler, readiness tests, app hooks) may all ask. */
-  close(): Promise<void> {
-    this.closing ??= this.shutdown();
-    return this.closing;
-  }
-
-  private async shutdown(): Promise<void> {
+  protected async shutdown(): Promise<void> {
     if (this.partitionTimer) clearInterval(this.partitionTimer);
     const started = await this.ready.then(
       () => true,

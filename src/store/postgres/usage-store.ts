@@ -11,6 +11,7 @@
 import type pg from 'pg';
 import type { CostReads, CostWrites } from '../../features/costs/store.js';
 import type { CostEntry, CostGroupRow, CostSegmentQuery } from '../../features/costs/types.js';
+import { costEntryLeafData, usageLeafData } from '../../features/ledger/leaf-data.js';
 import { ALL_DIMENSIONS, ALL_MEASURES, type Dimension, type Measure, usageKind } from '../../features/usage/kinds.js';
 import type { UsageReads, UsageWrites } from '../../features/usage/store.js';
 import type {
@@ -23,8 +24,10 @@ import type {
   UsageRecord,
   UsageSegmentQuery,
 } from '../../features/usage/types.js';
+import { COST_ENTRY_COLUMNS, costEntryValues, costGroupFromRow, costLineOfEntry, type HashRow, hashesOf, unpricedFromRow } from '../rows.js';
 import { COST_ROLLUP_COLUMNS, COST_ROLLUP_KEY, costRollupDeltas, costRollupValues, usageRollupDeltas } from '../usage-rollup.js';
 import { type CopyValue, copyRows } from './bulk-insert.js';
+import { appendUsageLeaves } from './ledger-store.js';
 import { journalUsage } from './log-stream-store.js';
 import { MissingPartitionsError, type PartitionManager } from './partitions.js';
 import { costSegmentSql, toRawValue, toRollupValue, usageSegmentSql } from './usage-sql.js';
@@ -85,24 +88,11 @@ const UPSERT_UNPRICED = `
   ON CONFLICT (org_id, kind, model, tier) DO UPDATE SET first_at = least(x.first_at, excluded.first_at),
     last_at = greatest(x.last_at, excluded.last_at), records = x.records + excluded.records`;
 
-const ENTRY_COLUMNS = [
-  'org_id',
-  'id',
-  'created_at',
-  'project_id',
-  'api_key_id',
-  'line_item',
-  'amount_nano',
-  'currency',
-  'quantity',
-  'quantity_unit',
-  'content_hash',
-];
 const INSERT_ENTRIES = `
-  INSERT INTO cost_entries (${ENTRY_COLUMNS.join(', ')})
-  SELECT ${ENTRY_COLUMNS.join(', ')}
+  INSERT INTO cost_entries (${COST_ENTRY_COLUMNS.join(', ')})
+  SELECT ${COST_ENTRY_COLUMNS.join(', ')}
   FROM unnest(${unnestOf(['text', 'text', 'bigint', 'text', 'text', 'text', 'bigint', 'text', 'float8', 'text', 'text'])})
-    WITH ORDINALITY AS t(${ENTRY_COLUMNS.join(', ')}, ord)
+    WITH ORDINALITY AS t(${COST_ENTRY_COLUMNS.join(', ')}, ord)
   ORDER BY ord
   ON CONFLICT DO NOTHING RETURNING id`;
 
@@ -131,13 +121,6 @@ function inOrder(items: { id: string }[], inserted: Set<string>): string[] {
   }
   return out;
 }
-
-interface HashRow {
-  id: string;
-  content_hash: string | null;
-  created_at: number;
-}
-const hashesOf = (rows: HashRow[]): Hashes => new Map(rows.map((r) => [r.id, { contentHash: r.content_hash, createdAt: r.created_at }]));
 
 /** The usage and cost writes of one group-commit transaction. */
 export class PgUsageWriter implements UsageWrites, CostWrites {
@@ -204,6 +187,11 @@ export class PgUsageWriter implements UsageWrites, CostWrites {
     await this.insertCostLines(
       batch.orgId,
       inserted.flatMap((r) => r.costs),
+    );
+    await appendUsageLeaves(
+      this.client,
+      batch.orgId,
+      inserted.map((r) => ({ kind: batch.kind, recordId: r.id, createdAt: r.createdAt, data: usageLeafData(batch.kind, r) })),
     );
     return inOrder(batch.records, ids);
   }
@@ -272,39 +260,18 @@ export class PgUsageWriter implements UsageWrites, CostWrites {
     const unique = new Map<string, CostEntry>();
     for (const e of entries) if (!unique.has(e.id)) unique.set(e.id, e);
     const sorted = [...unique.values()].sort(byString((e) => e.id));
-    const rows = sorted.map((e) => [
-      orgId,
-      e.id,
-      e.createdAt,
-      e.projectId,
-      e.apiKeyId,
-      e.lineItem,
-      e.amountNano,
-      e.currency,
-      e.quantity,
-      e.quantityUnit,
-      e.contentHash,
-    ]);
+    const rows = sorted.map((e) => costEntryValues(orgId, e));
     const { rows: returned } = await this.client.query<{ id: string }>({
       name: 'orgledger_tx_entries_insert',
       text: INSERT_ENTRIES,
-      values: columnsOf(rows, ENTRY_COLUMNS.length),
+      values: columnsOf(rows, COST_ENTRY_COLUMNS.length),
     });
     const ids = new Set(returned.map((r) => r.id));
-    await this.insertCostLines(
+    await this.insertCostLines(orgId, sorted.filter((e) => ids.has(e.id)).map(costLineOfEntry));
+    await appendUsageLeaves(
+      this.client,
       orgId,
-      sorted
-        .filter((e) => ids.has(e.id))
-        .map((e) => ({
-          createdAt: e.createdAt,
-          projectId: e.projectId,
-          apiKeyId: e.apiKeyId,
-          lineItem: e.lineItem,
-          quantity: e.quantity ?? 0,
-          quantityUnit: e.quantityUnit,
-          amountNano: e.amountNano,
-          priceId: null,
-        })),
+      sorted.filter((e) => ids.has(e.id)).map((e) => ({ kind: 'cost', recordId: e.id, createdAt: e.createdAt, data: costEntryLeafData(e) })),
     );
     return inOrder(entries, ids);
   }
@@ -338,31 +305,11 @@ export class PgUsageReader implements UsageReads, CostReads {
 
   async queryCosts(q: CostSegmentQuery): Promise<CostGroupRow[]> {
     const { text, values } = costSegmentSql(q);
-    return (await this.query(text, values)).map((row) => {
-      const out: CostGroupRow = {
-        bucketStart: Number(row.b),
-        amountNano: Number(row.amount_nano),
-        quantity: Number(row.quantity),
-        quantityUnit: (row.quantity_unit as string | null) ?? null,
-      };
-      if (q.groupBy.includes('project_id')) out.projectId = row.project_id === '' ? null : (row.project_id as string);
-      if (q.groupBy.includes('api_key_id')) out.apiKeyId = row.api_key_id === '' ? null : (row.api_key_id as string);
-      if (q.groupBy.includes('line_item')) out.lineItem = row.line_item as string;
-      if (q.groupBy.includes('user_id')) out.userId = row.user_id === '' ? null : (row.user_id as string);
-      if (q.groupBy.includes('api_source')) out.apiSource = row.api_source as string;
-      return out;
-    });
+    return (await this.query(text, values)).map((row) => costGroupFromRow(row, q.groupBy));
   }
 
   async listUnpricedUsage(orgId: string): Promise<UnpricedUsage[]> {
     const rows = await this.query('SELECT * FROM unpriced_usage WHERE org_id = $1 ORDER BY kind, model, tier', [orgId]);
-    return rows.map((r) => ({
-      kind: r.kind as UnpricedUsage['kind'],
-      model: r.model as string,
-      tier: r.tier as string,
-      firstAt: Number(r.first_at),
-      lastAt: Number(r.last_at),
-      records: Number(r.records),
-    }));
+    return rows.map(unpricedFromRow);
   }
 }

@@ -7,8 +7,10 @@ import type { TransactionDriver } from '../group-commit.js';
 import type { WriteTx } from '../store.js';
 import { PgAuditWrites } from './audit-store.js';
 import { PgKeyWrites } from './key-store.js';
+import { PgLedgerWrites } from './ledger-store.js';
 import { PgLogStreamWrites } from './log-stream-store.js';
 import type { PartitionManager } from './partitions.js';
+import { PgSyncWrites } from './sync-store.js';
 import { PgUsageWriter } from './usage-store.js';
 
 export class PgDriver implements TransactionDriver<PgWriteTx> {
@@ -69,6 +71,8 @@ export class PgWriteTx implements WriteTx {
   /** Cost entries feed the same cost rollups as usage: one writer serves both parts. */
   readonly costs: PgUsageWriter;
   readonly logStreams: PgLogStreamWrites;
+  readonly ledger: PgLedgerWrites;
+  readonly sync: PgSyncWrites;
 
   constructor(
     readonly client: pg.PoolClient,
@@ -79,6 +83,8 @@ export class PgWriteTx implements WriteTx {
     this.usage = new PgUsageWriter(client, partitions);
     this.costs = this.usage;
     this.logStreams = new PgLogStreamWrites(client);
+    this.ledger = new PgLedgerWrites(client);
+    this.sync = new PgSyncWrites(client);
   }
 
   readonly onClientError = (err: unknown) => {

@@ -4,6 +4,7 @@ import type { AuditReads, AuditWrites } from '../../features/audit-logs/store.js
 import type { AuditListQuery, AuditPosition, StoredAuditEvent } from '../../features/audit-logs/types.js';
 import { AUDIT_EVENT_COLUMNS, type AuditEventRow, auditEventValues, eventFromRow } from '../rows.js';
 import { auditListSql } from './audit-list-sql.js';
+import { ledgerAppender } from './ledger-store.js';
 
 type DB = Database.Database;
 
@@ -11,11 +12,20 @@ type DB = Database.Database;
 export function auditEventInserter(db: DB): (events: StoredAuditEvent[]) => void {
   const insertEvent = db.prepare(`INSERT INTO audit_events (${AUDIT_EVENT_COLUMNS.join(', ')}) VALUES (${AUDIT_EVENT_COLUMNS.map(() => '?').join(', ')})`);
   const insertActor = db.prepare('INSERT OR IGNORE INTO audit_event_actors (org_id, actor_id, effective_at, seq) VALUES (?, ?, ?, ?)');
+  const ledger = ledgerAppender(db);
   return (events) => {
     for (const e of events) {
       insertEvent.run(auditEventValues(e, e.tenant ? 1 : 0));
       for (const actorId of e.actorIds) insertActor.run(e.orgId, actorId, e.effectiveAt, e.seq);
     }
+    // Each organization's new events become its audit log's next leaves, in seq order.
+    const byOrg = new Map<string, StoredAuditEvent[]>();
+    for (const e of events) byOrg.set(e.orgId, [...(byOrg.get(e.orgId) ?? []), e]);
+    for (const [orgId, list] of byOrg)
+      ledger.audit(
+        orgId,
+        list.sort((a, b) => a.seq - b.seq),
+      );
   };
 }
 

@@ -3,7 +3,11 @@
  * org_id leads every primary key and index (see docs/adr/0001-store-shape.md).
  */
 import { projectModelCubeSql } from '../rollup-backfill.js';
+import { backfillLedgerSqlite } from './ledger-store.js';
 import { sdkColumnsSql } from './migration-4.js';
+import { PROVENANCE_SQL_SQLITE } from './migration-5.js';
+import { ledgerSchemaSql } from './migration-6.js';
+import { syncCursorsSql } from './migration-7.js';
 import { logStreamsSql } from './migration-8.js';
 import { usageSchemaSql } from './usage-schema.js';
 
@@ -11,6 +15,8 @@ export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /** Work SQL alone cannot do, run after `sql` in the same transaction. */
+  run?: (db: import('better-sqlite3').Database) => void;
 }
 
 export const sqliteMigrations: Migration[] = [
@@ -76,5 +82,8 @@ export const sqliteMigrations: Migration[] = [
   { version: 2, name: 'usage records, rollups, cost line items and entries', sql: usageSchemaSql },
   { version: 3, name: 'project and model rollup cube', sql: projectModelCubeSql() },
   { version: 4, name: 'api_source, cache-write 12h/30m measures, cost user_id and api_source', sql: sdkColumnsSql() },
+  { version: 5, name: 'provenance: ingested_by, request_id, ingested_at', sql: PROVENANCE_SQL_SQLITE },
+  { version: 6, name: 'tamper-evident ledger: stored hashes, usage leaves, checkpoints', sql: ledgerSchemaSql, run: backfillLedgerSqlite },
+  { version: 7, name: 'upstream mirror cursors', sql: syncCursorsSql },
   { version: 8, name: 'log streams, usage journal', sql: logStreamsSql },
 ];

@@ -1,12 +1,16 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { CommittingStore } from '../committing-store.js';
 import { GroupCommitter, type TransactionDriver } from '../group-commit.js';
 import type { Store, WriteTx } from '../store.js';
 import { SqliteAuditReads, SqliteAuditWrites } from './audit-store.js';
 import { SqliteKeyReads, SqliteKeyWrites } from './key-store.js';
+import { SqliteLedgerReads, SqliteLedgerWrites } from './ledger-store.js';
+import { SqliteLiveTailReads } from './live-tail-store.js';
 import { SqliteLogStreamReads, SqliteLogStreamWrites } from './log-stream-store.js';
 import { sqliteMigrations } from './migrations.js';
+import { SqliteSyncReads, SqliteSyncWrites } from './sync-store.js';
 import { UsageReader, UsageWriter } from './usage-store.js';
 
 export interface SqliteOptions {
@@ -80,6 +84,7 @@ export function migrateSqlite(db: DB): number {
     for (const m of sqliteMigrations) {
       if (done.has(m.version)) continue;
       db.exec(m.sql);
+      m.run?.(db);
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Math.floor(Date.now() / 1000));
       applied++;
     }
@@ -143,20 +148,24 @@ function whileBusy<T>(fn: () => T, timeoutMs = 30_000): T {
   }
 }
 
-export class SqliteStore implements Store {
+export class SqliteStore extends CommittingStore<SqliteWriteTx> implements Store {
   readonly engine = 'sqlite' as const;
   private readonly writer: DB;
   private readonly reader: DB;
-  private readonly committer: GroupCommitter<SqliteWriteTx>;
+  protected readonly committer: GroupCommitter<SqliteWriteTx>;
   private readonly stmtCache = new Map<string, Database.Statement>();
   readonly keys = new SqliteKeyReads((sql) => this.read(sql));
   readonly audit = new SqliteAuditReads((sql) => this.read(sql));
+  readonly liveTail = new SqliteLiveTailReads((sql) => this.read(sql));
   /** Usage and costs read the same rollups: one reader answers both parts. */
   readonly usage = new UsageReader((sql) => this.read(sql));
   readonly costs = this.usage;
   readonly logStreams = new SqliteLogStreamReads((sql) => this.read(sql));
+  readonly ledger = new SqliteLedgerReads((sql) => this.read(sql));
+  readonly sync = new SqliteSyncReads((sql) => this.read(sql));
 
   constructor(readonly options: SqliteOptions) {
+    super();
     // A data directory orgledger creates is the owner's only; an existing one is left as the operator made it.
     mkdirSync(dirname(options.path), { recursive: true, mode: 0o700 });
     restrictFileModes(options.path);
@@ -170,24 +179,10 @@ export class SqliteStore implements Store {
     return this.committer.run(work);
   }
 
-  pendingWrites(): number {
-    return this.committer.pending();
-  }
-
-  get commitStats() {
-    return this.committer.stats;
-  }
-
-  private closing: Promise<void> | undefined;
-
-  /** Idempotent: shutdown paths (signal handler, readiness tests, app hooks) may all ask. */
-  close(): Promise<void> {
-    this.closing ??= (async () => {
-      await this.committer.close();
-      this.reader.close();
-      this.writer.close();
-    })();
-    return this.closing;
+  protected async shutdown(): Promise<void> {
+    await this.committer.close();
+    this.reader.close();
+    this.writer.close();
   }
 
   /** Reader statements are cached by text; list queries have a bounded number of shapes. */
@@ -235,11 +230,15 @@ class SqliteWriteTx implements WriteTx {
   /** Cost entries feed the same cost rollups as usage: one writer serves both parts. */
   readonly costs: UsageWriter;
   readonly logStreams: SqliteLogStreamWrites;
+  readonly ledger: SqliteLedgerWrites;
+  readonly sync: SqliteSyncWrites;
   constructor(db: DB) {
     this.keys = new SqliteKeyWrites(db);
     this.audit = new SqliteAuditWrites(db);
     this.usage = new UsageWriter(db);
     this.costs = this.usage;
     this.logStreams = new SqliteLogStreamWrites(db);
+    this.ledger = new SqliteLedgerWrites(db);
+    this.sync = new SqliteSyncWrites(db);
   }
 }

@@ -7,10 +7,13 @@
 import type Database from 'better-sqlite3';
 import type { CostReads, CostWrites } from '../../features/costs/store.js';
 import type { CostEntry, CostGroupRow, CostSegmentQuery } from '../../features/costs/types.js';
+import { costEntryLeafData, usageLeafData } from '../../features/ledger/leaf-data.js';
 import { ALL_DIMENSIONS, ALL_MEASURES, type Dimension, type Measure, usageKind } from '../../features/usage/kinds.js';
 import type { UsageReads, UsageWrites } from '../../features/usage/store.js';
 import type { CostLine, DimValues, MeasureValues, UnpricedUsage, UsageGroupRow, UsageInsert, UsageSegmentQuery } from '../../features/usage/types.js';
+import { costEntryValues, costGroupFromRow, costLineOfEntry, type HashRow, hashesOf, unpricedFromRow } from '../rows.js';
 import { COST_ROLLUP_COLUMNS, COST_ROLLUP_KEY, costRollupDeltas, costRollupValues, usageRollupDeltas } from '../usage-rollup.js';
+import { ledgerAppender } from './ledger-store.js';
 import { usageJournaler } from './log-stream-store.js';
 import { costSegmentSql, toRollupValue, usageSegmentSql } from './usage-sql.js';
 
@@ -28,9 +31,11 @@ const measureUpdate = (m: Measure) =>
 
 export class UsageWriter implements UsageWrites, CostWrites {
   private readonly s;
+  private readonly ledger;
   /** Gives inserted records their per-organization delivery order (log streams). */
   private readonly journal;
   constructor(db: DB) {
+    this.ledger = ledgerAppender(db);
     this.journal = usageJournaler(db);
     this.s = {
       usageHashes: db.prepare(
@@ -95,6 +100,10 @@ export class UsageWriter implements UsageWrites, CostWrites {
       batch.orgId,
       inserted.flatMap((r) => r.costs),
     );
+    this.ledger.usage(
+      batch.orgId,
+      inserted.map((r) => ({ kind: batch.kind, recordId: r.id, createdAt: r.createdAt, data: usageLeafData(batch.kind, r) })),
+    );
     return inserted.map((r) => r.id);
   }
 
@@ -111,46 +120,14 @@ export class UsageWriter implements UsageWrites, CostWrites {
   }
 
   async insertCostEntries(orgId: string, entries: CostEntry[]): Promise<string[]> {
-    const inserted = entries.filter(
-      (e) =>
-        this.s.insertEntry.get(
-          orgId,
-          e.id,
-          e.createdAt,
-          e.projectId,
-          e.apiKeyId,
-          e.lineItem,
-          e.amountNano,
-          e.currency,
-          e.quantity,
-          e.quantityUnit,
-          e.contentHash,
-        ) !== undefined,
-    );
-    this.insertCostLines(
+    const inserted = entries.filter((e) => this.s.insertEntry.get(...costEntryValues(orgId, e)) !== undefined);
+    this.insertCostLines(orgId, inserted.map(costLineOfEntry));
+    this.ledger.usage(
       orgId,
-      inserted.map((e) => ({
-        createdAt: e.createdAt,
-        projectId: e.projectId,
-        apiKeyId: e.apiKeyId,
-        lineItem: e.lineItem,
-        quantity: e.quantity ?? 0,
-        quantityUnit: e.quantityUnit,
-        amountNano: e.amountNano,
-        priceId: null,
-      })),
+      inserted.map((e) => ({ kind: 'cost', recordId: e.id, createdAt: e.createdAt, data: costEntryLeafData(e) })),
     );
     return inserted.map((e) => e.id);
   }
-}
-
-interface HashRow {
-  id: string;
-  content_hash: string | null;
-  created_at: number;
-}
-function hashesOf(rows: HashRow[]) {
-  return new Map(rows.map((r) => [r.id, { contentHash: r.content_hash, createdAt: r.created_at }]));
 }
 
 type Row = Record<string, number | string | null>;
@@ -189,31 +166,11 @@ export class UsageReader implements UsageReads, CostReads {
 
   async queryCosts(q: CostSegmentQuery): Promise<CostGroupRow[]> {
     const { sql, params } = costSegmentSql(q);
-    return (this.prepare(sql).all(...params) as Row[]).map((row) => {
-      const out: CostGroupRow = {
-        bucketStart: row.b as number,
-        amountNano: row.amount_nano as number,
-        quantity: row.quantity as number,
-        quantityUnit: (row.quantity_unit as string | null) ?? null,
-      };
-      if (q.groupBy.includes('project_id')) out.projectId = row.project_id === '' ? null : (row.project_id as string);
-      if (q.groupBy.includes('api_key_id')) out.apiKeyId = row.api_key_id === '' ? null : (row.api_key_id as string);
-      if (q.groupBy.includes('line_item')) out.lineItem = row.line_item as string;
-      if (q.groupBy.includes('user_id')) out.userId = row.user_id === '' ? null : (row.user_id as string);
-      if (q.groupBy.includes('api_source')) out.apiSource = row.api_source as string;
-      return out;
-    });
+    return (this.prepare(sql).all(...params) as Row[]).map((row) => costGroupFromRow(row, q.groupBy));
   }
 
   async listUnpricedUsage(orgId: string): Promise<UnpricedUsage[]> {
     const rows = this.prepare('SELECT * FROM unpriced_usage WHERE org_id = ? ORDER BY kind, model, tier').all(orgId) as Row[];
-    return rows.map((r) => ({
-      kind: r.kind as UnpricedUsage['kind'],
-      model: r.model as string,
-      tier: r.tier as string,
-      firstAt: r.first_at as number,
-      lastAt: r.last_at as number,
-      records: r.records as number,
-    }));
+    return rows.map(unpricedFromRow);
   }
 }

@@ -1,0 +1,102 @@
+/**
+ * The console in a real browser (Debian chromium via playwright-core) against a server holding 1M
+ * audit events (100k with --quick): first contentful paint, the audit view interactive (its first
+ * page of rows on screen), the overview settled, the directory request, and the bundle size.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { chromium } from 'playwright-core';
+import { build } from 'vite';
+import { fillStore } from './audit.js';
+import { population } from './lib/events.js';
+import { type Figure, fmtInt, printTable, progress } from './lib/report.js';
+import { BENCH_ADMIN_KEY, benchConfig, startBenchServer } from './lib/server.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const RUNS = 7;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+
+function bundleFigures(): Figure[] {
+  const dir = join(process.cwd(), 'dist', 'console', 'assets');
+  const figures: Figure[] = [];
+  for (const ext of ['js', 'css']) {
+    const files = readdirSync(dir).filter((f) => f.endsWith(`.${ext}`));
+    const bytes = files.reduce((a, f) => a + readFileSync(join(dir, f)).length, 0);
+    const gz = files.reduce((a, f) => a + gzipSync(readFileSync(join(dir, f))).length, 0);
+    figures.push({ name: `bundle ${ext}`, value: `${(bytes / 1024).toFixed(1)} KB (${(gz / 1024).toFixed(1)} KB gzip)`, target: '' });
+  }
+  return figures;
+}
+
+export async function runConsolePaintBench(opts: { quick: boolean }): Promise<void> {
+  if (!existsSync(CHROMIUM)) {
+    console.log(`\nconsole: skipped (${CHROMIUM} is missing)`);
+    return;
+  }
+  const events = opts.quick ? 100_000 : 1_000_000;
+  const dir = mkdtempSync(join(tmpdir(), 'orgledger-bench-console-'));
+  const path = join(dir, 'console.sqlite');
+  console.log(`\nconsole — chromium, SQLite, ${fmtInt(events)} audit events stored, median of ${RUNS} loads`);
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  await build({ configFile: join(process.cwd(), 'vite.config.ts'), mode: 'production', logLevel: 'warn' });
+  process.env.NODE_ENV = nodeEnv;
+  progress(`filling ${fmtInt(events)} events`);
+  await fillStore(path, population(), events);
+  const server = await startBenchServer(benchConfig(dir), path);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+  try {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    await context.addInitScript(`sessionStorage.setItem('orgledger.adminKey', ${JSON.stringify(BENCH_ADMIN_KEY)})`);
+    const paint: number[] = [];
+    const audit: number[] = [];
+    const overview: number[] = [];
+    const directory: number[] = [];
+    const list: number[] = [];
+    for (let i = 0; i < RUNS + 1; i++) {
+      const page = await context.newPage();
+      await page.goto(`${server.url}/logs`);
+      await page.waitForSelector('table.events[aria-busy="false"] tbody tr[data-id]');
+      const t = (await page.evaluate(() => ({
+        now: performance.now(),
+        fcp: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? Number.NaN,
+        dir: (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).find((r) => r.name.includes('/directory'))?.duration ?? Number.NaN,
+        list: (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).find((r) => r.name.includes('/audit_logs'))?.duration ?? Number.NaN,
+      }))) as { now: number; fcp: number; dir: number; list: number };
+      await page.goto(`${server.url}/overview`);
+      await page.waitForSelector('[data-testid=security-counts], section.security .notice');
+      await page.waitForSelector('[data-testid=mtd]:not(:has-text("…"))');
+      const ov = (await page.evaluate(() => performance.now())) as number;
+      await page.close();
+      if (i === 0) continue; // warm-up: the first load fills the server's caches and the browser's
+      paint.push(t.fcp);
+      audit.push(t.now);
+      overview.push(ov);
+      directory.push(t.dir);
+      list.push(t.list);
+    }
+    const ms = (v: number) => `${v.toFixed(0)} ms`;
+    const load = (await import('node:os')).loadavg()[0]?.toFixed(1);
+    printTable(`console in chromium (1440 px), host load average ${load}`, [
+      { name: 'first contentful paint (/logs)', value: ms(median(paint)), target: '<= 300 ms', met: median(paint) <= 300 },
+      { name: 'audit view interactive (rows shown)', value: ms(median(audit)), target: '<= 500 ms', met: median(audit) <= 500 },
+      { name: 'GET /audit_logs first page (browser timing)', value: ms(median(list)), target: '' },
+      { name: 'GET /directory (browser timing, after the rows)', value: ms(median(directory)), target: '' },
+      {
+        name: 'overview settled',
+        value: ms(median(overview)),
+        target: '<= 800 ms',
+        met: median(overview) <= 800,
+        note: 'no usage records in this store',
+      },
+      ...bundleFigures(),
+    ]);
+  } finally {
+    await browser.close();
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,83 @@
+/** `orgledger verify` (local: the stored records against the logs and signed checkpoints) and `orgledger ledger key|checkpoint`. */
+import { existsSync, readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { describeStore, ledgerKeyPath } from '../config/config.js';
+import { LOG_NAMES } from '../features/ledger/leaf-data.js';
+import { noteSigner } from '../features/ledger/note.js';
+import { verifyLedger } from '../features/ledger/verify.js';
+import { configFrom, resolveOrg, type StoreOptions, withStore } from './context.js';
+import { progressBar } from './progress.js';
+
+interface VerifyOptions extends StoreOptions {
+  vkey?: string;
+  keyFile?: string;
+  ledgerOrigin?: string;
+}
+
+const storeOptions = (cmd: Command) =>
+  cmd
+    .option('--data <dir>', 'data directory of the embedded store [ORGLEDGER_DATA]')
+    .option('--database-url <url>', 'a SQLite file path or postgres:// URL [ORGLEDGER_DATABASE_URL]')
+    .option('--config <file>', 'JSON config file [ORGLEDGER_CONFIG]')
+    .option('--key-file <file>', 'the ledger signing key [ORGLEDGER_LEDGER_KEY_FILE] (default <data>/ledger-key.pem)')
+    .option('--ledger-origin <origin>', 'the ledger origin, which names the key [ORGLEDGER_LEDGER_ORIGIN]');
+
+function verifierKeyOf(opts: VerifyOptions): string | null {
+  if (opts.vkey) return opts.vkey;
+  const config = configFrom(opts, { ledgerKeyFile: opts.keyFile, ledgerOrigin: opts.ledgerOrigin });
+  const path = ledgerKeyPath(config);
+  return existsSync(path) ? noteSigner(config.ledgerOrigin, readFileSync(path, 'utf8')).verifierKey : null;
+}
+
+export function registerLedger(program: Command): void {
+  storeOptions(
+    program
+      .command('verify')
+      .description(
+        "Recompute every organization's ledger logs from the stored records and check them against the logged hashes and every signed checkpoint; exit 1 naming each leaf that differs.",
+      ),
+  )
+    .option('--vkey <verifier key>', 'check checkpoint signatures with this verifier key (default: the key file’s)')
+    .action(async (opts: VerifyOptions) => {
+      const config = configFrom(opts);
+      const vkey = verifierKeyOf(opts);
+      if (!vkey) process.stderr.write('warning: no key file and no --vkey: checkpoint signatures are not checked\n');
+      const bar = progressBar('verifying');
+      const result = await withStore(config, (store) => verifyLedger(store.ledger, vkey, (done, total) => bar.update(done, total)));
+      bar.done();
+      for (const p of result.problems) {
+        const where = [
+          `organization ${p.orgId}`,
+          `log ${p.log}`,
+          p.leafIndex === null ? null : `leaf ${p.leafIndex}`,
+          p.recordId ? `record ${p.recordId}` : null,
+        ];
+        process.stdout.write(`${where.filter(Boolean).join(', ')}: ${p.what}\n`);
+      }
+      const summary = `${describeStore(config)}: ${result.logs} log(s), ${result.leaves} leaves, ${result.checkpoints} checkpoint(s) checked`;
+      process.stdout.write(result.problems.length === 0 ? `${summary}: ok\n` : `${summary}: ${result.problems.length} problem(s)\n`);
+      if (result.problems.length > 0) process.exitCode = 1;
+    });
+
+  const ledger = program.command('ledger').description("The tamper-evident ledger's verifier key and checkpoints.");
+  storeOptions(ledger.command('key').description('Print the verifier key checkpoints are signed with (golang.org/x/mod/sumdb/note form).')).action(
+    (opts: VerifyOptions) => {
+      const vkey = verifierKeyOf(opts);
+      if (!vkey) throw new Error(`no ledger key file at ${ledgerKeyPath(configFrom(opts, { ledgerKeyFile: opts.keyFile }))} (serve creates it on first start)`);
+      process.stdout.write(`${vkey}\n`);
+    },
+  );
+  storeOptions(ledger.command('checkpoint').description("Print the latest signed checkpoint of an organization's logs."))
+    .option('--org <id or name>', 'the organization (default org-default)')
+    .option('--log <log>', 'audit or usage (default both)')
+    .action(async (opts: VerifyOptions & { org?: string; log?: string }) => {
+      const config = configFrom(opts);
+      await withStore(config, async (store) => {
+        const orgId = await resolveOrg(store, opts.org);
+        for (const log of LOG_NAMES.filter((l) => !opts.log || l === opts.log)) {
+          const cp = await store.ledger.ledgerCheckpoint(orgId, log);
+          process.stdout.write(cp ? cp.note : `${log}: no checkpoint signed yet\n`);
+        }
+      });
+    });
+}

@@ -1,0 +1,39 @@
+/** Wire shapes of the ledger read API (TypeBox: route validation and the served OpenAPI document). */
+import { type Static, Type } from '@sinclair/typebox';
+
+const Size = Type.Integer({ minimum: 0, maximum: 9007199254740991 });
+
+export const CheckpointQuery = Type.Object({ tree_size: Type.Optional(Size) });
+export type CheckpointQuery = Static<typeof CheckpointQuery>;
+export const InclusionQuery = Type.Object({ id: Type.String({ minLength: 1, maxLength: 512 }), tree_size: Type.Optional(Size) });
+export type InclusionQuery = Static<typeof InclusionQuery>;
+export const ConsistencyQuery = Type.Object({ first: Size, second: Size });
+export type ConsistencyQuery = Static<typeof ConsistencyQuery>;
+
+const Base64Hash = Type.String({ description: 'base64 of a SHA-256 hash' });
+
+export const LedgerSummary = Type.Object({
+  object: Type.Literal('ledger'),
+  verifier_key: Type.String({ description: 'The note verifier key (golang.org/x/mod/sumdb/note form) checkpoints are signed with' }),
+  logs: Type.Array(
+    Type.Object({
+      name: Type.Union([Type.Literal('audit'), Type.Literal('usage')]),
+      origin: Type.String(),
+      tree_size: Type.Integer({ description: "The latest checkpoint's tree size (0 before the first)" }),
+      root_hash: Type.Union([Base64Hash, Type.Null()]),
+      checkpoint_at: Type.Union([Type.Integer(), Type.Null()]),
+    }),
+  ),
+});
+
+export const InclusionProof = Type.Object({
+  leaf_index: Type.Integer(),
+  tree_size: Type.Integer(),
+  hashes: Type.Array(Base64Hash),
+});
+
+export const ConsistencyProof = Type.Object({
+  first: Type.Integer(),
+  second: Type.Integer(),
+  hashes: Type.Array(Base64Hash),
+});

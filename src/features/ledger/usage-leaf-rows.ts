@@ -1,0 +1,47 @@
+/** Usage-log leaves rebuilt from stored rows (both engines' column names), for entries and `verify`. */
+import { ALL_DIMENSIONS, ALL_MEASURES } from '../usage/kinds.js';
+import { costEntryLeafData, usageLeafData } from './leaf-data.js';
+
+export type LeafRow = Record<string, unknown> & { leaf_index: number | string; kind: string; record_id: string; found_id: string | null };
+
+/** Leaf data of a joined usage_records row; null when the record is gone. */
+export function usageLeafFromRow(row: LeafRow): string | null {
+  if (row.found_id === null || row.found_id === undefined) return null;
+  if (row.kind === 'cost') {
+    return costEntryLeafData({
+      id: row.record_id,
+      createdAt: Number(row.created_at),
+      projectId: (row.project_id as string | null) ?? null,
+      apiKeyId: (row.api_key_id as string | null) ?? null,
+      lineItem: row.line_item as string,
+      amountNano: Number(row.amount_nano),
+      currency: row.currency as string,
+      quantity: row.quantity === null || row.quantity === undefined ? null : Number(row.quantity),
+      quantityUnit: (row.quantity_unit as string | null) ?? null,
+    });
+  }
+  const dims: Record<string, unknown> = {};
+  for (const d of ALL_DIMENSIONS) dims[d] = row[d];
+  const measures: Record<string, unknown> = {};
+  for (const m of ALL_MEASURES) measures[m] = row[m];
+  return usageLeafData(row.kind, { id: row.record_id, createdAt: Number(row.created_at), priceId: (row.price_id as string | null) ?? null, dims, measures });
+}
+
+export const USAGE_LEAF_COLUMNS = [
+  'r.id AS found_id',
+  'r.created_at',
+  'r.price_id',
+  ...ALL_DIMENSIONS.map((d) => `r.${d}`),
+  ...ALL_MEASURES.map((m) => `r.${m}`),
+];
+export const COST_LEAF_COLUMNS = [
+  'c.id AS found_id',
+  'c.created_at',
+  'c.project_id',
+  'c.api_key_id',
+  'c.line_item',
+  'c.amount_nano',
+  'c.currency',
+  'c.quantity',
+  'c.quantity_unit',
+];

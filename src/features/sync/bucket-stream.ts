@@ -1,0 +1,130 @@
+/**
+ * Usage and costs: closed upstream buckets (older than the settle delay) read page by page, each page
+ * compared with what the local server answers for the same buckets and grouping, and the difference
+ * written as records with deterministic ids: the first copy of a bucket under (stream, bucket start,
+ * dimensions), a later change as a correction record holding the signed difference, so records stay
+ * append-only and local totals equal the upstream's. Every run re-reads the last closed day.
+ */
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../../lib/canonical-json.js';
+import type { UsageBucket, UsagePage } from '../usage/query.js';
+import { type StreamResult, type SyncContext, saveCursor } from './context.js';
+import type { BucketPageRequest, Side } from './sides.js';
+import { UpstreamError } from './upstream.js';
+
+type Result = Record<string, unknown>;
+
+/** How one bucket stream reads, compares and writes. */
+export interface BucketAdapter<R> {
+  stream: string;
+  width: '1h' | '1d';
+  /** Page size in buckets (the contract's maximum for the width). */
+  limit: number;
+  /** group_by lists to try in order: the richest the upstream accepts wins (older upstreams know fewer). */
+  groupings: string[][];
+  dimensions: string[];
+  page(side: Side, r: BucketPageRequest): Promise<UsagePage>;
+  /** The record bringing `local` to `upstream` (either may be absent), or null when they are equal. */
+  difference(bucketStart: number, upstream: Result | undefined, local: Result | undefined, id: string): R | null;
+  /** Inserts the records whose id is new and moves the cursor, in one transaction. */
+  write(ctx: SyncContext, records: R[], cursor: { position: number; added: number }): Promise<void>;
+}
+
+const SECONDS = { '1h': 3600, '1d': 86400 } as const;
+
+export function shortHash(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('base64url').slice(0, 22);
+}
+
+function keyOf(dimensions: string[], r: Result): string {
+  return JSON.stringify(dimensions.map((d) => r[d] ?? null));
+}
+
+/** The records that make the local buckets equal the upstream's. */
+export function reconcile<R>(
+  a: BucketAdapter<R>,
+  up: UsageBucket[],
+  local: UsageBucket[],
+  runAt: number,
+): { records: R[]; corrections: number; unchanged: number } {
+  const localByStart = new Map(local.map((b) => [b.start_time, b]));
+  const records: R[] = [];
+  let unchanged = 0;
+  let corrections = 0;
+  for (const bucket of up) {
+    const mine = new Map((localByStart.get(bucket.start_time)?.results ?? []).map((r) => [keyOf(a.dimensions, r), r]));
+    const theirs = new Map(bucket.results.map((r) => [keyOf(a.dimensions, r), r]));
+    for (const key of new Set([...theirs.keys(), ...mine.keys()])) {
+      const u = theirs.get(key);
+      const l = mine.get(key);
+      const base = `sync_${shortHash([a.stream, bucket.start_time, key])}`;
+      // A bucket's first copy has the id of (stream, start, dimensions); a correction also names what it corrects.
+      const id = l === undefined ? base : `${base}_${shortHash([u ?? null, l, runAt]).slice(0, 12)}`;
+      const record = a.difference(bucket.start_time, u, l, id);
+      if (!record) unchanged++;
+      else {
+        records.push(record);
+        if (l !== undefined) corrections++;
+      }
+    }
+  }
+  return { records, corrections, unchanged };
+}
+
+export async function syncBuckets<R>(ctx: SyncContext, a: BucketAdapter<R>): Promise<StreamResult> {
+  const result: StreamResult = { stream: a.stream, added: 0, corrections: 0, unchanged: 0 };
+  const width = SECONDS[a.width];
+  const closedEnd = Math.floor((ctx.now - ctx.settings.settleSeconds) / width) * width;
+  const cursor = ctx.cursors.get(a.stream);
+  const first = Math.floor(ctx.settings.since / width) * width;
+  const start = cursor ? Math.max(first, Math.min(cursor.position, closedEnd - Math.ceil(ctx.settings.rereadSeconds / width) * width)) : first;
+  if (start >= closedEnd) return result;
+  const total = (closedEnd - start) / width;
+  let groupBy: string[] | null = null;
+  let page: string | undefined;
+  let done = 0;
+  for (;;) {
+    const request = (g: string[]): BucketPageRequest => ({ start, end: closedEnd, width: a.width, groupBy: g, limit: a.limit, page });
+    let upPage: UsagePage;
+    if (groupBy) upPage = await a.page(ctx.upstream, request(groupBy));
+    else ({ page: upPage, groupBy } = await firstPage(ctx, a, request));
+    const buckets = upPage.data;
+    if (buckets.length > 0) {
+      const from = (buckets[0] as UsageBucket).start_time;
+      const to = (buckets[buckets.length - 1] as UsageBucket).end_time;
+      const local = await a.page(ctx.local, { start: from, end: to, width: a.width, groupBy, limit: buckets.length });
+      const { records, corrections, unchanged } = reconcile(a, buckets, local.data, ctx.now);
+      result.unchanged += unchanged;
+      const position = Math.max(cursor?.position ?? 0, to);
+      if (!ctx.settings.dryRun) await a.write(ctx, records, { position, added: records.length });
+      result.added += records.length - corrections;
+      result.corrections += corrections;
+      done += buckets.length;
+      ctx.progress(a.stream, done, total);
+    }
+    if (!upPage.has_more || !upPage.next_page) break;
+    page = upPage.next_page;
+  }
+  return result;
+}
+
+async function firstPage<R>(
+  ctx: SyncContext,
+  a: BucketAdapter<R>,
+  request: (g: string[]) => BucketPageRequest,
+): Promise<{ page: UsagePage; groupBy: string[] }> {
+  let lastError: unknown;
+  for (const g of a.groupings) {
+    try {
+      return { page: await a.page(ctx.upstream, request(g)), groupBy: g };
+    } catch (err) {
+      // An older upstream refuses a newer grouping with a 400: try the next, smaller one.
+      if (!(err instanceof UpstreamError) || err.status !== 400) throw err;
+      lastError = err;
+      ctx.log(`${a.stream}: upstream refused group_by=${g.join(',')}; trying fewer dimensions`);
+    }
+  }
+  throw lastError;
+}
+
+export { saveCursor };

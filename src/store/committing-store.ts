@@ -1,0 +1,26 @@
+/**
+ * What both engines' stores share: writes go through a group committer, whose backlog and stats the
+ * app reports, and close is idempotent (signal handler, readiness tests and app hooks may all ask).
+ */
+import type { GroupCommitter } from './group-commit.js';
+
+export abstract class CommittingStore<Tx> {
+  protected abstract readonly committer: GroupCommitter<Tx>;
+  private closing: Promise<void> | undefined;
+
+  pendingWrites(): number {
+    return this.committer.pending();
+  }
+
+  get commitStats() {
+    return this.committer.stats;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  /** Runs once, on the first close(). */
+  protected abstract shutdown(): Promise<void>;
+}

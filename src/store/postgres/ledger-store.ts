@@ -1,0 +1,208 @@
+/**
+ * The ledger on PostgreSQL, the twin of sqlite/ledger-store.ts. An append costs three statements per
+ * log per batch whatever its size (no per-leaf round trips): the log-size upsert (whose row lock
+ * orders concurrent writers of one log, also across processes), one read of the right edge's hashes,
+ * and one COPY of the new stored hashes (plus one COPY of the usage leaf map).
+ */
+import type pg from 'pg';
+import { auditLeafData, type LogName } from '../../features/ledger/leaf-data.js';
+import { appendHashes, frontierIndexes, leafHash } from '../../features/ledger/merkle.js';
+import type { LedgerLeaf, LedgerLogState, LedgerReads, LedgerWrites, StoredCheckpoint } from '../../features/ledger/store.js';
+import { COST_LEAF_COLUMNS, type LeafRow, USAGE_LEAF_COLUMNS, usageLeafFromRow } from '../../features/ledger/usage-leaf-rows.js';
+import { copyRows } from './bulk-insert.js';
+import type { ReadRows } from './rows.js';
+
+export interface UsageLeafInput {
+  kind: string;
+  recordId: string;
+  createdAt: number;
+  data: string;
+}
+
+async function append(client: pg.PoolClient, orgId: string, log: LogName, data: string[]): Promise<number> {
+  if (data.length === 0) return -1;
+  const { rows } = await client.query<{ size: number }>({
+    name: 'orgledger_tx_ledger_bump',
+    text: 'INSERT INTO ledger_logs AS l (org_id, log, size) VALUES ($1, $2, $3) ON CONFLICT (org_id, log) DO UPDATE SET size = l.size + excluded.size RETURNING size',
+    values: [orgId, log, data.length],
+  });
+  const size = Number(rows[0]?.size) - data.length;
+  const edge = await client.query<{ idx: number; hash: string }>({
+    name: 'orgledger_tx_ledger_edge',
+    text: 'SELECT idx, hash FROM ledger_hashes WHERE org_id = $1 AND log = $2 AND idx = ANY($3::bigint[])',
+    values: [orgId, log, frontierIndexes(size)],
+  });
+  const frontier = new Map(edge.rows.map((r) => [Number(r.idx), Buffer.from(r.hash, 'hex')]));
+  const hashes = appendHashes(size, data.map(leafHash), frontier);
+  await copyRows(
+    client,
+    'ledger_hashes',
+    ['org_id', 'log', 'idx', 'hash'],
+    hashes.map((h) => [orgId, log, h.index, h.hash.toString('hex')]),
+  );
+  return size;
+}
+
+export async function appendAuditLeaves(client: pg.PoolClient, orgId: string, events: { seq: number; body: string }[]): Promise<void> {
+  if (events.length === 0) return;
+  const first = await append(
+    client,
+    orgId,
+    'audit',
+    events.map((e) => auditLeafData(e.body)),
+  );
+  // leaf index = seq - 1: both are allocated under the organization's row lock, so they cannot drift.
+  if (first !== (events[0] as { seq: number }).seq - 1) throw new Error(`ledger: audit log of ${orgId} has ${first} leaves, next seq is ${events[0]?.seq}`);
+}
+
+export async function appendUsageLeaves(client: pg.PoolClient, orgId: string, leaves: UsageLeafInput[]): Promise<void> {
+  if (leaves.length === 0) return;
+  const first = await append(
+    client,
+    orgId,
+    'usage',
+    leaves.map((l) => l.data),
+  );
+  await copyRows(
+    client,
+    'ledger_usage_leaves',
+    ['org_id', 'leaf_index', 'kind', 'record_id', 'created_at'],
+    leaves.map((l, i) => [orgId, first + i, l.kind, l.recordId, l.createdAt]),
+  );
+}
+
+const checkpointFromRow = (r: Record<string, unknown>): StoredCheckpoint => ({
+  orgId: r.org_id as string,
+  log: r.log as LogName,
+  treeSize: Number(r.tree_size),
+  rootHash: r.root_hash as string,
+  signedAt: Number(r.signed_at),
+  note: r.note as string,
+});
+
+export const USAGE_LEAVES_SQL = `SELECT l.leaf_index, l.kind, l.record_id, ${USAGE_LEAF_COLUMNS.join(', ')} FROM ledger_usage_leaves l
+  LEFT JOIN usage_records r ON r.org_id = l.org_id AND r.kind = l.kind AND r.created_at = l.created_at AND r.id = l.record_id
+  WHERE l.org_id = $1 AND l.leaf_index >= $2 AND l.leaf_index < $3 AND l.kind <> 'cost'`;
+export const COST_LEAVES_SQL = `SELECT l.leaf_index, l.kind, l.record_id, ${COST_LEAF_COLUMNS.join(', ')} FROM ledger_usage_leaves l
+  LEFT JOIN cost_entries c ON c.org_id = l.org_id AND c.id = l.record_id
+  WHERE l.org_id = $1 AND l.leaf_index >= $2 AND l.leaf_index < $3 AND l.kind = 'cost'`;
+export const AUDIT_LEAVES_SQL = `SELECT i.seq, i.id, e.body FROM audit_event_ids i
+  JOIN audit_events e ON e.org_id = i.org_id AND e.effective_at = i.effective_at AND e.seq = i.seq
+  WHERE i.org_id = $1 AND i.seq > $2 AND i.seq <= $3 ORDER BY i.seq`;
+
+export function leavesOf(rows: LeafRow[]): LedgerLeaf[] {
+  const out: LedgerLeaf[] = [];
+  for (const r of rows) {
+    const data = usageLeafFromRow(r);
+    if (data !== null) out.push({ leafIndex: Number(r.leaf_index), recordId: r.record_id, data });
+  }
+  return out.sort((a, b) => a.leafIndex - b.leafIndex);
+}
+
+export class PgLedgerReads implements LedgerReads {
+  constructor(private readonly rows: ReadRows) {}
+
+  async ledgerLogStates(): Promise<LedgerLogState[]> {
+    const rows = await this.rows<{ org_id: string; log: LogName; size: number; cp: number }>(
+      'ledger_states',
+      `SELECT l.org_id, l.log, l.size, coalesce((SELECT max(tree_size) FROM ledger_checkpoints c WHERE c.org_id = l.org_id AND c.log = l.log), 0) AS cp
+       FROM ledger_logs l ORDER BY l.org_id, l.log`,
+      [],
+    );
+    return rows.map((r) => ({ orgId: r.org_id, log: r.log, size: Number(r.size), checkpointSize: Number(r.cp) }));
+  }
+
+  async ledgerLogSize(orgId: string, log: LogName): Promise<number> {
+    const [row] = await this.rows<{ size: number }>('ledger_size', 'SELECT size FROM ledger_logs WHERE org_id = $1 AND log = $2', [orgId, log]);
+    return row ? Number(row.size) : 0;
+  }
+
+  async readLedgerHashes(orgId: string, log: LogName, indexes: number[]): Promise<Map<number, Buffer>> {
+    const rows = await this.rows<{ idx: number; hash: string }>(
+      'ledger_hashes',
+      'SELECT idx, hash FROM ledger_hashes WHERE org_id = $1 AND log = $2 AND idx = ANY($3::bigint[])',
+      [orgId, log, indexes],
+    );
+    return new Map(rows.map((r) => [Number(r.idx), Buffer.from(r.hash, 'hex')]));
+  }
+
+  async ledgerCheckpoint(orgId: string, log: LogName, treeSize?: number): Promise<StoredCheckpoint | null> {
+    const [row] =
+      treeSize === undefined
+        ? await this.rows('ledger_latest_cp', 'SELECT * FROM ledger_checkpoints WHERE org_id = $1 AND log = $2 ORDER BY tree_size DESC LIMIT 1', [orgId, log])
+        : await this.rows('ledger_cp', 'SELECT * FROM ledger_checkpoints WHERE org_id = $1 AND log = $2 AND tree_size = $3', [orgId, log, treeSize]);
+    return row ? checkpointFromRow(row) : null;
+  }
+
+  async ledgerCheckpoints(orgId: string, log: LogName): Promise<StoredCheckpoint[]> {
+    return (await this.rows('ledger_cps', 'SELECT * FROM ledger_checkpoints WHERE org_id = $1 AND log = $2 ORDER BY tree_size', [orgId, log])).map(
+      checkpointFromRow,
+    );
+  }
+
+  async ledgerLeafIndex(orgId: string, log: LogName, recordId: string): Promise<number | null> {
+    const [row] =
+      log === 'audit'
+        ? await this.rows<{ i: number }>('ledger_audit_leaf', 'SELECT seq - 1 AS i FROM audit_event_ids WHERE org_id = $1 AND id = $2', [orgId, recordId])
+        : await this.rows<{ i: number | null }>(
+            'ledger_usage_leaf',
+            'SELECT min(leaf_index) AS i FROM ledger_usage_leaves WHERE org_id = $1 AND record_id = $2',
+            [orgId, recordId],
+          );
+    return row?.i === null || row?.i === undefined ? null : Number(row.i);
+  }
+
+  async ledgerLeaves(orgId: string, log: LogName, from: number, to: number): Promise<LedgerLeaf[]> {
+    if (log === 'audit') {
+      const rows = await this.rows<{ seq: number; id: string; body: string }>('ledger_audit_leaves', AUDIT_LEAVES_SQL, [orgId, from, to]);
+      return rows.map((r) => ({ leafIndex: Number(r.seq) - 1, recordId: r.id, data: auditLeafData(r.body) }));
+    }
+    const usage = await this.rows<LeafRow>('ledger_usage_leaves', USAGE_LEAVES_SQL, [orgId, from, to]);
+    const costs = await this.rows<LeafRow>('ledger_cost_leaves', COST_LEAVES_SQL, [orgId, from, to]);
+    return leavesOf([...usage, ...costs]);
+  }
+}
+
+export class PgLedgerWrites implements LedgerWrites {
+  constructor(private readonly client: pg.PoolClient) {}
+  async insertCheckpoints(checkpoints: StoredCheckpoint[]): Promise<void> {
+    for (const c of checkpoints) {
+      await this.client.query({
+        name: 'orgledger_tx_ledger_cp',
+        text: 'INSERT INTO ledger_checkpoints (org_id, log, tree_size, root_hash, signed_at, note) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING',
+        values: [c.orgId, c.log, c.treeSize, c.rootHash, c.signedAt, c.note],
+      });
+    }
+  }
+}
+
+/** Migration 6's backfill: the logs of rows stored before the ledger existed (audit in seq order). */
+export async function backfillLedgerPg(client: pg.PoolClient): Promise<void> {
+  const { rows: orgs } = await client.query<{ id: string }>('SELECT id FROM organizations ORDER BY id');
+  for (const { id: orgId } of orgs) {
+    for (let after = 0; ; ) {
+      const { rows } = await client.query<{ seq: number; body: string }>(`${AUDIT_LEAVES_SQL} LIMIT 10000`, [orgId, after, Number.MAX_SAFE_INTEGER]);
+      if (rows.length === 0) break;
+      await appendAuditLeaves(client, orgId, rows);
+      after = Number((rows[rows.length - 1] as { seq: number }).seq);
+    }
+    const records = await client.query<LeafRow>(
+      `SELECT 0 AS leaf_index, r.kind, r.id AS record_id, ${USAGE_LEAF_COLUMNS.join(', ')} FROM usage_records r WHERE r.org_id = $1 ORDER BY r.created_at, r.kind, r.id`,
+      [orgId],
+    );
+    const entries = await client.query<LeafRow>(
+      `SELECT 0 AS leaf_index, 'cost' AS kind, c.id AS record_id, ${COST_LEAF_COLUMNS.join(', ')} FROM cost_entries c WHERE c.org_id = $1 ORDER BY c.created_at, c.id`,
+      [orgId],
+    );
+    await appendUsageLeaves(
+      client,
+      orgId,
+      [...records.rows, ...entries.rows].map((r) => ({
+        kind: r.kind,
+        recordId: r.record_id,
+        createdAt: Number(r.created_at),
+        data: usageLeafFromRow(r) as string,
+      })),
+    );
+  }
+}

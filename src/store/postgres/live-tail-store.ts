@@ -1,0 +1,32 @@
+/**
+ * The live tail on PostgreSQL. audit_events is partitioned by time, so the sequence is found through
+ * audit_event_ids' unique (org_id, seq) index and joined back by the primary key (both tenant values).
+ * Sequence numbers become visible in order: writers of one organization hold its row lock until commit.
+ */
+import type { StoredAuditEvent } from '../../features/audit-logs/types.js';
+import type { LiveTailReads } from '../../features/live-tail/store.js';
+import { type AuditEventRow, eventFromRow, type ReadRows } from './rows.js';
+
+const COLUMNS = ['org_id', 'seq', 'id', 'effective_at', 'type', 'tenant', 'project_id', 'actor_email', 'resource_id', 'content_hash', 'ingested_at', 'body']
+  .map((c) => `e.${c}`)
+  .join(', ');
+
+export class PgLiveTailReads implements LiveTailReads {
+  constructor(private readonly rows: ReadRows) {}
+
+  async auditEventsAfter(orgId: string, afterSeq: number, limit: number): Promise<StoredAuditEvent[]> {
+    const rows = await this.rows<AuditEventRow>(
+      'live_tail_after',
+      `SELECT ${COLUMNS} FROM (SELECT effective_at, seq FROM audit_event_ids WHERE org_id = $1 AND seq > $2 ORDER BY seq LIMIT $3) i
+       JOIN audit_events e ON e.org_id = $1 AND e.tenant IN (false, true) AND e.effective_at = i.effective_at AND e.seq = i.seq
+       ORDER BY e.seq`,
+      [orgId, afterSeq, limit],
+    );
+    return rows.map(eventFromRow);
+  }
+
+  async auditHeadSeq(orgId: string): Promise<number> {
+    const [row] = await this.rows<{ audit_seq: number }>('live_tail_head', 'SELECT audit_seq FROM organizations WHERE id = $1', [orgId]);
+    return row ? Number(row.audit_seq) : 0;
+  }
+}

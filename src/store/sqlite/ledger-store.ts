@@ -1,0 +1,198 @@
+/**
+ * The ledger on SQLite. Appends run inside the caller's insert transaction (the group commit), so a
+ * record and its leaf commit together: one upsert of the log size, one read of the right edge's
+ * hashes, then the new stored hashes (about two per leaf).
+ */
+import type Database from 'better-sqlite3';
+import { auditLeafData, type LogName } from '../../features/ledger/leaf-data.js';
+import { appendHashes, frontierIndexes, leafHash } from '../../features/ledger/merkle.js';
+import type { LedgerLeaf, LedgerLogState, LedgerReads, LedgerWrites, StoredCheckpoint } from '../../features/ledger/store.js';
+import { COST_LEAF_COLUMNS, type LeafRow, USAGE_LEAF_COLUMNS, usageLeafFromRow } from '../../features/ledger/usage-leaf-rows.js';
+
+type DB = Database.Database;
+
+export interface UsageLeafInput {
+  kind: string;
+  recordId: string;
+  createdAt: number;
+  data: string;
+}
+
+/** Appends leaves to one log; returns the first new leaf's index. */
+export function ledgerAppender(db: DB) {
+  const bump = db.prepare(
+    'INSERT INTO ledger_logs (org_id, log, size) VALUES (?, ?, ?) ON CONFLICT (org_id, log) DO UPDATE SET size = size + excluded.size RETURNING size',
+  );
+  const readHashes = db.prepare('SELECT idx, hash FROM ledger_hashes WHERE org_id = ? AND log = ? AND idx IN (SELECT value FROM json_each(?))');
+  const insertHash = db.prepare('INSERT INTO ledger_hashes (org_id, log, idx, hash) VALUES (?, ?, ?, ?)');
+  const insertUsageLeaf = db.prepare('INSERT INTO ledger_usage_leaves (org_id, leaf_index, kind, record_id, created_at) VALUES (?, ?, ?, ?, ?)');
+  const append = (orgId: string, log: LogName, data: string[]): number => {
+    if (data.length === 0) return -1;
+    const size = (bump.get(orgId, log, data.length) as { size: number }).size - data.length;
+    const rows = readHashes.all(orgId, log, JSON.stringify(frontierIndexes(size))) as { idx: number; hash: string }[];
+    const frontier = new Map(rows.map((r) => [r.idx, Buffer.from(r.hash, 'hex')]));
+    for (const h of appendHashes(size, data.map(leafHash), frontier)) insertHash.run(orgId, log, h.index, h.hash.toString('hex'));
+    return size;
+  };
+  return {
+    audit(orgId: string, events: { seq: number; body: string }[]): void {
+      if (events.length === 0) return;
+      const first = append(
+        orgId,
+        'audit',
+        events.map((e) => auditLeafData(e.body)),
+      );
+      // leaf index = seq - 1: both are allocated under the same write lock, so they cannot drift.
+      if (first !== (events[0] as { seq: number }).seq - 1) throw new Error(`ledger: audit log of ${orgId} has ${first} leaves, next seq is ${events[0]?.seq}`);
+    },
+    usage(orgId: string, leaves: UsageLeafInput[]): void {
+      const first = append(
+        orgId,
+        'usage',
+        leaves.map((l) => l.data),
+      );
+      for (const [i, l] of leaves.entries()) insertUsageLeaf.run(orgId, first + i, l.kind, l.recordId, l.createdAt);
+    },
+  };
+}
+
+const checkpointFromRow = (r: Record<string, unknown>): StoredCheckpoint => ({
+  orgId: r.org_id as string,
+  log: r.log as LogName,
+  treeSize: Number(r.tree_size),
+  rootHash: r.root_hash as string,
+  signedAt: Number(r.signed_at),
+  note: r.note as string,
+});
+
+export class SqliteLedgerReads implements LedgerReads {
+  constructor(private readonly read: (sql: string) => Database.Statement) {}
+
+  async ledgerLogStates(): Promise<LedgerLogState[]> {
+    const rows = this.read(
+      `SELECT l.org_id, l.log, l.size, coalesce((SELECT max(tree_size) FROM ledger_checkpoints c WHERE c.org_id = l.org_id AND c.log = l.log), 0) AS cp
+       FROM ledger_logs l ORDER BY l.org_id, l.log`,
+    ).all() as { org_id: string; log: LogName; size: number; cp: number }[];
+    return rows.map((r) => ({ orgId: r.org_id, log: r.log, size: r.size, checkpointSize: r.cp }));
+  }
+
+  async ledgerLogSize(orgId: string, log: LogName): Promise<number> {
+    const row = this.read('SELECT size FROM ledger_logs WHERE org_id = ? AND log = ?').get(orgId, log) as { size: number } | undefined;
+    return row?.size ?? 0;
+  }
+
+  async readLedgerHashes(orgId: string, log: LogName, indexes: number[]): Promise<Map<number, Buffer>> {
+    const rows = this.read('SELECT idx, hash FROM ledger_hashes WHERE org_id = ? AND log = ? AND idx IN (SELECT value FROM json_each(?))').all(
+      orgId,
+      log,
+      JSON.stringify(indexes),
+    ) as { idx: number; hash: string }[];
+    return new Map(rows.map((r) => [r.idx, Buffer.from(r.hash, 'hex')]));
+  }
+
+  async ledgerCheckpoint(orgId: string, log: LogName, treeSize?: number): Promise<StoredCheckpoint | null> {
+    const row =
+      treeSize === undefined
+        ? this.read('SELECT * FROM ledger_checkpoints WHERE org_id = ? AND log = ? ORDER BY tree_size DESC LIMIT 1').get(orgId, log)
+        : this.read('SELECT * FROM ledger_checkpoints WHERE org_id = ? AND log = ? AND tree_size = ?').get(orgId, log, treeSize);
+    return row ? checkpointFromRow(row as Record<string, unknown>) : null;
+  }
+
+  async ledgerCheckpoints(orgId: string, log: LogName): Promise<StoredCheckpoint[]> {
+    return (this.read('SELECT * FROM ledger_checkpoints WHERE org_id = ? AND log = ? ORDER BY tree_size').all(orgId, log) as Record<string, unknown>[]).map(
+      checkpointFromRow,
+    );
+  }
+
+  async ledgerLeafIndex(orgId: string, log: LogName, recordId: string): Promise<number | null> {
+    const row =
+      log === 'audit'
+        ? (this.read('SELECT seq - 1 AS i FROM audit_events WHERE org_id = ? AND id = ?').get(orgId, recordId) as { i: number } | undefined)
+        : (this.read('SELECT min(leaf_index) AS i FROM ledger_usage_leaves WHERE org_id = ? AND record_id = ?').get(orgId, recordId) as
+            | { i: number | null }
+            | undefined);
+    return row?.i ?? null;
+  }
+
+  async ledgerLeaves(orgId: string, log: LogName, from: number, to: number): Promise<LedgerLeaf[]> {
+    if (log === 'audit') {
+      const rows = this.read('SELECT seq, id, body FROM audit_events WHERE org_id = ? AND seq > ? AND seq <= ? ORDER BY seq').all(orgId, from, to) as {
+        seq: number;
+        id: string;
+        body: string;
+      }[];
+      return rows.map((r) => ({ leafIndex: r.seq - 1, recordId: r.id, data: auditLeafData(r.body) }));
+    }
+    const usage = this.read(
+      `SELECT l.leaf_index, l.kind, l.record_id, ${USAGE_LEAF_COLUMNS.join(', ')} FROM ledger_usage_leaves l
+       LEFT JOIN usage_records r ON r.org_id = l.org_id AND r.kind = l.kind AND r.created_at = l.created_at AND r.id = l.record_id
+       WHERE l.org_id = ? AND l.leaf_index >= ? AND l.leaf_index < ? AND l.kind <> 'cost'`,
+    ).all(orgId, from, to) as LeafRow[];
+    const costs = this.read(
+      `SELECT l.leaf_index, l.kind, l.record_id, ${COST_LEAF_COLUMNS.join(', ')} FROM ledger_usage_leaves l
+       LEFT JOIN cost_entries c ON c.org_id = l.org_id AND c.id = l.record_id
+       WHERE l.org_id = ? AND l.leaf_index >= ? AND l.leaf_index < ? AND l.kind = 'cost'`,
+    ).all(orgId, from, to) as LeafRow[];
+    return leavesOf([...usage, ...costs]);
+  }
+}
+
+/** Rows in leaf order; a row whose record is gone has no leaf (verify reports the gap). */
+export function leavesOf(rows: LeafRow[]): LedgerLeaf[] {
+  const out: LedgerLeaf[] = [];
+  for (const r of rows) {
+    const data = usageLeafFromRow(r);
+    if (data !== null) out.push({ leafIndex: Number(r.leaf_index), recordId: r.record_id, data });
+  }
+  return out.sort((a, b) => a.leafIndex - b.leafIndex);
+}
+
+export class SqliteLedgerWrites implements LedgerWrites {
+  private readonly insert;
+  constructor(db: DB) {
+    this.insert = db.prepare('INSERT OR IGNORE INTO ledger_checkpoints (org_id, log, tree_size, root_hash, signed_at, note) VALUES (?, ?, ?, ?, ?, ?)');
+  }
+  async insertCheckpoints(checkpoints: StoredCheckpoint[]): Promise<void> {
+    for (const c of checkpoints) this.insert.run(c.orgId, c.log, c.treeSize, c.rootHash, c.signedAt, c.note);
+  }
+}
+
+/** Migration 6's backfill: the logs of rows stored before the ledger existed (audit in seq order). */
+export function backfillLedgerSqlite(db: DB): void {
+  const append = ledgerAppender(db);
+  const orgs = db.prepare('SELECT id FROM organizations ORDER BY id').all() as { id: string }[];
+  const events = db.prepare('SELECT seq, body FROM audit_events WHERE org_id = ? AND seq > ? ORDER BY seq LIMIT 10000');
+  const records = db.prepare('SELECT kind, id, created_at FROM usage_records WHERE org_id = ? ORDER BY created_at, kind, id');
+  const entries = db.prepare('SELECT id, created_at FROM cost_entries WHERE org_id = ? ORDER BY created_at, id');
+  for (const { id: orgId } of orgs) {
+    for (let after = 0; ; ) {
+      const page = events.all(orgId, after) as { seq: number; body: string }[];
+      if (page.length === 0) break;
+      append.audit(orgId, page);
+      after = (page[page.length - 1] as { seq: number }).seq;
+    }
+    // Leaf data comes from the same row mapping `verify` uses.
+    const refs = [
+      ...(records.all(orgId) as { kind: string; id: string; created_at: number }[]),
+      ...(entries.all(orgId) as { id: string; created_at: number }[]).map((e) => ({ kind: 'cost', id: e.id, created_at: e.created_at })),
+    ];
+    const dataOf = backfillLeafData(db);
+    append.usage(
+      orgId,
+      refs.map((r) => ({ kind: r.kind, recordId: r.id, createdAt: r.created_at, data: dataOf(orgId, r.kind, r.id, r.created_at) })),
+    );
+  }
+}
+
+function backfillLeafData(db: DB) {
+  const record = db.prepare(
+    `SELECT -1 AS leaf_index, r.kind, r.id AS record_id, ${USAGE_LEAF_COLUMNS.join(', ')} FROM usage_records r WHERE r.org_id = ? AND r.kind = ? AND r.created_at = ? AND r.id = ?`,
+  );
+  const entry = db.prepare(
+    `SELECT -1 AS leaf_index, 'cost' AS kind, c.id AS record_id, ${COST_LEAF_COLUMNS.join(', ')} FROM cost_entries c WHERE c.org_id = ? AND c.id = ?`,
+  );
+  return (orgId: string, kind: string, id: string, createdAt: number): string => {
+    const row = (kind === 'cost' ? entry.get(orgId, id) : record.get(orgId, kind, createdAt, id)) as LeafRow;
+    return usageLeafFromRow(row) as string;
+  };
+}

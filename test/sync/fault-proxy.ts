@@ -1,0 +1,62 @@
+/**
+ * A reverse proxy in front of an upstream orgledger that misbehaves on schedule: a 429 with
+ * Retry-After, 500s with a request id, responses cut off mid-connection and slow responses. `onRequest`
+ * lets a test act at an exact request count (a SIGKILL mid-run) instead of sleeping.
+ */
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface FaultProxy {
+  url: string;
+  counts: { requests: number; tooMany: number; serverErrors: number; dropped: number; slow: number };
+  /** Faults on (default) or off. */
+  faults: boolean;
+  onRequest?: (n: number) => void;
+  close(): Promise<void>;
+}
+
+export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
+  const target = new URL(upstream);
+  const proxy: FaultProxy = {
+    url: '',
+    counts: { requests: 0, tooMany: 0, serverErrors: 0, dropped: 0, slow: 0 },
+    faults: true,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+  const server: Server = createServer((req, res) => {
+    const n = ++proxy.counts.requests;
+    proxy.onRequest?.(n);
+    if (proxy.faults && n % 9 === 2) {
+      proxy.counts.tooMany++;
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '1', 'x-request-id': `req_proxy_${n}` });
+      res.end(JSON.stringify({ error: { message: 'Rate limit reached (proxy).', type: 'requests', param: null, code: 'rate_limit_exceeded' } }));
+      return;
+    }
+    if (proxy.faults && n % 9 === 4) {
+      proxy.counts.serverErrors++;
+      res.writeHead(500, { 'content-type': 'application/json', 'x-request-id': `req_proxy_${n}` });
+      res.end(JSON.stringify({ error: { message: 'The server had an error (proxy).', type: 'server_error', param: null, code: null } }));
+      return;
+    }
+    if (proxy.faults && n % 9 === 6) {
+      proxy.counts.dropped++;
+      req.socket.destroy();
+      return;
+    }
+    const slow = proxy.faults && n % 9 === 8;
+    if (slow) proxy.counts.slow++;
+    const forward = request(
+      { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: { ...req.headers, host: target.host } },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        if (slow) setTimeout(() => up.pipe(res), 300);
+        else up.pipe(res);
+      },
+    );
+    forward.on('error', () => res.destroy());
+    req.pipe(forward);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  return proxy;
+}
