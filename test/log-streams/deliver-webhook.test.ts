@@ -63,6 +63,9 @@ describe('webhook delivery', () => {
     const shown = await shownWhen(s.id, (b) => b.delivered >= ids.length);
     expect(shown.delivered).toBe(ids.length);
     expect(shown.lag.records).toBe(0);
+    const metrics = await fetch(`${server.url}/metrics`).then((r) => r.text());
+    expect(metrics).toContain(`orgledger_log_stream_delivered_total{org="org-default",stream="${s.id}",sink="webhook"} ${ids.length}`);
+    expect(metrics).toContain(`orgledger_log_stream_lag_records{org="org-default",stream="${s.id}",sink="webhook"} 0`);
     await server.request('DELETE', `${BASE}/${s.id}`);
     await receiver.close();
   });
