@@ -87,7 +87,10 @@ export class Deliverer {
       return;
     }
     this.held.add(key);
-    let { auditCursor, usageCursor, attempts } = s;
+    // Cursors as of holding the lease (the listing may predate another process's last delivery).
+    const fresh = await this.store.logStreams.getLogStream(s.orgId, s.id);
+    if (!fresh) return;
+    let { auditCursor, usageCursor, attempts } = fresh;
     while (!this.stopped) {
       const raw = await this.read(s, auditCursor, usageCursor);
       if (raw.length === 0) {
