@@ -18,6 +18,9 @@ import { ledgerRoutes } from './features/ledger/routes.js';
 import { LedgerService } from './features/ledger/service.js';
 import { liveTailRoutes } from './features/live-tail/routes.js';
 import { LiveTail } from './features/live-tail/service.js';
+import { Deliverer } from './features/log-streams/deliverer.js';
+import { logStreamRoutes } from './features/log-streams/routes.js';
+import { LogStreamService } from './features/log-streams/service.js';
 import { parseAttributeMap } from './features/otlp/attribute-map.js';
 import { otlpRoutes } from './features/otlp/routes.js';
 import { loadPriceTable } from './features/usage/price-table.js';
@@ -154,8 +157,26 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const prices = loadPriceTable(config.pricesFile);
   await app.register(usageRoutes, { store, clock, prices, maxPendingWrites: config.maxPendingWrites });
   await app.register(costRoutes, { store, clock, prices, maxPendingWrites: config.maxPendingWrites });
+  await app.register(logStreamRoutes, { logStreams: new LogStreamService(store, clock) });
   await app.register(ledgerRoutes, { ledger: services.ledger });
   app.addHook('onClose', () => services.ledger.stop());
+  if (config.logStreamPollMs > 0) {
+    // Log streams deliver from this process (a lease per stream keeps one deliverer per stream across processes).
+    const deliverer = new Deliverer(
+      store,
+      clock,
+      {
+        pollMs: config.logStreamPollMs,
+        backoffMs: config.logStreamBackoffMs,
+        maxBackoffMs: config.logStreamMaxBackoffMs,
+        failAfter: config.logStreamFailAfter,
+        leaseMs: config.logStreamLeaseMs,
+      },
+      (err) => app.log.warn({ err }, 'log stream delivery failed'),
+    );
+    app.addHook('onReady', async () => deliverer.start());
+    app.addHook('onClose', () => deliverer.stop());
+  }
   const attributeMap = parseAttributeMap(config.otlpAttributeMap);
   await app.register(otlpRoutes, { store, clock, prices, attributeMap, bodyLimitBytes: config.bodyLimitBytes, maxPendingWrites: config.maxPendingWrites });
   await app.register(directoryRoutes, { store });

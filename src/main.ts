@@ -11,6 +11,7 @@ import { registerMigrate } from './cli/migrate.js';
 import { registerOrgsAndKeys } from './cli/orgs-keys.js';
 import { registerServe } from './cli/serve.js';
 import { quietOnBrokenPipe } from './cli/sink.js';
+import { registerStreams } from './cli/streams.js';
 import { registerSync } from './cli/sync.js';
 import { registerUsageAndCosts } from './cli/usage-costs.js';
 import { ConfigError } from './config/config.js';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerImport(program);
   registerCopy(program);
   registerLedger(program);
+  registerStreams(program);
   registerSync(program);
   return program;
 }

@@ -9,6 +9,7 @@ import { addCostOperations } from './features/costs/openapi-ops.js';
 import { addDirectoryOperations } from './features/directory/openapi-ops.js';
 import { addLedgerOperations } from './features/ledger/openapi-ops.js';
 import { addLiveTailOperations } from './features/live-tail/openapi-ops.js';
+import { addLogStreamOperations } from './features/log-streams/openapi-ops.js';
 import { addOtlpOperations } from './features/otlp/openapi-ops.js';
 import { addUsageOperations } from './features/usage/openapi-ops.js';
 import type { OpenApiPaths } from './lib/openapi.js';
@@ -25,6 +26,7 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
     addOtlpOperations,
     addLiveTailOperations,
     addDirectoryOperations,
+    addLogStreamOperations,
   ])
     contribute(paths);
   return {

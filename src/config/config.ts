@@ -122,6 +122,16 @@ const SETTINGS = {
   liveTailClientBufferBytes: setting('ORGLEDGER_LIVE_TAIL_CLIENT_BUFFER_BYTES', 1024 * 1024, int(1024, 1024 * 1024 * 1024)),
   /** Live tail: how often the keys of open streams are checked again (a revoked key ends its streams). */
   liveTailKeyRecheckSeconds: setting('ORGLEDGER_LIVE_TAIL_KEY_RECHECK_SECONDS', 10, int(1, 3600)),
+  /** Log streams: how often the deliverer looks for records to send (0 turns delivery off in this process). */
+  logStreamPollMs: setting('ORGLEDGER_LOG_STREAM_POLL_MS', 200, int(0, 60000)),
+  /** Log streams: the first retry delay after a failed delivery; it doubles per failure (with jitter). */
+  logStreamBackoffMs: setting('ORGLEDGER_LOG_STREAM_BACKOFF_MS', 1000, int(1, 3600000)),
+  /** Log streams: the longest retry delay. */
+  logStreamMaxBackoffMs: setting('ORGLEDGER_LOG_STREAM_MAX_BACKOFF_MS', 300000, int(1, 86400000)),
+  /** Log streams: consecutive failures after which a stream shows status `failing`. */
+  logStreamFailAfter: setting('ORGLEDGER_LOG_STREAM_FAIL_AFTER', 5, int(1, 1000000)),
+  /** Log streams: how long a process holds a stream before another may take it over. */
+  logStreamLeaseMs: setting('ORGLEDGER_LOG_STREAM_LEASE_MS', 15000, int(1000, 3600000)),
 };
 
 type Settings = typeof SETTINGS;

@@ -56,6 +56,7 @@ export const idPrefix = {
   adminKey: 'key_',
   organization: 'org-',
   serviceAccount: 'svc_acct_',
+  logStream: 'logstream_',
   costEntry: 'cost_',
   usageRecord: 'usage_',
 } as const;

@@ -1,6 +1,6 @@
 /** Who a request was authenticated as, and the scopes a key can hold: what every feature's routes read (the keys feature mints them). */
 
-export const ALL_SCOPES = ['audit_logs.read', 'audit_logs.write', 'usage.read', 'usage.write', 'admin_api_keys.manage'] as const;
+export const ALL_SCOPES = ['audit_logs.read', 'audit_logs.write', 'usage.read', 'usage.write', 'admin_api_keys.manage', 'log_streams.manage'] as const;
 export type Scope = (typeof ALL_SCOPES)[number];
 
 /** Who holds a key, in the shape of the spec's AdminApiKey.owner. */

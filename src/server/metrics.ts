@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { GroupCommitStats } from '../store/group-commit.js';
 import { STORE_PARTS, type Store } from '../store/store.js';
 import { VERSION } from '../version.js';
+import { logStreamMetricLines } from './log-stream-metrics.js';
 import { syncMetricLines } from './sync-metrics.js';
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -179,6 +180,7 @@ export function registerMetrics(app: FastifyInstance, store: Store, metrics: Met
       ...gauge('process_resident_memory_bytes', 'Resident memory of the process.', memory.rss),
       ...gauge('nodejs_heap_used_bytes', 'V8 heap in use.', memory.heapUsed),
       ...(await syncMetricLines(store, Math.floor(Date.now() / 1000))),
+      ...(await logStreamMetricLines(store)),
     ];
     if (stats) {
       lines.push(

@@ -12,6 +12,7 @@
  * rows the source does not have is refused.
  */
 import { ALL_DIMENSIONS, ALL_MEASURES } from '../features/usage/kinds.js';
+import { LOG_STREAM_COLUMNS } from './log-stream-sql.js';
 import { AUDIT_EVENT_COLUMNS } from './rows.js';
 import type { EngineName } from './store.js';
 import { COST_ROLLUP_COLUMNS, COST_ROLLUP_KEY } from './usage-rollup.js';
@@ -138,6 +139,28 @@ export const COPY_ENTITIES: readonly CopyEntity[] = [
     mode: 'overwrite',
     sum: ['first_at', 'last_at', 'records'],
   }),
+  entity({
+    table: 'log_streams',
+    columns: [
+      ...LOG_STREAM_COLUMNS,
+      'delivered',
+      'failed',
+      'retried',
+      'attempts',
+      'status',
+      'last_error',
+      'last_error_at',
+      'last_delivered_at',
+      'lease_owner',
+      'lease_expires_at',
+    ],
+    key: ['org_id', 'id'],
+    mode: 'overwrite',
+    identity: ['org_id', 'id', 'created_at'],
+    sum: ['audit_cursor', 'usage_cursor'],
+  }),
+  entity({ table: 'usage_journal', columns: ['org_id', 'seq', 'kind', 'id', 'ingested_at'], key: ['org_id', 'seq'], mode: 'insert', sum: ['seq'] }),
+  entity({ table: 'usage_journal_heads', columns: ['org_id', 'seq'], key: ['org_id'], mode: 'overwrite', sum: ['seq'] }),
   // The ledger (migration 6): its hashes and checkpoints move as they are, so the copy's logs and
   // every checkpoint signed before it still verify.
   entity({ table: 'ledger_logs', columns: ['org_id', 'log', 'size'], key: ['org_id', 'log'], mode: 'overwrite', sum: ['size'] }),

@@ -12,6 +12,7 @@ import type { CostStore, CostWrites } from '../features/costs/store.js';
 import type { KeyStore, KeyWrites } from '../features/keys/store.js';
 import type { LedgerStore, LedgerWrites } from '../features/ledger/store.js';
 import type { LiveTailStore } from '../features/live-tail/store.js';
+import type { LogStreamStore, LogStreamWrites } from '../features/log-streams/store.js';
 import type { SyncStore, SyncWrites } from '../features/sync/store.js';
 import type { UsageStore, UsageWrites } from '../features/usage/store.js';
 
@@ -25,12 +26,13 @@ export interface WriteTx {
   readonly costs: CostWrites;
   readonly ledger: LedgerWrites;
   readonly sync: SyncWrites;
+  readonly logStreams: LogStreamWrites;
 }
 
 /** The names of the parts (the compiler keeps this in step with WriteTx); instrumentation walks them. */
-export const STORE_PARTS: Record<keyof WriteTx, true> = { keys: true, audit: true, usage: true, costs: true, ledger: true, sync: true };
+export const STORE_PARTS: Record<keyof WriteTx, true> = { keys: true, audit: true, usage: true, costs: true, ledger: true, sync: true, logStreams: true };
 
-export interface Store extends KeyStore, AuditStore, UsageStore, CostStore, LedgerStore, SyncStore, LiveTailStore {
+export interface Store extends KeyStore, AuditStore, UsageStore, CostStore, LedgerStore, SyncStore, LiveTailStore, LogStreamStore {
   readonly engine: EngineName;
   write<T>(work: (tx: WriteTx) => Promise<T>): Promise<T>;
   pendingWrites(): number;

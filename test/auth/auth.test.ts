@@ -30,6 +30,11 @@ async function freshKeyId(s: TestServer): Promise<string> {
 
 type Sample = AuthRoute['prepare'];
 
+async function freshStreamId(s: TestServer): Promise<string> {
+  const res = await s.request('POST', '/v1/organization/log_streams', { body: { name: 'target', sink: { type: 'webhook', url: 'http://127.0.0.1:9/hook' } } });
+  return res.body.id;
+}
+
 /** A request that succeeds, for every authenticated route; a route missing here fails the test below. */
 const SAMPLES: Record<string, Sample> = {
   'GET /v1/organization/audit_logs': async () => ({ path: '/v1/organization/audit_logs?limit=5' }),
@@ -44,6 +49,18 @@ const SAMPLES: Record<string, Sample> = {
     body: { data: [{ line_item: 'support plan', amount: { value: 1, currency: 'usd' } }] },
   }),
   'GET /v1/organization/costs/unpriced': async () => ({ path: '/v1/organization/costs/unpriced' }),
+  'GET /v1/organization/log_streams': async () => ({ path: '/v1/organization/log_streams' }),
+  'POST /v1/organization/log_streams': async () => ({
+    path: '/v1/organization/log_streams',
+    body: { name: 'made', sink: { type: 'webhook', url: 'http://127.0.0.1:9/hook' } },
+  }),
+  'GET /v1/organization/log_streams/:stream_id': async (s) => ({ path: `/v1/organization/log_streams/${await freshStreamId(s)}` }),
+  'DELETE /v1/organization/log_streams/:stream_id': async (s) => ({ path: `/v1/organization/log_streams/${await freshStreamId(s)}` }),
+  'POST /v1/organization/log_streams/:stream_id/replay': async (s) => ({
+    path: `/v1/organization/log_streams/${await freshStreamId(s)}/replay`,
+    body: { from_sequence: 1 },
+  }),
+  'POST /v1/organization/log_streams/:stream_id/rotate_secret': async (s) => ({ path: `/v1/organization/log_streams/${await freshStreamId(s)}/rotate_secret` }),
   'GET /v1/organization/ledger': async () => ({ path: '/v1/organization/ledger' }),
   'POST /v1/traces': async () => ({ path: '/v1/traces', body: { resourceSpans: [] } }),
   // follow=false: the stream ends after the backlog, so the matrix reads a whole response.

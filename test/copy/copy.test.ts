@@ -5,6 +5,7 @@
  * every row, recognise replays of client ids and continue sequence numbers densely; an interrupted
  * copy must resume without doubling anything.
  */
+
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -146,6 +146,12 @@ export async function makeSource(dir: string): Promise<Source> {
     await post('/v1/organization/audit_logs', source.keyOther, otherEvents);
     await post('/v1/organization/usage/completions', source.keyOther, otherUsage);
     await post('/v1/organization/costs', source.keyOther, costEntries.slice(0, 4));
+    const stream = await served.request('POST', '/v1/organization/log_streams', source.keyDefault, {
+      name: 'copied stream',
+      sink: { type: 'webhook', url: 'http://127.0.0.1:9/hook' },
+      records: ['audit', 'usage'],
+    });
+    if (stream.status !== 200) throw new Error(`log stream: ${stream.status} ${JSON.stringify(stream.body)}`);
   } finally {
     await served.close();
   }

@@ -13,6 +13,7 @@ import { sdkColumnsSqlPg } from './migration-4.js';
 import { PROVENANCE_SQL_PG } from './migration-5.js';
 import { ledgerSchemaSqlPg } from './migration-6.js';
 import { syncCursorsSqlPg } from './migration-7.js';
+import { logStreamsSqlPg } from './migration-8.js';
 
 export interface PgMigration {
   version: number;
@@ -109,6 +110,7 @@ export const postgresMigrations: PgMigration[] = [
   { version: 5, name: 'provenance: ingested_by, request_id, ingested_at', sql: PROVENANCE_SQL_PG },
   { version: 6, name: 'tamper-evident ledger: stored hashes, usage leaves, checkpoints', sql: ledgerSchemaSqlPg, run: backfillLedgerPg },
   { version: 7, name: 'upstream mirror cursors', sql: syncCursorsSqlPg },
+  { version: 8, name: 'log streams, usage journal', sql: logStreamsSqlPg },
 ];
 
 /**

@@ -13,6 +13,7 @@ import { createPool, isRetryableWriteError, storeError, waitForDatabase } from '
 import { PgKeyReads } from './key-store.js';
 import { PgLedgerReads } from './ledger-store.js';
 import { PgLiveTailReads } from './live-tail-store.js';
+import { PgLogStreamReads } from './log-stream-store.js';
 import { migratePostgres, pendingPostgresMigrations } from './migrations.js';
 import { MissingPartitionsError, PartitionManager } from './partitions.js';
 import { PgSyncReads } from './sync-store.js';
@@ -48,6 +49,7 @@ export class PostgresStore extends CommittingStore<PgWriteTx> implements Store {
   /** Usage and costs read the same rollups: one reader answers both parts. */
   readonly usage = new PgUsageReader((text, values) => this.rows(undefined, text, values));
   readonly costs = this.usage;
+  readonly logStreams = new PgLogStreamReads((name, text, values) => this.rows(name, text, values));
   readonly ledger = new PgLedgerReads((name, text, values) => this.rows(name, text, values));
   readonly sync = new PgSyncReads((name, text, values) => this.rows(name, text, values));
 

@@ -28,6 +28,7 @@ import { COST_ENTRY_COLUMNS, costEntryValues, costGroupFromRow, costLineOfEntry,
 import { COST_ROLLUP_COLUMNS, COST_ROLLUP_KEY, costRollupDeltas, costRollupValues, usageRollupDeltas } from '../usage-rollup.js';
 import { type CopyValue, copyRows } from './bulk-insert.js';
 import { appendUsageLeaves } from './ledger-store.js';
+import { journalUsage } from './log-stream-store.js';
 import { MissingPartitionsError, type PartitionManager } from './partitions.js';
 import { costSegmentSql, toRawValue, toRollupValue, usageSegmentSql } from './usage-sql.js';
 
@@ -163,6 +164,12 @@ export class PgUsageWriter implements UsageWrites, CostWrites {
     ]);
     const ids = await this.insertRecords(rows);
     const inserted = records.filter((r) => ids.has(r.id));
+    await journalUsage(
+      this.client,
+      batch.orgId,
+      batch.kind,
+      inserted.map((r) => r.id),
+    );
     const deltas = usageRollupDeltas(kind, inserted);
     if (deltas.length > 0) {
       const rollupRows = deltas.map((d) => [

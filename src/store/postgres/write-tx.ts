@@ -8,6 +8,7 @@ import type { WriteTx } from '../store.js';
 import { PgAuditWrites } from './audit-store.js';
 import { PgKeyWrites } from './key-store.js';
 import { PgLedgerWrites } from './ledger-store.js';
+import { PgLogStreamWrites } from './log-stream-store.js';
 import type { PartitionManager } from './partitions.js';
 import { PgSyncWrites } from './sync-store.js';
 import { PgUsageWriter } from './usage-store.js';
@@ -69,6 +70,7 @@ export class PgWriteTx implements WriteTx {
   readonly usage: PgUsageWriter;
   /** Cost entries feed the same cost rollups as usage: one writer serves both parts. */
   readonly costs: PgUsageWriter;
+  readonly logStreams: PgLogStreamWrites;
   readonly ledger: PgLedgerWrites;
   readonly sync: PgSyncWrites;
 
@@ -80,6 +82,7 @@ export class PgWriteTx implements WriteTx {
     this.audit = new PgAuditWrites(client, partitions);
     this.usage = new PgUsageWriter(client, partitions);
     this.costs = this.usage;
+    this.logStreams = new PgLogStreamWrites(client);
     this.ledger = new PgLedgerWrites(client);
     this.sync = new PgSyncWrites(client);
   }

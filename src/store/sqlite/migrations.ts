@@ -8,6 +8,7 @@ import { sdkColumnsSql } from './migration-4.js';
 import { PROVENANCE_SQL_SQLITE } from './migration-5.js';
 import { ledgerSchemaSql } from './migration-6.js';
 import { syncCursorsSql } from './migration-7.js';
+import { logStreamsSql } from './migration-8.js';
 import { usageSchemaSql } from './usage-schema.js';
 
 export interface Migration {
@@ -84,4 +85,5 @@ export const sqliteMigrations: Migration[] = [
   { version: 5, name: 'provenance: ingested_by, request_id, ingested_at', sql: PROVENANCE_SQL_SQLITE },
   { version: 6, name: 'tamper-evident ledger: stored hashes, usage leaves, checkpoints', sql: ledgerSchemaSql, run: backfillLedgerSqlite },
   { version: 7, name: 'upstream mirror cursors', sql: syncCursorsSql },
+  { version: 8, name: 'log streams, usage journal', sql: logStreamsSql },
 ];

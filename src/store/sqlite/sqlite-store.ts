@@ -8,6 +8,7 @@ import { SqliteAuditReads, SqliteAuditWrites } from './audit-store.js';
 import { SqliteKeyReads, SqliteKeyWrites } from './key-store.js';
 import { SqliteLedgerReads, SqliteLedgerWrites } from './ledger-store.js';
 import { SqliteLiveTailReads } from './live-tail-store.js';
+import { SqliteLogStreamReads, SqliteLogStreamWrites } from './log-stream-store.js';
 import { sqliteMigrations } from './migrations.js';
 import { SqliteSyncReads, SqliteSyncWrites } from './sync-store.js';
 import { UsageReader, UsageWriter } from './usage-store.js';
@@ -159,6 +160,7 @@ export class SqliteStore extends CommittingStore<SqliteWriteTx> implements Store
   /** Usage and costs read the same rollups: one reader answers both parts. */
   readonly usage = new UsageReader((sql) => this.read(sql));
   readonly costs = this.usage;
+  readonly logStreams = new SqliteLogStreamReads((sql) => this.read(sql));
   readonly ledger = new SqliteLedgerReads((sql) => this.read(sql));
   readonly sync = new SqliteSyncReads((sql) => this.read(sql));
 
@@ -227,6 +229,7 @@ class SqliteWriteTx implements WriteTx {
   readonly usage: UsageWriter;
   /** Cost entries feed the same cost rollups as usage: one writer serves both parts. */
   readonly costs: UsageWriter;
+  readonly logStreams: SqliteLogStreamWrites;
   readonly ledger: SqliteLedgerWrites;
   readonly sync: SqliteSyncWrites;
   constructor(db: DB) {
@@ -234,6 +237,7 @@ class SqliteWriteTx implements WriteTx {
     this.audit = new SqliteAuditWrites(db);
     this.usage = new UsageWriter(db);
     this.costs = this.usage;
+    this.logStreams = new SqliteLogStreamWrites(db);
     this.ledger = new SqliteLedgerWrites(db);
     this.sync = new SqliteSyncWrites(db);
   }

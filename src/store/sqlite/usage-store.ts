@@ -14,6 +14,7 @@ import type { CostLine, DimValues, MeasureValues, UnpricedUsage, UsageGroupRow, 
 import { costEntryValues, costGroupFromRow, costLineOfEntry, type HashRow, hashesOf, unpricedFromRow } from '../rows.js';
 import { COST_ROLLUP_COLUMNS, COST_ROLLUP_KEY, costRollupDeltas, costRollupValues, usageRollupDeltas } from '../usage-rollup.js';
 import { ledgerAppender } from './ledger-store.js';
+import { usageJournaler } from './log-stream-store.js';
 import { costSegmentSql, toRollupValue, usageSegmentSql } from './usage-sql.js';
 
 type DB = Database.Database;
@@ -31,8 +32,11 @@ const measureUpdate = (m: Measure) =>
 export class UsageWriter implements UsageWrites, CostWrites {
   private readonly s;
   private readonly ledger;
+  /** Gives inserted records their per-organization delivery order (log streams). */
+  private readonly journal;
   constructor(db: DB) {
     this.ledger = ledgerAppender(db);
+    this.journal = usageJournaler(db);
     this.s = {
       usageHashes: db.prepare(
         'SELECT id, content_hash, created_at FROM usage_records WHERE org_id = ? AND kind = ? AND id IN (SELECT value FROM json_each(?))',
@@ -80,6 +84,11 @@ export class UsageWriter implements UsageWrites, CostWrites {
       values.push(r.priceId, r.contentHash);
       return this.s.insertRecord.get(...values) !== undefined;
     });
+    this.journal(
+      batch.orgId,
+      batch.kind,
+      inserted.map((r) => r.id),
+    );
     for (const d of usageRollupDeltas(kind, inserted)) {
       const values: unknown[] = [batch.orgId, batch.kind, d.grain, d.cube, d.bucket];
       for (const dim of ALL_DIMENSIONS) values.push(toRollupValue(dim, d.dims[dim]));

@@ -1,0 +1,62 @@
+/** `orgledger streams add|list|show|remove|replay` on a local store: the log-streams service, answers as JSON. */
+import type { Command } from 'commander';
+import { ConfigError } from '../config/config.js';
+import type { CreateLogStreamBody } from '../features/log-streams/schemas.js';
+import { LogStreamService } from '../features/log-streams/service.js';
+import { systemClock } from '../lib/clock.js';
+import type { Store } from '../store/store.js';
+import { configFrom, resolveOrg, type StoreOptions, withStore } from './context.js';
+
+interface Options extends StoreOptions {
+  org?: string;
+  json?: boolean;
+}
+
+const common = (cmd: Command) =>
+  cmd
+    .option('--data <dir>', 'data directory of the embedded store [ORGLEDGER_DATA]')
+    .option('--database-url <url>', 'a SQLite file path or postgres:// URL [ORGLEDGER_DATABASE_URL]')
+    .option('--config <file>', 'JSON config file [ORGLEDGER_CONFIG]')
+    .option('--org <id-or-name>', 'organization (default: the default organization)')
+    .option('--json', 'print JSON (the only output format of these commands)');
+
+async function run(opts: Options, fn: (svc: LogStreamService, orgId: string, store: Store) => Promise<unknown>): Promise<void> {
+  const out = await withStore(configFrom(opts), async (store) => fn(new LogStreamService(store, systemClock), await resolveOrg(store, opts.org), store));
+  process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+}
+
+export function registerStreams(program: Command): void {
+  const streams = program.command('streams').description('Log streams: push audit events and usage records to a webhook or Splunk HEC (docs/streams.md).');
+  common(streams.command('add').description('Create a stream from the API create body; prints it once with its secrets.'))
+    .requiredOption('--body <json>', 'the create body, e.g. {"name":"siem","sink":{"type":"webhook","url":"https://..."}}')
+    .action(async (opts: Options & { body: string }) => {
+      let body: CreateLogStreamBody;
+      try {
+        body = JSON.parse(opts.body) as CreateLogStreamBody;
+      } catch {
+        throw new ConfigError('--body is not JSON');
+      }
+      if (typeof body?.name !== 'string' || typeof body.sink?.type !== 'string') throw new ConfigError('--body needs "name" and "sink": {"type", ...}');
+      await run(opts, (svc, org) => svc.create(org, body));
+    });
+  common(streams.command('list').description('List the streams with status, cursors, lag and counters.')).action((opts: Options) =>
+    run(opts, (svc, org) => svc.list(org)),
+  );
+  common(streams.command('show').argument('<id>').description('Show one stream (last error, lag, counters).')).action((id: string, opts: Options) =>
+    run(opts, (svc, org) => svc.get(org, id)),
+  );
+  common(streams.command('remove').argument('<id>').description('Delete a stream.')).action((id: string, opts: Options) =>
+    run(opts, (svc, org) => svc.remove(org, id)),
+  );
+  common(streams.command('replay').argument('<id>').description('Move the cursor back: records from there are sent again.'))
+    .option('--from <sequence-or-time>', 'a sequence number, or an ISO 8601 time / Unix seconds prefixed with @ (e.g. @1700000000)')
+    .action((id: string, opts: Options & { from?: string }) => {
+      const from = opts.from ?? '';
+      let body: { from_sequence?: number; from_time?: number };
+      if (/^\d+$/.test(from)) body = { from_sequence: Number(from) };
+      else if (/^@\d+$/.test(from)) body = { from_time: Number(from.slice(1)) };
+      else if (!Number.isNaN(Date.parse(from))) body = { from_time: Math.floor(Date.parse(from) / 1000) };
+      else throw new ConfigError('--from needs a sequence number, @<unix seconds> or an ISO 8601 time');
+      return run(opts, (svc, org) => svc.replay(org, id, body));
+    });
+}

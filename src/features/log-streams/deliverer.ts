@@ -1,0 +1,154 @@
+/**
+ * Pushes each stream's records to its sink: at-least-once, in order per record kind, one process per
+ * stream at a time (a lease in the store). Runs on its own timer with its own reads, so ingest never
+ * waits for it; the cursor moves only after the receiver acknowledged.
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Clock } from '../../lib/clock.js';
+import type { Sender } from './sinks/sink.js';
+import { sendSplunkHec } from './sinks/splunk-hec.js';
+import { sendWebhook } from './sinks/webhook.js';
+import type { LogStreamStore } from './store.js';
+import type { LogStream, SinkType, StreamRecord } from './types.js';
+
+/** The sinks that deliver; the others are refused at creation until built. */
+export const SENDERS: Partial<Record<SinkType, Sender>> = { webhook: sendWebhook, splunk_hec: sendSplunkHec };
+
+export interface DelivererOptions {
+  pollMs: number;
+  /** First retry delay; doubles per consecutive failure up to maxBackoffMs, with full jitter. */
+  backoffMs: number;
+  maxBackoffMs: number;
+  /** Consecutive failures after which the stream shows `failing` (it keeps retrying and keeps its backlog). */
+  failAfter: number;
+  leaseMs: number;
+}
+
+export interface StreamFigures {
+  delivered: number;
+  failed: number;
+}
+
+export class Deliverer {
+  private readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  /** Per stream: not before this time (ms) after a failure. */
+  private readonly notBefore = new Map<string, number>();
+  /** Per stream: when a partial batch was first seen (max_wait_ms counts from there). */
+  private readonly pendingSince = new Map<string, number>();
+  private readonly held = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private tick: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly store: LogStreamStore,
+    private readonly clock: Clock,
+    private readonly opts: DelivererOptions,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  start(): void {
+    this.schedule();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.tick;
+    for (const key of this.held) {
+      const [orgId, id] = key.split('\u0000') as [string, string];
+      await this.store.write((tx) => tx.logStreams.releaseLogStreamLease(orgId, id, this.owner)).catch(this.onError);
+    }
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.tick = this.round()
+        .catch(this.onError)
+        .finally(() => this.schedule());
+    }, this.opts.pollMs);
+    this.timer.unref();
+  }
+
+  private async round(): Promise<void> {
+    const streams = await this.store.logStreams.listAllLogStreams();
+    await Promise.all(streams.map((s) => this.deliver(s).catch(this.onError)));
+  }
+
+  /** Sends as many full batches as are waiting (and a partial one once it waited max_wait_ms). */
+  private async deliver(s: LogStream): Promise<void> {
+    const send = SENDERS[s.sink.type];
+    const key = `${s.orgId}\u0000${s.id}`;
+    if (!send || this.clock.nowMs() < (this.notBefore.get(key) ?? 0)) return;
+    if (!(await this.store.write((tx) => tx.logStreams.claimLogStreamLease(s.orgId, s.id, this.owner, this.clock.nowMs(), this.opts.leaseMs)))) {
+      this.held.delete(key);
+      return;
+    }
+    this.held.add(key);
+    // Cursors as of holding the lease (the listing may predate another process's last delivery).
+    const fresh = await this.store.logStreams.getLogStream(s.orgId, s.id);
+    if (!fresh) return;
+    let { auditCursor, usageCursor, attempts } = fresh;
+    while (!this.stopped) {
+      const raw = await this.read(s, auditCursor, usageCursor);
+      if (raw.length === 0) {
+        this.pendingSince.delete(key);
+        return;
+      }
+      const nextAudit = Math.max(auditCursor, ...raw.filter((r) => r.kind === 'audit').map((r) => r.seq));
+      const nextUsage = Math.max(usageCursor, ...raw.filter((r) => r.kind === 'usage').map((r) => r.seq));
+      const records = raw.filter((r) => matches(s, r));
+      if (raw.length < s.maxRecords) {
+        const since = this.pendingSince.get(key) ?? this.clock.nowMs();
+        this.pendingSince.set(key, since);
+        if (records.length > 0 && this.clock.nowMs() - since < s.maxWaitMs) return;
+      }
+      const first = raw[0] as StreamRecord;
+      const result =
+        records.length === 0
+          ? { ok: true }
+          : await send(s.sink, { id: `${s.id}_${first.kind[0]}${first.seq}`, records, orgId: s.orgId, streamId: s.id }, this.clock.nowSeconds());
+      if (!result.ok) {
+        attempts += 1;
+        const backoff = Math.min(this.opts.maxBackoffMs, this.opts.backoffMs * 2 ** (attempts - 1)) * Math.random();
+        this.notBefore.set(key, this.clock.nowMs() + Math.max(backoff, result.retryAfterMs ?? 0));
+        const failure = {
+          error: result.error ?? 'delivery failed',
+          // failed counts failed attempts; retried those that were a retry of the same batch.
+          retried: attempts > 1 ? 1 : 0,
+          failed: 1,
+          attempts,
+          status: attempts >= this.opts.failAfter ? ('failing' as const) : ('active' as const),
+          nowSeconds: this.clock.nowSeconds(),
+        };
+        await this.store.write((tx) => tx.logStreams.recordLogStreamFailure(s.orgId, s.id, this.owner, failure));
+        return;
+      }
+      attempts = 0;
+      this.notBefore.delete(key);
+      this.pendingSince.delete(key);
+      const progress = { auditCursor: nextAudit, usageCursor: nextUsage, delivered: records.length, nowSeconds: this.clock.nowSeconds() };
+      if (!(await this.store.write((tx) => tx.logStreams.recordLogStreamDelivery(s.orgId, s.id, this.owner, progress)))) return;
+      auditCursor = nextAudit;
+      usageCursor = nextUsage;
+    }
+  }
+
+  /** Up to max_records records after the cursors: audit events first, then usage records (each kind in its order). */
+  private async read(s: LogStream, auditCursor: number, usageCursor: number): Promise<StreamRecord[]> {
+    const out: StreamRecord[] = [];
+    if (s.records.includes('audit')) out.push(...(await this.store.logStreams.readAuditAfter(s.orgId, auditCursor, s.maxRecords)));
+    if (s.records.includes('usage') && out.length < s.maxRecords) {
+      out.push(...(await this.store.logStreams.readUsageAfter(s.orgId, usageCursor, s.maxRecords - out.length)));
+    }
+    return out;
+  }
+}
+
+function matches(s: LogStream, r: StreamRecord): boolean {
+  if (s.filters.eventTypes && !s.filters.eventTypes.includes(r.type)) return false;
+  if (s.filters.projectIds && (r.projectId === null || !s.filters.projectIds.includes(r.projectId))) return false;
+  return true;
+}
