@@ -29,6 +29,9 @@ describe.skipIf(!HAS_CHROMIUM)('audit view Live toggle (chromium)', () => {
     await page.goto(`${server.url}/`);
     await page.fill('input[name=key]', server.adminKey);
     await page.click('button[type=submit]');
+    // Sign-in lands on the overview; the Live toggle belongs to the audit view.
+    await page.click('nav a:has-text("Audit logs")');
+    await page.waitForURL(/\/logs$/);
     await page.waitForSelector('table.events[aria-busy="false"] tbody tr[data-id]');
     await page.check('input[name=live]');
     await page.waitForSelector('.live-state[data-state="live"]');
