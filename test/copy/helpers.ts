@@ -62,7 +62,9 @@ export interface Served {
 export async function serve(at: StoreAt): Promise<Served> {
   const databaseUrl = at.engine === 'postgres' ? at.db.url : at.path;
   const config = loadConfig({
-    env: {},
+    // No log-stream delivery: the source's stream points at a closed port, and delivery attempts
+    // would change its row (counters, lease) between the copy and the comparison.
+    env: { ORGLEDGER_LOG_STREAM_POLL_MS: '0' },
     flags: { port: 0, logLevel: 'silent', databaseUrl, sqliteSynchronous: 'NORMAL', pgPoolSize: 4, pgConnectWaitSeconds: 5 },
   });
   const store = openStore(config);
