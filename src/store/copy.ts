@@ -13,7 +13,7 @@
  */
 import { ALL_DIMENSIONS, ALL_MEASURES } from '../features/usage/kinds.js';
 import { LOG_STREAM_COLUMNS } from './log-stream-sql.js';
-import { AUDIT_EVENT_COLUMNS } from './rows.js';
+import { AUDIT_EVENT_COLUMNS, COST_ENTRY_COLUMNS } from './rows.js';
 import type { EngineName } from './store.js';
 import { COST_ROLLUP_COLUMNS, COST_ROLLUP_KEY } from './usage-rollup.js';
 
@@ -98,22 +98,7 @@ export const COPY_ENTITIES: readonly CopyEntity[] = [
   }),
   entity({
     table: 'cost_entries',
-    columns: [
-      'org_id',
-      'id',
-      'created_at',
-      'project_id',
-      'api_key_id',
-      'line_item',
-      'amount_nano',
-      'currency',
-      'quantity',
-      'quantity_unit',
-      'content_hash',
-      'ingested_by',
-      'request_id',
-      'ingested_at',
-    ],
+    columns: [...COST_ENTRY_COLUMNS, 'ingested_by', 'request_id', 'ingested_at'],
     key: ['org_id', 'id'],
     mode: 'insert',
     sum: ['amount_nano'],

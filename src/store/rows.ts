@@ -5,6 +5,8 @@
 import type { StoredAuditEvent } from '../features/audit-logs/types.js';
 import type { CostEntry, CostGroupRow, CostSegmentQuery } from '../features/costs/types.js';
 import type { AdminKeyRecord, KeyOwner, Organization, Scope } from '../features/keys/types.js';
+import type { LogName } from '../features/ledger/leaf-data.js';
+import type { StoredCheckpoint } from '../features/ledger/store.js';
 import type { CostLine, UnpricedUsage } from '../features/usage/types.js';
 
 export interface OrganizationRow {
@@ -204,4 +206,14 @@ export const costLineOfEntry = (e: CostEntry): CostLine => ({
   quantityUnit: e.quantityUnit,
   amountNano: e.amountNano,
   priceId: null,
+});
+
+/** A ledger_checkpoints row (both engines name the columns alike). */
+export const checkpointFromRow = (r: Record<string, unknown>): StoredCheckpoint => ({
+  orgId: r.org_id as string,
+  log: r.log as LogName,
+  treeSize: Number(r.tree_size),
+  rootHash: r.root_hash as string,
+  signedAt: Number(r.signed_at),
+  note: r.note as string,
 });

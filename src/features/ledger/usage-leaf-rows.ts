@@ -1,6 +1,7 @@
 /** Usage-log leaves rebuilt from stored rows (both engines' column names), for entries and `verify`. */
 import { ALL_DIMENSIONS, ALL_MEASURES } from '../usage/kinds.js';
 import { costEntryLeafData, usageLeafData } from './leaf-data.js';
+import type { LedgerLeaf } from './store.js';
 
 export type LeafRow = Record<string, unknown> & { leaf_index: number | string; kind: string; record_id: string; found_id: string | null };
 
@@ -25,6 +26,16 @@ export function usageLeafFromRow(row: LeafRow): string | null {
   const measures: Record<string, unknown> = {};
   for (const m of ALL_MEASURES) measures[m] = row[m];
   return usageLeafData(row.kind, { id: row.record_id, createdAt: Number(row.created_at), priceId: (row.price_id as string | null) ?? null, dims, measures });
+}
+
+/** Rows in leaf order; a row whose record is gone has no leaf (verify reports the gap). */
+export function leavesOf(rows: LeafRow[]): LedgerLeaf[] {
+  const out: LedgerLeaf[] = [];
+  for (const r of rows) {
+    const data = usageLeafFromRow(r);
+    if (data !== null) out.push({ leafIndex: Number(r.leaf_index), recordId: r.record_id, data });
+  }
+  return out.sort((a, b) => a.leafIndex - b.leafIndex);
 }
 
 export const USAGE_LEAF_COLUMNS = [

@@ -8,7 +8,8 @@ import type pg from 'pg';
 import { auditLeafData, type LogName } from '../../features/ledger/leaf-data.js';
 import { appendHashes, frontierIndexes, leafHash } from '../../features/ledger/merkle.js';
 import type { LedgerLeaf, LedgerLogState, LedgerReads, LedgerWrites, StoredCheckpoint } from '../../features/ledger/store.js';
-import { COST_LEAF_COLUMNS, type LeafRow, USAGE_LEAF_COLUMNS, usageLeafFromRow } from '../../features/ledger/usage-leaf-rows.js';
+import { COST_LEAF_COLUMNS, type LeafRow, leavesOf, USAGE_LEAF_COLUMNS, usageLeafFromRow } from '../../features/ledger/usage-leaf-rows.js';
+import { checkpointFromRow } from '../rows.js';
 import { copyRows } from './bulk-insert.js';
 import type { ReadRows } from './rows.js';
 
@@ -71,15 +72,6 @@ export async function appendUsageLeaves(client: pg.PoolClient, orgId: string, le
   );
 }
 
-const checkpointFromRow = (r: Record<string, unknown>): StoredCheckpoint => ({
-  orgId: r.org_id as string,
-  log: r.log as LogName,
-  treeSize: Number(r.tree_size),
-  rootHash: r.root_hash as string,
-  signedAt: Number(r.signed_at),
-  note: r.note as string,
-});
-
 export const USAGE_LEAVES_SQL = `SELECT l.leaf_index, l.kind, l.record_id, ${USAGE_LEAF_COLUMNS.join(', ')} FROM ledger_usage_leaves l
   LEFT JOIN usage_records r ON r.org_id = l.org_id AND r.kind = l.kind AND r.created_at = l.created_at AND r.id = l.record_id
   WHERE l.org_id = $1 AND l.leaf_index >= $2 AND l.leaf_index < $3 AND l.kind <> 'cost'`;
@@ -89,15 +81,6 @@ export const COST_LEAVES_SQL = `SELECT l.leaf_index, l.kind, l.record_id, ${COST
 export const AUDIT_LEAVES_SQL = `SELECT i.seq, i.id, e.body FROM audit_event_ids i
   JOIN audit_events e ON e.org_id = i.org_id AND e.effective_at = i.effective_at AND e.seq = i.seq
   WHERE i.org_id = $1 AND i.seq > $2 AND i.seq <= $3 ORDER BY i.seq`;
-
-export function leavesOf(rows: LeafRow[]): LedgerLeaf[] {
-  const out: LedgerLeaf[] = [];
-  for (const r of rows) {
-    const data = usageLeafFromRow(r);
-    if (data !== null) out.push({ leafIndex: Number(r.leaf_index), recordId: r.record_id, data });
-  }
-  return out.sort((a, b) => a.leafIndex - b.leafIndex);
-}
 
 export class PgLedgerReads implements LedgerReads {
   constructor(private readonly rows: ReadRows) {}

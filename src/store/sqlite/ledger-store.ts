@@ -7,7 +7,8 @@ import type Database from 'better-sqlite3';
 import { auditLeafData, type LogName } from '../../features/ledger/leaf-data.js';
 import { appendHashes, frontierIndexes, leafHash } from '../../features/ledger/merkle.js';
 import type { LedgerLeaf, LedgerLogState, LedgerReads, LedgerWrites, StoredCheckpoint } from '../../features/ledger/store.js';
-import { COST_LEAF_COLUMNS, type LeafRow, USAGE_LEAF_COLUMNS, usageLeafFromRow } from '../../features/ledger/usage-leaf-rows.js';
+import { COST_LEAF_COLUMNS, type LeafRow, leavesOf, USAGE_LEAF_COLUMNS, usageLeafFromRow } from '../../features/ledger/usage-leaf-rows.js';
+import { checkpointFromRow } from '../rows.js';
 
 type DB = Database.Database;
 
@@ -55,15 +56,6 @@ export function ledgerAppender(db: DB) {
     },
   };
 }
-
-const checkpointFromRow = (r: Record<string, unknown>): StoredCheckpoint => ({
-  orgId: r.org_id as string,
-  log: r.log as LogName,
-  treeSize: Number(r.tree_size),
-  rootHash: r.root_hash as string,
-  signedAt: Number(r.signed_at),
-  note: r.note as string,
-});
 
 export class SqliteLedgerReads implements LedgerReads {
   constructor(private readonly read: (sql: string) => Database.Statement) {}
@@ -135,16 +127,6 @@ export class SqliteLedgerReads implements LedgerReads {
     ).all(orgId, from, to) as LeafRow[];
     return leavesOf([...usage, ...costs]);
   }
-}
-
-/** Rows in leaf order; a row whose record is gone has no leaf (verify reports the gap). */
-export function leavesOf(rows: LeafRow[]): LedgerLeaf[] {
-  const out: LedgerLeaf[] = [];
-  for (const r of rows) {
-    const data = usageLeafFromRow(r);
-    if (data !== null) out.push({ leafIndex: Number(r.leaf_index), recordId: r.record_id, data });
-  }
-  return out.sort((a, b) => a.leafIndex - b.leafIndex);
 }
 
 export class SqliteLedgerWrites implements LedgerWrites {

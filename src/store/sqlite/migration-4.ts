@@ -6,7 +6,7 @@
  * existing rows get '' there, the stored "none", which is what they were: no record before this
  * migration had an api_source, and cost rollups never kept a user.
  */
-import { COST_ROLLUP_KEY_V4, DIMENSIONS_V2, DIMENSIONS_V4, MEASURES_V2, MEASURES_V4 } from '../usage-columns.js';
+import { COST_ROLLUP_KEY_V2, COST_ROLLUP_KEY_V4, costRollupKeySqliteDdl, DIMENSIONS_V2, DIMENSIONS_V4, MEASURES_V2, MEASURES_V4 } from '../usage-columns.js';
 
 const NEW_MEASURES = MEASURES_V4.filter((m) => !MEASURES_V2.includes(m));
 
@@ -16,7 +16,7 @@ export function sdkColumnsSql(): string {
   const dims = DIMENSIONS_V4.map((d) => `${d} ${d === 'batch' ? 'INTEGER' : 'TEXT'} NOT NULL${d === 'api_source' ? " DEFAULT ''" : ''}`).join(',\n        ');
   const measures = MEASURES_V4.map((m) => `${m} INTEGER`).join(',\n        ');
   const oldRollup = ['org_id', 'kind', 'grain', 'cube', 'bucket', ...DIMENSIONS_V2, ...MEASURES_V2, 'latest_at'].join(', ');
-  const oldCost = COST_ROLLUP_KEY_V4.filter((c) => c !== 'user_id' && c !== 'api_source');
+  const oldCost = COST_ROLLUP_KEY_V2;
   return `
       ALTER TABLE usage_records ADD COLUMN api_source TEXT;
       ${NEW_MEASURES.map((m) => `ALTER TABLE usage_records ADD COLUMN ${m} INTEGER;`).join('\n      ')}
@@ -37,17 +37,7 @@ export function sdkColumnsSql(): string {
       ALTER TABLE usage_rollups_v4 RENAME TO usage_rollups;
 
       CREATE TABLE cost_rollups_v4 (
-        org_id          TEXT NOT NULL,
-        grain           INTEGER NOT NULL,
-        cube            INTEGER NOT NULL,
-        bucket          INTEGER NOT NULL,
-        line_item       TEXT NOT NULL,
-        project_id      TEXT NOT NULL,
-        api_key_id      TEXT NOT NULL,
-        quantity_unit   TEXT NOT NULL,
-        price_id        TEXT NOT NULL,
-        user_id         TEXT NOT NULL DEFAULT '',
-        api_source      TEXT NOT NULL DEFAULT '',
+        ${costRollupKeySqliteDdl(COST_ROLLUP_KEY_V4)},
         amount_nano     INTEGER NOT NULL,
         quantity        REAL NOT NULL,
         PRIMARY KEY (${COST_ROLLUP_KEY_V4.join(', ')})

@@ -10,7 +10,7 @@
  * - cost_rollups: cost line items per day (cube 0 keeps project, key, line item, unit and the price
  *   id used; narrower cubes as for usage). The grain column leaves room for hourly costs.
  */
-import { MEASURES_V2 } from '../usage-columns.js';
+import { COST_ROLLUP_KEY_V2, costRollupKeySqliteDdl, MEASURES_V2 } from '../usage-columns.js';
 
 // The measures as migration 2 created them (frozen: see usage-columns.ts).
 const measureColumns = MEASURES_V2.map((m) => `${m} INTEGER`).join(',\n        ');
@@ -60,18 +60,10 @@ export const usageSchemaSql = `
       ) WITHOUT ROWID;
 
       CREATE TABLE cost_rollups (
-        org_id          TEXT NOT NULL,
-        grain           INTEGER NOT NULL,
-        cube            INTEGER NOT NULL,
-        bucket          INTEGER NOT NULL,
-        line_item       TEXT NOT NULL,
-        project_id      TEXT NOT NULL,
-        api_key_id      TEXT NOT NULL,
-        quantity_unit   TEXT NOT NULL,
-        price_id        TEXT NOT NULL,
+        ${costRollupKeySqliteDdl(COST_ROLLUP_KEY_V2)},
         amount_nano     INTEGER NOT NULL,
         quantity        REAL NOT NULL,
-        PRIMARY KEY (org_id, grain, cube, bucket, line_item, project_id, api_key_id, quantity_unit, price_id)
+        PRIMARY KEY (${COST_ROLLUP_KEY_V2.join(', ')})
       ) WITHOUT ROWID;
 
       CREATE TABLE cost_entries (
