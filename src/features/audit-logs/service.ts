@@ -5,6 +5,7 @@
 
 import type { Clock } from '../../lib/clock.js';
 import { errors } from '../../lib/errors.js';
+import { clientIdsOf, type IdempotencyRule, splitReplays } from '../../lib/idempotent-batch.js';
 import { newId } from '../../lib/ids.js';
 import { eventTypes } from './event-types.js';
 import { actorKeys, isReplayOf, resourceIdOf, type ValidEvent, validateEvent, wireEvent } from './event-validation.js';
@@ -19,6 +20,14 @@ export interface Provenance {
   keyId: string;
   requestId: string;
 }
+
+/** Ids are idempotency keys; a stored twin matches also when the sender left out the id or time it was given. */
+const AUDIT_RULE: IdempotencyRule<ValidEvent, { contentHash: string; effectiveAt: number }> = {
+  keyOf: (e) => ({ clientId: e.clientId, contentHash: e.contentHash, at: e.effectiveAt }),
+  storedAt: (stored) => stored.effectiveAt,
+  sameAsStored: isReplayOf,
+  conflictMessage: (id) => `An audit log with id '${id}' already exists with different content.`,
+};
 
 export interface AppendResult {
   id: string;
@@ -41,30 +50,15 @@ export async function appendAuditEvents(
   /** Who ingested the events over the API (absent for orgledger's own events). */
   provenance?: Provenance,
 ): Promise<AppendResult[]> {
-  const clientIds = events.map((e) => e.clientId).filter((id): id is string => id !== null);
-  const existing = await tx.audit.findAuditEventHashes(orgId, clientIds);
-  const results: AppendResult[] = [];
-  const fresh: { index: number; id: string; event: ValidEvent }[] = [];
-  const seenInBatch = new Map<string, ValidEvent>();
-  events.forEach((event, index) => {
-    const id = event.clientId;
-    if (id !== null) {
-      const stored = existing.get(id);
-      const earlier = seenInBatch.get(id);
-      if (stored !== undefined || earlier !== undefined) {
-        const same = stored ? isReplayOf(event, stored) : earlier?.contentHash === event.contentHash;
-        if (!same) {
-          throw errors.conflict(`An audit log with id '${id}' already exists with different content.`, `data[${index}].id`);
-        }
-        results.push({ id, type: event.type.type, effective_at: stored?.effectiveAt ?? (earlier as ValidEvent).effectiveAt });
-        return;
-      }
-      seenInBatch.set(id, event);
-    }
-    const assigned = id ?? newId('auditLog', clock.nowMs());
-    fresh.push({ index, id: assigned, event });
-    results.push({ id: assigned, type: event.type.type, effective_at: event.effectiveAt });
-  });
+  const stored = await tx.audit.findAuditEventHashes(orgId, clientIdsOf(events, AUDIT_RULE.keyOf));
+  const batch = splitReplays(events, stored, AUDIT_RULE);
+  const fresh = batch.fresh.map(({ item: event, index }) => ({ index, id: event.clientId ?? newId('auditLog', clock.nowMs()), event }));
+  const ids = new Map(fresh.map((f) => [f.index, f.id]));
+  const results: AppendResult[] = events.map((event, index) => ({
+    id: ids.get(index) ?? (event.clientId as string),
+    type: event.type.type,
+    effective_at: batch.acks.get(index) ?? event.effectiveAt,
+  }));
   if (fresh.length === 0) return results;
   if (checkFresh) for (const f of fresh) checkFresh(f.event, f.index);
 

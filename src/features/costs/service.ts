@@ -8,6 +8,7 @@
 import { contentHash } from '../../lib/canonical-json.js';
 import type { Clock } from '../../lib/clock.js';
 import { errors } from '../../lib/errors.js';
+import { clientIdsOf, type IdempotencyRule, settleLostRaces, splitReplays } from '../../lib/idempotent-batch.js';
 import { newId } from '../../lib/ids.js';
 import { describeAjvError } from '../../lib/validator.js';
 import { pageWindow, plan } from '../usage/buckets.js';
@@ -113,44 +114,30 @@ function prepareEntry(raw: unknown, index: number, now: number): CostEntry {
   };
 }
 
+/** An entry's id is its idempotency key; only client-chosen ids carry a content hash. */
+const COST_RULE: IdempotencyRule<CostEntry, { contentHash: string | null; createdAt: number }> = {
+  keyOf: (e) => ({ clientId: e.contentHash ? e.id : null, contentHash: e.contentHash, at: e.createdAt }),
+  storedAt: (stored) => stored.createdAt,
+  conflictMessage: (id) => `A cost entry with id '${id}' already exists with different content.`,
+};
+
 export async function ingestCostEntries(deps: { store: CostStore; clock: Clock }, orgId: string, entries: unknown[]) {
   if (entries.length === 0) throw errors.invalidBody("'data' must hold at least one cost entry.", 'data');
   if (entries.length > MAX_COST_ENTRIES) throw errors.invalidBody(`'data' holds ${entries.length} entries; at most ${MAX_COST_ENTRIES} are accepted.`, 'data');
   const now = deps.clock.nowSeconds();
   const prepared = entries.map((e, i) => prepareEntry(e, i, now));
-  const acked = new Map<number, number>();
+  let acked = new Map<number, number>();
   await deps.store.write(async (tx) => {
-    acked.clear();
-    const clientIds = prepared.flatMap((e, i) => ((entries[i] as RawEntry).id ? [e.id] : []));
-    const stored = await tx.costs.findCostEntryHashes(orgId, clientIds);
-    const seen = new Map<string, CostEntry>();
-    const todo: CostEntry[] = [];
-    prepared.forEach((e, i) => {
-      const earlier = e.contentHash ? (stored.get(e.id) ?? seen.get(e.id)) : undefined;
-      if (earlier) {
-        if (earlier.contentHash !== e.contentHash)
-          throw errors.conflict(`A cost entry with id '${e.id}' already exists with different content.`, `data[${i}].id`);
-        acked.set(i, earlier.createdAt);
-        return;
-      }
-      if (e.contentHash) seen.set(e.id, e);
-      todo.push(e);
-    });
-    const inserted = new Set(await tx.costs.insertCostEntries(orgId, todo));
-    // An id committed by another process between our check and our insert (see settleLostRaces in usage/ingest.ts).
-    const lost = todo.filter((e) => e.contentHash && !inserted.has(e.id));
-    if (lost.length === 0) return;
-    const twins = await tx.costs.findCostEntryHashes(
-      orgId,
-      lost.map((e) => e.id),
+    const find = (ids: string[]) => tx.costs.findCostEntryHashes(orgId, ids);
+    const batch = splitReplays(prepared, await find(clientIdsOf(prepared, COST_RULE.keyOf)), COST_RULE);
+    acked = batch.acks;
+    const inserted = new Set(
+      await tx.costs.insertCostEntries(
+        orgId,
+        batch.fresh.map((f) => f.item),
+      ),
     );
-    for (const e of lost) {
-      const i = prepared.indexOf(e);
-      const twin = twins.get(e.id);
-      if (twin && twin.contentHash !== e.contentHash)
-        throw errors.conflict(`A cost entry with id '${e.id}' already exists with different content.`, `data[${i}].id`);
-      if (twin) acked.set(i, twin.createdAt);
-    }
+    await settleLostRaces(batch, inserted, find, COST_RULE);
   });
   return { object: 'list' as const, data: prepared.map((e, i) => ({ id: e.id, created_at: acked.get(i) ?? e.createdAt })) };
 }

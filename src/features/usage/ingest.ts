@@ -7,13 +7,14 @@
 import { contentHash } from '../../lib/canonical-json.js';
 import type { Clock } from '../../lib/clock.js';
 import { errors } from '../../lib/errors.js';
+import { clientIdsOf, type IdempotencyRule, settleLostRaces, splitReplays } from '../../lib/idempotent-batch.js';
 import { newId } from '../../lib/ids.js';
 import { describeAjvError } from '../../lib/validator.js';
 import { type Measure, type UsageKind, type UsageKindName, usageKind } from './kinds.js';
 import type { PriceTable } from './price-table.js';
 import { priceKeyOf, priceRecord, tierOf } from './price-usage.js';
 import { MAX_COST_NANO, MAX_COST_USD, MAX_RECORDS_PER_BATCH, recordValidator } from './record-schema.js';
-import type { UsageStore, UsageWrites } from './store.js';
+import type { UsageStore } from './store.js';
 import type { CostLine, DimValues, MeasureValues, UnpricedUsage, UsageRecord } from './types.js';
 
 export interface UnpricedWarning {
@@ -122,57 +123,12 @@ function prepare(kind: UsageKind, raw: unknown, index: number, now: number, pric
   };
 }
 
-/** Checks ids against the store and the batch itself; returns the records to insert. */
-async function fresh(tx: { usage: UsageWrites }, orgId: string, kind: UsageKindName, items: Prepared[], acks: Map<number, number>): Promise<Prepared[]> {
-  const clientIds = items.flatMap((p) => (p.clientId ? [p.clientId] : []));
-  const stored = await tx.usage.findUsageHashes(orgId, kind, clientIds);
-  const seen = new Map<string, Prepared>();
-  const out: Prepared[] = [];
-  items.forEach((p, index) => {
-    if (p.clientId) {
-      const earlier = stored.get(p.clientId) ?? seen.get(p.clientId)?.record;
-      if (earlier) {
-        if (earlier.contentHash !== p.record.contentHash)
-          throw errors.conflict(`A ${kind} usage record with id '${p.clientId}' already exists with different content.`, `data[${index}].id`);
-        acks.set(index, earlier.createdAt);
-        return;
-      }
-      seen.set(p.clientId, p);
-    }
-    out.push(p);
-  });
-  return out;
-}
-
-/**
- * A fresh id the store did not insert was committed by another process between our check and our
- * insert (PostgreSQL with several processes). Its stored twin is visible now: the same content is
- * acknowledged as a replay, other content is a 409, exactly as if the twin had come first.
- */
-async function settleLostRaces(
-  tx: { usage: UsageWrites },
-  orgId: string,
-  kind: UsageKindName,
-  items: Prepared[],
-  todo: Prepared[],
-  inserted: Set<string>,
-  acks: Map<number, number>,
-): Promise<void> {
-  const lost = todo.filter((p) => p.clientId && !inserted.has(p.record.id));
-  if (lost.length === 0) return;
-  const stored = await tx.usage.findUsageHashes(
-    orgId,
-    kind,
-    lost.map((p) => p.record.id),
-  );
-  for (const p of lost) {
-    const index = items.indexOf(p);
-    const twin = stored.get(p.record.id);
-    if (twin && twin.contentHash !== p.record.contentHash)
-      throw errors.conflict(`A ${kind} usage record with id '${p.clientId}' already exists with different content.`, `data[${index}].id`);
-    if (twin) acks.set(index, twin.createdAt);
-  }
-}
+/** A record's id is its idempotency key within its kind. */
+const usageRule = (kind: UsageKindName): IdempotencyRule<Prepared, { contentHash: string | null; createdAt: number }> => ({
+  keyOf: (p) => ({ clientId: p.clientId, contentHash: p.record.contentHash, at: p.record.createdAt }),
+  storedAt: (stored) => stored.createdAt,
+  conflictMessage: (id) => `A ${kind} usage record with id '${id}' already exists with different content.`,
+});
 
 function unpricedTally(items: Prepared[]): Map<string, UnpricedUsage & { count: number }> {
   const tally = new Map<string, UnpricedUsage & { count: number }>();
@@ -217,11 +173,13 @@ export async function ingestUsageOfKinds(
   const acksOf = prepared.map(() => new Map<number, number>());
   await deps.store.write(async (tx) => {
     for (const [i, { kind: kindName, items }] of prepared.entries()) {
-      const acks = acksOf[i] as Map<number, number>;
-      acks.clear();
-      const todo = await fresh(tx, orgId, kindName, items, acks);
+      const rule = usageRule(kindName);
+      const find = (ids: string[]) => tx.usage.findUsageHashes(orgId, kindName, ids);
+      const batch = splitReplays(items, await find(clientIdsOf(items, rule.keyOf)), rule);
+      acksOf[i] = batch.acks;
+      const todo = batch.fresh.map((f) => f.item);
       const inserted = new Set(await tx.usage.insertUsage({ orgId, kind: kindName, records: todo.map((p) => p.record) }));
-      await settleLostRaces(tx, orgId, kindName, items, todo, inserted, acks);
+      await settleLostRaces(batch, inserted, find, rule);
       const tally = unpricedTally(todo.filter((p) => inserted.has(p.record.id)));
       if (tally.size > 0)
         await tx.usage.noteUnpricedUsage(
