@@ -1,8 +1,9 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { MAX_AUDIT_EVENT_BYTES } from '../../http/ingest-limits.js';
 import { registerIngestRoute } from '../../http/ingest-route.js';
 import { principalOf } from '../../http/principal.js';
-import { IngestAuditLogsResponse, type ListAuditLogsQuery, listAuditLogsQuerySchema } from './schemas.js';
+import { IngestAuditLogsResponse, listAuditLogsQuerySchema } from './schemas.js';
 import type { AuditLogService } from './service.js';
 import type { AuditStore } from './store.js';
 
@@ -13,7 +14,9 @@ export interface AuditLogRouteDeps {
 }
 
 export async function auditLogRoutes(app: FastifyInstance, deps: AuditLogRouteDeps): Promise<void> {
-  app.get<{ Querystring: ListAuditLogsQuery }>(
+  // Schemas type the handlers: request.query, .params and .body are Static<schema>.
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+  typed.get(
     '/v1/organization/audit_logs',
     { config: { scope: 'audit_logs.read' }, schema: { querystring: listAuditLogsQuerySchema() } },
     async (request, reply) => {

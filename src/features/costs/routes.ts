@@ -1,10 +1,11 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { MAX_USAGE_RECORD_BYTES } from '../../http/ingest-limits.js';
 import { registerIngestRoute } from '../../http/ingest-route.js';
 import { principalOf } from '../../http/principal.js';
 import type { Clock } from '../../lib/clock.js';
 import type { PriceTable } from '../usage/price-table.js';
-import { type CostsQuery, costsQuerySchema } from '../usage/schemas.js';
+import { costsQuerySchema } from '../usage/schemas.js';
 import { IngestCostsResponse, UnpricedUsageList } from './schemas.js';
 import { ingestCostEntries, queryCosts } from './service.js';
 import type { CostStore } from './store.js';
@@ -17,10 +18,10 @@ export interface CostRouteDeps {
 }
 
 export async function costRoutes(app: FastifyInstance, deps: CostRouteDeps): Promise<void> {
-  app.get<{ Querystring: CostsQuery }>(
-    '/v1/organization/costs',
-    { config: { scope: 'usage.read' }, schema: { querystring: costsQuerySchema } },
-    async (request) => queryCosts(deps.store, principalOf(request).orgId, request.query, deps.clock.nowSeconds()),
+  // Schemas type the handlers: request.query, .params and .body are Static<schema>.
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+  typed.get('/v1/organization/costs', { config: { scope: 'usage.read' }, schema: { querystring: costsQuerySchema } }, async (request) =>
+    queryCosts(deps.store, principalOf(request).orgId, request.query, deps.clock.nowSeconds()),
   );
 
   registerIngestRoute(app, {

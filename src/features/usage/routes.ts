@@ -22,6 +22,8 @@ export interface UsageRouteDeps {
 export async function usageRoutes(app: FastifyInstance, deps: UsageRouteDeps): Promise<void> {
   for (const kind of usageKinds().values()) {
     const path = `/v1/organization/usage/${kind.name}`;
+    // Each kind's query schema is built from the kinds registry at start-up, so its static type is
+    // the shape they share (UsageQuery) rather than one inferred per kind.
     app.get<{ Querystring: UsageQuery }>(path, { config: { scope: 'usage.read' }, schema: { querystring: usageQuerySchema(kind) } }, async (request) =>
       queryUsage(deps.store, principalOf(request).orgId, kind, request.query, deps.clock.nowSeconds()),
     );
