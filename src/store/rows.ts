@@ -2,7 +2,7 @@
  * Row shapes both engines share (column names are the same in SQLite and PostgreSQL) and the one
  * place each maps to and from its domain type. Engine-specific encodings stay in sqlite/ and postgres/.
  */
-import type { StoredAuditEvent } from '../features/audit-logs/types.js';
+import type { ListedAuditEvent, StoredAuditEvent } from '../features/audit-logs/types.js';
 import type { CostEntry, CostGroupRow, CostSegmentQuery } from '../features/costs/types.js';
 import type { AdminKeyRecord, KeyOwner, Organization, Scope } from '../features/keys/types.js';
 import type { LogName } from '../features/ledger/leaf-data.js';
@@ -114,8 +114,7 @@ export const auditEventValues = <T>(e: StoredAuditEvent, tenant: T): (string | n
   e.requestId ?? null,
 ];
 
-/** Lists never need the actor ids back (they filter through the actors table), so they stay empty. */
-export const eventFromRow = (r: AuditEventRow): StoredAuditEvent => ({
+export const eventFromRow = (r: AuditEventRow): ListedAuditEvent => ({
   orgId: r.org_id,
   seq: r.seq,
   id: r.id,
@@ -124,7 +123,6 @@ export const eventFromRow = (r: AuditEventRow): StoredAuditEvent => ({
   tenant: r.tenant === true || r.tenant === 1,
   projectId: r.project_id,
   actorEmail: r.actor_email,
-  actorIds: [],
   resourceId: r.resource_id,
   contentHash: r.content_hash,
   body: r.body,

@@ -1,11 +1,11 @@
 /** The audit log's part of the store: what its service reads and writes. Engines implement both halves. */
 import type { Writer } from '../../lib/writer.js';
-import type { AuditListQuery, AuditPosition, StoredAuditEvent } from './types.js';
+import type { AuditListQuery, AuditPosition, ListedAuditEvent, StoredAuditEvent } from './types.js';
 
 export interface AuditReads {
   findAuditPosition(orgId: string, id: string): Promise<AuditPosition | null>;
   /** Events in list order for the query's direction; at most query.fetch rows. */
-  listAuditEvents(query: AuditListQuery): Promise<StoredAuditEvent[]>;
+  listAuditEvents(query: AuditListQuery): Promise<ListedAuditEvent[]>;
 }
 
 export interface AuditWrites {

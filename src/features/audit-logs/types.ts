@@ -24,6 +24,12 @@ export interface StoredAuditEvent {
   requestId?: string | null;
 }
 
+/**
+ * An event as lists and the live tail read it back: the row without what only the write path holds
+ * (actor ids live in their own table, for filtering; provenance is read by export).
+ */
+export type ListedAuditEvent = Omit<StoredAuditEvent, 'actorIds' | 'ingestedBy' | 'requestId'>;
+
 /** Where an event stands in list order: newest first by (effective_at, seq). */
 export interface AuditPosition {
   effectiveAt: number;

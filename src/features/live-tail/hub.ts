@@ -4,7 +4,7 @@
  * and hands each event to every client. The hub also sends heartbeats and rechecks client keys (once
  * per distinct key), so 1,000 clients cost one query per organization per interval.
  */
-import type { StoredAuditEvent } from '../audit-logs/types.js';
+import type { ListedAuditEvent } from '../audit-logs/types.js';
 import type { LiveTailReads } from './store.js';
 import { type Subscriber, sseText } from './subscriber.js';
 
@@ -22,7 +22,7 @@ const MIN_WAKE_GAP_MS = 20;
 export class OrgHub {
   readonly subscribers = new Set<Subscriber>();
   /** Subscribers by filter: one evaluation and one SSE text per filter. */
-  private readonly groups = new Map<string, { matches: (e: StoredAuditEvent) => boolean; members: Set<Subscriber> }>();
+  private readonly groups = new Map<string, { matches: (e: ListedAuditEvent) => boolean; members: Set<Subscriber> }>();
   /** The highest sequence handed to the subscribers. */
   seq = 0;
   polls = 0;
@@ -117,9 +117,9 @@ export class OrgHub {
   }
 
   /** Each filter runs once per event, and each client gets one write per poll. */
-  private fanOut(rows: StoredAuditEvent[]): void {
+  private fanOut(rows: ListedAuditEvent[]): void {
     if (rows.length === 0) return;
-    this.seq = (rows[rows.length - 1] as StoredAuditEvent).seq;
+    this.seq = (rows[rows.length - 1] as ListedAuditEvent).seq;
     for (const group of this.groups.values()) {
       const matching = rows.filter(group.matches);
       if (matching.length === 0) continue;

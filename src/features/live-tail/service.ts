@@ -2,7 +2,7 @@
  * The live tail: clients join their organization's hub (hub.ts); a client resuming from a sequence
  * first reads its backlog from the store at its own pace while the hub holds live events for it.
  */
-import type { StoredAuditEvent } from '../audit-logs/types.js';
+import type { ListedAuditEvent } from '../audit-logs/types.js';
 import { type LiveTailSettings, OrgHub } from './hub.js';
 import type { LiveTailReads } from './store.js';
 import type { Subscriber } from './subscriber.js';
@@ -85,7 +85,7 @@ export class LiveTail {
   private async sendBacklog(sub: Subscriber, from: number, to: number): Promise<void> {
     let cursor = from;
     while (cursor < to && !sub.closed) {
-      const rows: StoredAuditEvent[] = await this.reads.auditEventsAfter(sub.orgId, cursor, Math.min(BACKLOG_PAGE, to - cursor));
+      const rows: ListedAuditEvent[] = await this.reads.auditEventsAfter(sub.orgId, cursor, Math.min(BACKLOG_PAGE, to - cursor));
       if (rows.length === 0) break;
       for (const e of rows) {
         if (e.seq > to || sub.closed) return;

@@ -4,7 +4,7 @@
  * is dropped with a final `event: error`, so a slow reader cannot slow ingest or other readers.
  */
 import type { ServerResponse } from 'node:http';
-import type { StoredAuditEvent } from '../audit-logs/types.js';
+import type { ListedAuditEvent } from '../audit-logs/types.js';
 
 export type EndReason = 'slow_client' | 'key_revoked' | 'server_shutdown' | 'store_error';
 
@@ -12,7 +12,7 @@ export type EndReason = 'slow_client' | 'key_revoked' | 'server_shutdown' | 'sto
 const FAREWELL_MS = 30_000;
 
 /** One event as an SSE message: id = the per-organization sequence, data = the AuditLog JSON. */
-export function sseText(e: StoredAuditEvent): string {
+export function sseText(e: ListedAuditEvent): string {
   return `id: ${e.seq}\ndata: ${e.body}\n\n`;
 }
 
@@ -22,7 +22,7 @@ export class Subscriber {
   lastWriteMs = Date.now();
   closed = false;
   /** Live events held while the client's backlog is read from the store; null once caught up. */
-  private pending: StoredAuditEvent[] | null = null;
+  private pending: ListedAuditEvent[] | null = null;
   private pendingBytes = 0;
   private readonly onCloseHandlers: (() => void)[] = [];
 
@@ -33,7 +33,7 @@ export class Subscriber {
     readonly secret: string,
     /** Clients with the same filters share one evaluation of it per event (see OrgHub). */
     readonly filterKey: string,
-    readonly matches: (e: StoredAuditEvent) => boolean,
+    readonly matches: (e: ListedAuditEvent) => boolean,
     private readonly maxBytes: number,
   ) {
     res.on('close', () => this.markClosed());
@@ -44,7 +44,7 @@ export class Subscriber {
   }
 
   /** Live events from the organization's hub, already matched, and their SSE text: one write for the lot. */
-  deliver(events: StoredAuditEvent[], text: string): void {
+  deliver(events: ListedAuditEvent[], text: string): void {
     if (this.closed || events.length === 0) return;
     if (this.pending) {
       for (const e of events) {
@@ -54,11 +54,11 @@ export class Subscriber {
       if (this.pendingBytes > this.maxBytes) this.end('slow_client', this.slowMessage());
       return;
     }
-    if ((events[0] as StoredAuditEvent).seq <= this.lastSeq) {
+    if ((events[0] as ListedAuditEvent).seq <= this.lastSeq) {
       for (const e of events) this.send(e);
       return;
     }
-    this.lastSeq = (events[events.length - 1] as StoredAuditEvent).seq;
+    this.lastSeq = (events[events.length - 1] as ListedAuditEvent).seq;
     this.write(text);
   }
 
@@ -68,7 +68,7 @@ export class Subscriber {
   }
 
   /** Backlog events, written with backpressure: the client reads them at its own pace. */
-  async sendBacklog(e: StoredAuditEvent): Promise<void> {
+  async sendBacklog(e: ListedAuditEvent): Promise<void> {
     this.send(e);
     if (!this.closed && this.res.writableNeedDrain)
       await new Promise<void>((resolve) => {
@@ -116,7 +116,7 @@ export class Subscriber {
     this.markClosed();
   }
 
-  private send(e: StoredAuditEvent): void {
+  private send(e: ListedAuditEvent): void {
     if (e.seq <= this.lastSeq) return;
     this.lastSeq = e.seq;
     if (!this.matches(e)) return;

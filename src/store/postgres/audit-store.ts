@@ -1,7 +1,7 @@
 /** The audit log on PostgreSQL: reads on the pool, writes on the group commit's client. */
 import type pg from 'pg';
 import type { AuditReads, AuditWrites } from '../../features/audit-logs/store.js';
-import type { AuditListQuery, AuditPosition, StoredAuditEvent } from '../../features/audit-logs/types.js';
+import type { AuditListQuery, AuditPosition, ListedAuditEvent, StoredAuditEvent } from '../../features/audit-logs/types.js';
 import { AUDIT_EVENT_COLUMNS, auditEventValues } from '../rows.js';
 import { auditListSql } from './audit-list-sql.js';
 import { copyRows } from './bulk-insert.js';
@@ -21,7 +21,7 @@ export class PgAuditReads implements AuditReads {
     return row ? { effectiveAt: row.effective_at, seq: row.seq } : null;
   }
 
-  async listAuditEvents(query: AuditListQuery): Promise<StoredAuditEvent[]> {
+  async listAuditEvents(query: AuditListQuery): Promise<ListedAuditEvent[]> {
     const { text, values } = auditListSql(query);
     return (await this.rows<AuditEventRow>(undefined, text, values)).map(eventFromRow);
   }

@@ -3,7 +3,7 @@
  * audit_event_ids' unique (org_id, seq) index and joined back by the primary key (both tenant values).
  * Sequence numbers become visible in order: writers of one organization hold its row lock until commit.
  */
-import type { StoredAuditEvent } from '../../features/audit-logs/types.js';
+import type { ListedAuditEvent } from '../../features/audit-logs/types.js';
 import type { LiveTailReads } from '../../features/live-tail/store.js';
 import { type AuditEventRow, eventFromRow, type ReadRows } from './rows.js';
 
@@ -14,7 +14,7 @@ const COLUMNS = ['org_id', 'seq', 'id', 'effective_at', 'type', 'tenant', 'proje
 export class PgLiveTailReads implements LiveTailReads {
   constructor(private readonly rows: ReadRows) {}
 
-  async auditEventsAfter(orgId: string, afterSeq: number, limit: number): Promise<StoredAuditEvent[]> {
+  async auditEventsAfter(orgId: string, afterSeq: number, limit: number): Promise<ListedAuditEvent[]> {
     const rows = await this.rows<AuditEventRow>(
       'live_tail_after',
       `SELECT ${COLUMNS} FROM (SELECT effective_at, seq FROM audit_event_ids WHERE org_id = $1 AND seq > $2 ORDER BY seq LIMIT $3) i

@@ -1,7 +1,7 @@
 /** The audit log on SQLite: reads on the read-only connection, writes inside the group commit. */
 import type Database from 'better-sqlite3';
 import type { AuditReads, AuditWrites } from '../../features/audit-logs/store.js';
-import type { AuditListQuery, AuditPosition, StoredAuditEvent } from '../../features/audit-logs/types.js';
+import type { AuditListQuery, AuditPosition, ListedAuditEvent, StoredAuditEvent } from '../../features/audit-logs/types.js';
 import { AUDIT_EVENT_COLUMNS, type AuditEventRow, auditEventValues, eventFromRow } from '../rows.js';
 import { auditListSql } from './audit-list-sql.js';
 import { ledgerAppender } from './ledger-store.js';
@@ -39,7 +39,7 @@ export class SqliteAuditReads implements AuditReads {
     return row ? { effectiveAt: row.effective_at, seq: row.seq } : null;
   }
 
-  async listAuditEvents(query: AuditListQuery): Promise<StoredAuditEvent[]> {
+  async listAuditEvents(query: AuditListQuery): Promise<ListedAuditEvent[]> {
     const statements = auditListSql(query);
     let rows: AuditEventRow[];
     if (statements.length === 1) {

@@ -1,6 +1,6 @@
 /** The live tail on SQLite: reads through the primary key (org_id, seq) on the read-only connection. */
 import type Database from 'better-sqlite3';
-import type { StoredAuditEvent } from '../../features/audit-logs/types.js';
+import type { ListedAuditEvent } from '../../features/audit-logs/types.js';
 import type { LiveTailReads } from '../../features/live-tail/store.js';
 import { type AuditEventRow, eventFromRow } from '../rows.js';
 
@@ -9,7 +9,7 @@ const COLUMNS = 'org_id, seq, id, effective_at, type, tenant, project_id, actor_
 export class SqliteLiveTailReads implements LiveTailReads {
   constructor(private readonly read: (sql: string) => Database.Statement) {}
 
-  async auditEventsAfter(orgId: string, afterSeq: number, limit: number): Promise<StoredAuditEvent[]> {
+  async auditEventsAfter(orgId: string, afterSeq: number, limit: number): Promise<ListedAuditEvent[]> {
     const rows = this.read(`SELECT ${COLUMNS} FROM audit_events WHERE org_id = ? AND seq > ? ORDER BY seq LIMIT ?`).all(orgId, afterSeq, limit);
     return (rows as AuditEventRow[]).map(eventFromRow);
   }
