@@ -19,6 +19,9 @@ import type { Store } from '../../src/store/store.js';
 import { engines, type OpenedStore } from './engines.js';
 import { costEntry, DAY, expectedSums, HOUR, sortCosts, T0, usageRecord, usageRows } from './usage-fixtures.js';
 
+/** What lists read back of a written event: the row without its write-only parts. */
+const listed = ({ actorIds: _ids, ingestedBy: _by, requestId: _req, ...rest }: StoredAuditEvent) => rest;
+
 let counter = 0;
 const uniqueId = (prefix: string) => `${prefix}${++counter}_${Math.random().toString(36).slice(2, 8)}`;
 
@@ -284,7 +287,7 @@ for (const engine of engines) {
           fetch: 5,
           actorIds: [`user:${awkward}`],
         });
-        expect(got).toEqual([{ ...row, actorIds: [] }]);
+        expect(got).toEqual([listed(row as StoredAuditEvent)]);
         expect(await store.audit.findAuditPosition(orgId, `audit_log-${awkward}`)).not.toBeNull();
       });
 
@@ -388,7 +391,7 @@ for (const engine of engines) {
         it('returns stored rows as written', async () => {
           const got = await store.audit.listAuditEvents({ orgId, tenantOnly: false, effectiveAt: {}, direction: 'asc', fetch: 1 });
           const first = rows[4] as StoredAuditEvent;
-          expect(got).toEqual([{ ...first, actorIds: [] }]);
+          expect(got).toEqual([listed(first)]);
         });
       });
     });
