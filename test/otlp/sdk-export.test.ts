@@ -172,6 +172,17 @@ describe('OTLP from the OpenTelemetry JS SDK', () => {
     expect(minutes.body.data.map((b: { results: { input_tokens: number }[] }) => b.results.map((r) => r.input_tokens))).toEqual([[], [7]]);
     // The provider is no OpenAI result field: results keep the spec's shape (the contract check validates every response).
     expect(minutes.body.data[1].results[0]).not.toHaveProperty('provider');
+    // A page cursor belongs to its providers: the next page of a filtered query is refused without the filter.
+    const first = await server.request('GET', `/v1/organization/usage/completions?start_time=${T0}&end_time=${T0 + 2 * DAY}&limit=1&providers=mistral`);
+    expect(first.body.has_more).toBe(true);
+    const next = `/v1/organization/usage/completions?start_time=${T0}&end_time=${T0 + 2 * DAY}&limit=1&page=${first.body.next_page}`;
+    expect((await server.request('GET', `${next}&providers=mistral`)).status).toBe(200);
+    expect((await server.request('GET', next)).body.error.param).toBe('page');
+    // The served contract documents the filter as an extension of every usage GET.
+    const doc = (await server.request('GET', '/openapi.json', { key: null })).body;
+    const param = doc.paths['/organization/usage/embeddings'].get.parameters.find((p: { name: string }) => p.name === 'providers');
+    expect(param).toMatchObject({ in: 'query', schema: { type: 'array' } });
+    expect(param['x-orgledger-extension']).toBeTruthy();
     const bad = await server.request('POST', '/v1/organization/usage/completions', { body: { data: [{ provider: '', input_tokens: 1, output_tokens: 1 }] } });
     expect(bad.status).toBe(400);
     expect(bad.body.error.param).toBe('data[0].provider');
