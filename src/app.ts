@@ -178,7 +178,15 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     app.addHook('onClose', () => deliverer.stop());
   }
   const attributeMap = parseAttributeMap(config.otlpAttributeMap);
-  await app.register(otlpRoutes, { store, clock, prices, attributeMap, bodyLimitBytes: config.bodyLimitBytes, maxPendingWrites: config.maxPendingWrites });
+  await app.register(otlpRoutes, {
+    store,
+    clock,
+    prices,
+    attributeMap,
+    bodyLimitBytes: config.bodyLimitBytes,
+    maxPendingWrites: config.maxPendingWrites,
+    storeHealth,
+  });
   await app.register(directoryRoutes, { store });
   // The web console (static files at /), a client of the API above like any other.
   registerConsole(app);

@@ -16,6 +16,7 @@ export interface BucketFilterOptions {
   user?: string[];
   apiKey?: string[];
   model?: string[];
+  provider?: string[];
 }
 
 function width(value: string): '1m' | '1h' | '1d' {
@@ -34,6 +35,8 @@ export function bucketFilterOptions(cmd: Command, defaultSince = '7d', shared = 
   if (usageFilters) cmd.option('--user <id>', 'user id (repeatable, usage kinds that have it): user_ids[]', collect);
   cmd.option('--api-key <id>', 'API key id (repeatable): api_key_ids[]', collect);
   if (usageFilters) cmd.option('--model <name>', 'model (repeatable, usage kinds that have it): models[]', collect);
+  if (usageFilters)
+    cmd.option('--provider <name>', 'provider, e.g. openai, anthropic (repeatable; orgledger extension, reads raw records): providers[]', collect);
   return cmd;
 }
 
@@ -55,6 +58,7 @@ export function bucketQueryFrom(o: BucketFilterOptions, what: UsageKindName | 'c
       if (!params.includes('models')) throw new InvalidArgumentError(`${what} usage has no models filter`);
       q.models = o.model;
     }
+    if (o.provider) q.providers = o.provider;
   }
   return q;
 }

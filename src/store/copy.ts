@@ -84,7 +84,7 @@ export const COPY_ENTITIES: readonly CopyEntity[] = [
   }),
   entity({
     table: 'usage_records',
-    columns: ['org_id', 'kind', 'created_at', 'id', ...DIMS_AND_MEASURES, 'price_id', 'content_hash', 'ingested_by', 'request_id', 'ingested_at'],
+    columns: ['org_id', 'kind', 'created_at', 'id', ...DIMS_AND_MEASURES, 'price_id', 'content_hash', 'ingested_by', 'request_id', 'ingested_at', 'provider'],
     key: ['org_id', 'kind', 'created_at', 'id'],
     mode: 'insert',
     sum: ['created_at'],

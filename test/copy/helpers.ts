@@ -113,6 +113,8 @@ const otherUsage = Array.from({ length: 40 }, (_, i) => ({
   model: i % 5 === 0 ? 'mystery-model' : 'gpt-4o',
   input_tokens: 1000 + i,
   output_tokens: 10 * i,
+  // migration 9: the provider column travels with the record
+  ...(i % 3 === 0 ? { provider: i % 2 ? 'anthropic' : 'openai' } : {}),
 }));
 const costEntries = Array.from({ length: 12 }, (_, i) => ({
   id: `cost-client-${i}`,
@@ -212,6 +214,10 @@ export async function apiSnapshot(s: Served, key: string): Promise<Record<string
   await get(
     'usage:completions:1m',
     `/v1/organization/usage/completions?${q({ start_time: END_S - 7200, end_time: END_S, bucket_width: '1m', limit: 1440, group_by: ['project_id'] })}`,
+  );
+  await get(
+    'usage:completions:providers',
+    `/v1/organization/usage/completions?${q({ start_time: START_S, end_time: END_S + 86400, limit: 31, group_by: ['project_id'], providers: ['openai'] })}`,
   );
   await get('costs', `/v1/organization/costs?${q({ start_time: START_S, end_time: END_S + 86400, limit: 30, group_by: ['project_id', 'line_item'] })}`);
   await get('costs:all', `/v1/organization/costs?${q({ start_time: START_S, end_time: END_S + 86400, limit: 30 })}`);

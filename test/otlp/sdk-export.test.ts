@@ -138,4 +138,53 @@ describe('OTLP from the OpenTelemetry JS SDK', () => {
     const [row] = await server.sql<{ n: number }>("SELECT count(*) AS n FROM usage_records WHERE id LIKE 'otel:%'");
     expect(Number(row?.n)).toBe(5);
   });
+
+  it("keeps each span's provider on its record (current and older attribute names) and filters usage by providers", async () => {
+    // Runs on the records of the test above.
+    const stored = await server.sql<{ provider: string; n: number }>(
+      "SELECT provider, count(*) AS n FROM usage_records WHERE id LIKE 'otel:%' GROUP BY provider ORDER BY provider",
+    );
+    expect(stored.map((r) => [r.provider, Number(r.n)])).toEqual([
+      ['anthropic', 1],
+      ['gcp.gemini', 1],
+      ['openai', 3],
+    ]);
+    const byProject = async (kind: string, query: string) => {
+      const res = await server.request('GET', `/v1/organization/usage/${kind}?start_time=${T0}&end_time=${T0 + DAY}&group_by=project_id&${query}`);
+      expect(res.status).toBe(200);
+      const rows = res.body.data[0].results as Record<string, unknown>[];
+      return Object.fromEntries(rows.map((r) => [r.project_id, [r.input_tokens, r.output_tokens ?? null, r.num_model_requests]]));
+    };
+    expect(await byProject('completions', 'providers=openai')).toEqual({ proj_a: [3000, 300, 2] });
+    // A daily query over whole days reads the rollups unfiltered; with providers it reads raw records, same grid.
+    expect(await byProject('completions', 'providers[]=anthropic&providers[]=gcp.gemini')).toEqual({ 'support-bot': [600, 60, 2] });
+    expect(await byProject('completions', 'providers=gcp.gemini')).toEqual({ 'support-bot': [100, 10, 1] });
+    expect(await byProject('embeddings', 'providers=openai')).toEqual({ proj_b: [3000, null, 1] });
+    expect(await byProject('completions', 'providers=mistral')).toEqual({});
+
+    // The ingest API takes a provider too, and the filter sees it; a minute-grid query reads raw records anyway.
+    const post = await server.request('POST', '/v1/organization/usage/completions', {
+      body: { data: [{ created_at: T0 + 90, provider: 'mistral', model: 'mistral-test', project_id: 'proj_m', input_tokens: 7, output_tokens: 3 }] },
+    });
+    expect(post.status).toBe(200);
+    expect(await byProject('completions', 'providers=mistral')).toEqual({ proj_m: [7, 3, 1] });
+    const minutes = await server.request('GET', `/v1/organization/usage/completions?start_time=${T0}&end_time=${T0 + 120}&bucket_width=1m&providers=mistral`);
+    expect(minutes.body.data.map((b: { results: { input_tokens: number }[] }) => b.results.map((r) => r.input_tokens))).toEqual([[], [7]]);
+    // The provider is no OpenAI result field: results keep the spec's shape (the contract check validates every response).
+    expect(minutes.body.data[1].results[0]).not.toHaveProperty('provider');
+    // A page cursor belongs to its providers: the next page of a filtered query is refused without the filter.
+    const first = await server.request('GET', `/v1/organization/usage/completions?start_time=${T0}&end_time=${T0 + 2 * DAY}&limit=1&providers=mistral`);
+    expect(first.body.has_more).toBe(true);
+    const next = `/v1/organization/usage/completions?start_time=${T0}&end_time=${T0 + 2 * DAY}&limit=1&page=${first.body.next_page}`;
+    expect((await server.request('GET', `${next}&providers=mistral`)).status).toBe(200);
+    expect((await server.request('GET', next)).body.error.param).toBe('page');
+    // The served contract documents the filter as an extension of every usage GET.
+    const doc = (await server.request('GET', '/openapi.json', { key: null })).body;
+    const param = doc.paths['/organization/usage/embeddings'].get.parameters.find((p: { name: string }) => p.name === 'providers');
+    expect(param).toMatchObject({ in: 'query', schema: { type: 'array' } });
+    expect(param['x-orgledger-extension']).toBeTruthy();
+    const bad = await server.request('POST', '/v1/organization/usage/completions', { body: { data: [{ provider: '', input_tokens: 1, output_tokens: 1 }] } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.param).toBe('data[0].provider');
+  });
 });

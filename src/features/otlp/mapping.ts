@@ -39,10 +39,7 @@ const SERVICE_TIER = [
 ];
 const BATCH = 'openai.request.batch';
 
-export type Mapped =
-  | { outcome: 'record'; kind: OtlpKind; provider: string | null; record: Record<string, unknown> }
-  | { outcome: 'ignored' }
-  | { outcome: 'rejected'; reason: string };
+export type Mapped = { outcome: 'record'; kind: OtlpKind; record: Record<string, unknown> } | { outcome: 'ignored' } | { outcome: 'rejected'; reason: string };
 
 function first(attrs: Map<string, AttrValue>, names: string[]): [string, AttrValue] | undefined {
   for (const n of names) {
@@ -109,8 +106,9 @@ function mapOrThrow(span: OtlpSpan, map: AttributeMap): Mapped {
     const batch = span.attributes.get(BATCH);
     if (typeof batch === 'boolean') record.batch = batch;
   }
-  const provider = first(span.attributes, PROVIDER)?.[1];
-  return { outcome: 'record', kind, provider: provider === undefined ? null : text('gen_ai.provider.name', provider), record };
+  const provider = first(span.attributes, PROVIDER);
+  record.provider = text(provider?.[0] ?? 'gen_ai.provider.name', provider?.[1]);
+  return { outcome: 'record', kind, record };
 }
 
 export function mapSpan(span: OtlpSpan, map: AttributeMap): Mapped {

@@ -7,7 +7,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseJson } from '../../http/body-parsers.js';
 import { principalOf } from '../../http/principal.js';
-import { storeFailureOf } from '../../http/store-failure.js';
+import { type StoreHealth, storeFailureOf } from '../../http/store-failure.js';
 import type { Clock } from '../../lib/clock.js';
 import { ApiError } from '../../lib/errors.js';
 import type { PriceTable } from '../usage/price-table.js';
@@ -27,6 +27,8 @@ export interface OtlpRouteDeps {
   /** The most bytes a body may have, compressed and inflated alike. */
   bodyLimitBytes: number;
   maxPendingWrites: number;
+  /** Told of store failures, so /readyz reports them as for every other route. */
+  storeHealth?: StoreHealth;
 }
 
 const PROTOBUF = 'application/x-protobuf';
@@ -67,13 +69,16 @@ function sendStatus(request: FastifyRequest, reply: FastifyReply, err: OtlpError
   return reply.type(PROTOBUF).send(Buffer.from(encodeStatus(code, err.message)));
 }
 
-function otlpErrorOf(err: FastifyError): OtlpError | null {
+function otlpErrorOf(err: FastifyError, storeHealth: StoreHealth | undefined): OtlpError | null {
   if (err instanceof OtlpError) return err;
   if (err instanceof BodyError) return new OtlpError(err.status, err.message);
   if (err instanceof OtlpDecodeError) return new OtlpError(400, err.message);
   if (err instanceof ApiError) return new OtlpError(err.status, err.message, err.retryAfterSeconds, err);
   const failure = storeFailureOf(err);
-  if (failure) return new OtlpError(503, `The store is failing: ${failure.reason}. Nothing was written; retry later.`, 1);
+  if (failure) {
+    storeHealth?.note(failure);
+    return new OtlpError(503, `The store is failing: ${failure.reason}. Nothing was written; retry later.`, 1);
+  }
   if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new OtlpError(413, 'The request body is larger than this server accepts.');
   if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) return new OtlpError(err.statusCode, err.message);
   return null;
@@ -92,7 +97,7 @@ export async function otlpRoutes(app: FastifyInstance, deps: OtlpRouteDeps): Pro
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.bodyLimitBytes }, (_req, body, done) => done(null, body));
   app.setErrorHandler((err: FastifyError, request, reply) => {
-    const known = otlpErrorOf(err);
+    const known = otlpErrorOf(err, deps.storeHealth);
     if (known) return sendStatus(request, reply, known);
     request.log.error({ err }, 'unhandled error');
     return sendStatus(request, reply, new OtlpError(500, 'The server had an error; the request id in x-request-id identifies it in the server log.'));

@@ -118,6 +118,7 @@ function prepare(kind: UsageKind, raw: unknown, index: number, now: number, pric
       measures,
       contentHash: clientId ? contentHash(raw) : null,
       priceId: priced?.priceId ?? null,
+      provider: (r.provider as string | null | undefined) ?? null,
       costs: priced?.costs ?? [],
     },
   };

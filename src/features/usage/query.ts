@@ -122,7 +122,8 @@ export async function queryUsage(store: UsageStore, orgId: string, kind: UsageKi
   checkRange(q.start_time, q.end_time);
   const groupBy = kind.dimensions.filter((d) => (q.group_by ?? []).includes(d));
   const filters = filtersOf(kind, q);
-  const identity = { kind: kind.name, start: q.start_time, end: q.end_time ?? null, width, groupBy, filters };
+  const providers = Array.isArray(q.providers) ? [...new Set(q.providers as string[])] : undefined;
+  const identity = { kind: kind.name, start: q.start_time, end: q.end_time ?? null, width, groupBy, filters, ...(providers ? { providers } : {}) };
   const w = pageWindow({ start: q.start_time, end: q.end_time, width: WIDTH_SECONDS[width], limit, page: q.page, now, identity });
   // A level is combined per series across segments, so its segments always keep every dimension.
   const segmentGroupBy = kind.levelMeasure ? kind.dimensions : groupBy;
@@ -131,13 +132,15 @@ export async function queryUsage(store: UsageStore, orgId: string, kind: UsageKi
       store.usage.queryUsage({
         orgId,
         kind: kind.name,
-        source: s.source,
+        // Rollups do not key on the provider: a providers filter reads raw records only.
+        source: providers ? 'raw' : s.source,
         from: s.from,
         to: s.to,
         origin: s.origin,
         width: w.width,
         groupBy: segmentGroupBy,
         filters,
+        ...(providers ? { providers } : {}),
       }),
     ),
   );

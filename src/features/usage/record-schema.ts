@@ -34,6 +34,11 @@ export function usageRecordSchema(kind: UsageKind) {
     created_at: Type.Optional(UnixSeconds),
   };
   for (const d of kind.dimensions) props[d] = Type.Optional(dimensionSchema(kind, d));
+  // An orgledger extension on every kind (migration 9): stored on the raw record, filterable with
+  // `providers`, never a result field (the spec has none).
+  props.provider = Type.Optional(
+    Type.Union([Text, Type.Null()], { description: 'Who served the request (`openai`, `anthropic`, `gcp.gemini`...): orgledger extension.' }),
+  );
   for (const m of kind.measures) props[m] = kind.requiredMeasures.includes(m) && m !== 'num_model_requests' ? Count : Type.Optional(Count);
   return Type.Object(props, { additionalProperties: false, title: `${kind.name} usage record` });
 }

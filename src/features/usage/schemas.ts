@@ -14,6 +14,12 @@ const common = {
   page: Type.Optional(Type.String()),
 };
 
+/** orgledger's `providers` filter on every usage kind (migration 9; not in OpenAI's API, so never a group_by or result field). */
+export const ProvidersFilter = Type.Array(Type.String({ minLength: 1 }), {
+  description:
+    "Only usage whose record names one of these providers (`openai`, `anthropic`, `gcp.gemini`...; OTLP's gen_ai.provider.name). Reads raw records. orgledger extension.",
+});
+
 /** The query after the query-string parser folded `x[]=`, `x=` and `x[0]=` into arrays. */
 export function usageQuerySchema(kind: UsageKind) {
   const props: Record<string, TSchema> = {
@@ -24,6 +30,7 @@ export function usageQuerySchema(kind: UsageKind) {
   for (const f of kind.filters) {
     props[f.param] = Type.Optional(f.boolean ? Type.Boolean() : f.values ? Type.Array(StringEnum(f.values)) : StringList);
   }
+  props.providers = Type.Optional(ProvidersFilter);
   return Type.Object(props);
 }
 

@@ -36,6 +36,11 @@ export interface UsageRecord {
   contentHash: string | null;
   /** The price-table entry this record was priced with; null when unpriced. */
   priceId: string | null;
+  /**
+   * Who served the request (`openai`, `anthropic`, `gcp.gemini`...): not an OpenAI dimension, so it is
+   * kept on the raw record only (migration 9) and never in rollups or results; null when not said.
+   */
+  provider?: string | null;
   /** Cost line items of this record; written only if the record itself is new. */
   costs: CostLine[];
 }
@@ -70,6 +75,8 @@ export interface UsageSegmentQuery {
   groupBy: Dimension[];
   /** Allowed values per dimension (an empty list matches nothing). */
   filters: Partial<Record<Dimension, DimValue[]>>;
+  /** Allowed providers (the `providers` extension filter); only a raw source can apply it. */
+  providers?: string[];
 }
 
 export interface UsageGroupRow {

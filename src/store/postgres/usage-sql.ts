@@ -43,6 +43,11 @@ function filterSql(q: UsageSegmentQuery, rollup: boolean, p: Params): string {
     // NULL never equals anything, as SQLite's IN (json_each) never matches a JSON null.
     where += ` AND ${dim} = ANY(${p.add(mapped, dim === 'batch' ? 'smallint[]' : 'text[]')})`;
   }
+  if (q.providers) {
+    // Only raw records carry the provider (migration 9); the service never plans a rollup with it.
+    if (rollup) throw new Error('a providers filter reads raw records only');
+    where += ` AND provider = ANY(${p.add(q.providers, 'text[]')})`;
+  }
   return where;
 }
 

@@ -35,8 +35,8 @@ import { costSegmentSql, toRawValue, toRollupValue, usageSegmentSql } from './us
 type Hashes = Map<string, { contentHash: string | null; createdAt: number }>;
 
 const dimType = (d: Dimension) => (d === 'batch' ? 'smallint' : 'text');
-const RECORD_COLUMNS = ['org_id', 'kind', 'created_at', 'id', ...ALL_DIMENSIONS, ...ALL_MEASURES, 'price_id', 'content_hash'];
-const RECORD_TYPES = ['text', 'text', 'bigint', 'text', ...ALL_DIMENSIONS.map(dimType), ...ALL_MEASURES.map(() => 'bigint'), 'text', 'text'];
+const RECORD_COLUMNS = ['org_id', 'kind', 'created_at', 'id', ...ALL_DIMENSIONS, ...ALL_MEASURES, 'price_id', 'content_hash', 'provider'];
+const RECORD_TYPES = ['text', 'text', 'bigint', 'text', ...ALL_DIMENSIONS.map(dimType), ...ALL_MEASURES.map(() => 'bigint'), 'text', 'text', 'text'];
 const unnestOf = (types: string[], first = 1) => types.map((t, i) => `$${first + i}::${t}[]`).join(', ');
 
 const INSERT_RECORDS = `
@@ -161,6 +161,7 @@ export class PgUsageWriter implements UsageWrites, CostWrites {
       ...ALL_MEASURES.map((m) => r.measures[m] ?? null),
       r.priceId,
       r.contentHash,
+      r.provider ?? null,
     ]);
     const ids = await this.insertRecords(rows);
     const inserted = records.filter((r) => ids.has(r.id));

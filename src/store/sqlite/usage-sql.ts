@@ -36,6 +36,12 @@ function filterSql(q: UsageSegmentQuery, rollup: boolean, params: unknown[]): st
     where += ` AND ${dim} IN (SELECT value FROM json_each(?))`;
     params.push(JSON.stringify(values.map((v) => (rollup ? toRollupValue(dim, v) : toRawValue(dim, v)))));
   }
+  if (q.providers) {
+    // Only raw records carry the provider (migration 9); the service never plans a rollup with it.
+    if (rollup) throw new Error('a providers filter reads raw records only');
+    where += ' AND provider IN (SELECT value FROM json_each(?))';
+    params.push(JSON.stringify(q.providers));
+  }
   return where;
 }
 

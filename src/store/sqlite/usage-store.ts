@@ -19,7 +19,7 @@ import { costSegmentSql, toRollupValue, usageSegmentSql } from './usage-sql.js';
 
 type DB = Database.Database;
 
-const RECORD_COLUMNS = ['org_id', 'kind', 'created_at', 'id', ...ALL_DIMENSIONS, ...ALL_MEASURES, 'price_id', 'content_hash'];
+const RECORD_COLUMNS = ['org_id', 'kind', 'created_at', 'id', ...ALL_DIMENSIONS, ...ALL_MEASURES, 'price_id', 'content_hash', 'provider'];
 const ROLLUP_KEY = ['org_id', 'kind', 'grain', 'cube', 'bucket', ...ALL_DIMENSIONS];
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 
@@ -81,7 +81,7 @@ export class UsageWriter implements UsageWrites, CostWrites {
         values.push(v === undefined || v === null ? null : typeof v === 'boolean' ? (v ? 1 : 0) : v);
       }
       for (const m of ALL_MEASURES) values.push(r.measures[m] ?? null);
-      values.push(r.priceId, r.contentHash);
+      values.push(r.priceId, r.contentHash, r.provider ?? null);
       return this.s.insertRecord.get(...values) !== undefined;
     });
     this.journal(
