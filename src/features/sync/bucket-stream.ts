@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../lib/canonical-json.js';
 import type { UsageBucket, UsagePage } from '../usage/query.js';
 import { type StreamResult, type SyncContext, saveCursor } from './context.js';
+import { readAhead } from './read-ahead.js';
 import type { BucketPageRequest, Side } from './sides.js';
 import { UpstreamError } from './upstream.js';
 
@@ -71,6 +72,16 @@ export function reconcile<R>(
   return { records, corrections, unchanged };
 }
 
+/** Windows (one page of buckets each) read ahead of the one being compared and written. */
+const READ_AHEAD = 4;
+/** Records written per transaction: one COMMIT per few thousand records, not per page. */
+const RECORDS_PER_WRITE = 5000;
+
+interface Window {
+  start: number;
+  end: number;
+}
+
 export async function syncBuckets<R>(ctx: SyncContext, a: BucketAdapter<R>): Promise<StreamResult> {
   const result: StreamResult = { stream: a.stream, added: 0, corrections: 0, unchanged: 0 };
   const width = SECONDS[a.width];
@@ -80,30 +91,56 @@ export async function syncBuckets<R>(ctx: SyncContext, a: BucketAdapter<R>): Pro
   const start = cursor ? Math.max(first, Math.min(cursor.position, closedEnd - Math.ceil(ctx.settings.rereadSeconds / width) * width)) : first;
   if (start >= closedEnd) return result;
   const total = (closedEnd - start) / width;
-  let groupBy: string[] | null = null;
-  let page: string | undefined;
+  // One page's worth of buckets per window, so windows can be read concurrently (page tokens cannot).
+  const windows: Window[] = [];
+  for (let s = start; s < closedEnd; s += a.limit * width) windows.push({ start: s, end: Math.min(closedEnd, s + a.limit * width) });
+  const request = (w: Window, g: string[], page?: string): BucketPageRequest => ({
+    start: w.start,
+    end: w.end,
+    width: a.width,
+    groupBy: g,
+    limit: a.limit,
+    page,
+  });
+  // The first page settles which grouping the upstream accepts; every other window is read with it.
+  const opening = await firstPage(ctx, a, (g) => request(windows[0] as Window, g));
+  const groupBy = opening.groupBy;
+  const reads = readAhead(windows.length, READ_AHEAD, async (i) => {
+    const w = windows[i] as Window;
+    const pages: UsagePage[] = [];
+    let page = i === 0 ? opening.page : await a.page(ctx.upstream, request(w, groupBy));
+    for (;;) {
+      pages.push(page);
+      if (!page.has_more || !page.next_page) return pages;
+      page = await a.page(ctx.upstream, request(w, groupBy, page.next_page));
+    }
+  });
+  let pending: R[] = [];
+  let position: number | null = null;
   let done = 0;
-  for (;;) {
-    const request = (g: string[]): BucketPageRequest => ({ start, end: closedEnd, width: a.width, groupBy: g, limit: a.limit, page });
-    let upPage: UsagePage;
-    if (groupBy) upPage = await a.page(ctx.upstream, request(groupBy));
-    else ({ page: upPage, groupBy } = await firstPage(ctx, a, request));
-    const buckets = upPage.data;
-    if (buckets.length > 0) {
+  let read = 0;
+  for await (const pages of reads) {
+    read++;
+    for (const upPage of pages) {
+      const buckets = upPage.data;
+      if (buckets.length === 0) continue;
       const from = (buckets[0] as UsageBucket).start_time;
       const to = (buckets[buckets.length - 1] as UsageBucket).end_time;
       const local = await a.page(ctx.local, { start: from, end: to, width: a.width, groupBy, limit: buckets.length });
       const { records, corrections, unchanged } = reconcile(a, buckets, local.data, ctx.now);
       result.unchanged += unchanged;
-      const position = Math.max(cursor?.position ?? 0, to);
-      if (!ctx.settings.dryRun) await a.write(ctx, records, { position, added: records.length });
+      for (const r of records) pending.push(r);
+      position = Math.max(cursor?.position ?? 0, to);
       result.added += records.length - corrections;
       result.corrections += corrections;
       done += buckets.length;
       ctx.progress(a.stream, done, total);
     }
-    if (!upPage.has_more || !upPage.next_page) break;
-    page = upPage.next_page;
+    const last = read === windows.length;
+    if (position !== null && (pending.length >= RECORDS_PER_WRITE || last)) {
+      if (!ctx.settings.dryRun) await a.write(ctx, pending, { position, added: pending.length });
+      pending = [];
+    }
   }
   return result;
 }

@@ -14,6 +14,8 @@ import { UpstreamError } from './upstream.js';
 import { syncUsage, usageStream } from './usage-stream.js';
 
 export type SyncPart = 'audit' | 'usage' | 'costs';
+/** Streams mirrored at once (audit is the long one; usage kinds and costs run beside it). */
+const STREAMS_AT_ONCE = 3;
 export const SYNC_PARTS: SyncPart[] = ['audit', 'usage', 'costs'];
 
 export interface RunOptions {
@@ -65,19 +67,29 @@ export async function runSync(o: RunOptions): Promise<RunSummary> {
   if (o.only.includes('audit')) jobs.push({ stream: AUDIT_STREAM, run: () => syncAudit(ctx) });
   if (o.only.includes('usage')) for (const k of kinds) jobs.push({ stream: usageStream(k), run: () => syncUsage(ctx, k) });
   if (o.only.includes('costs')) jobs.push({ stream: COSTS_STREAM, run: () => syncCosts(ctx) });
-  const streams: RunSummary['streams'] = [];
-  for (const job of jobs) {
-    try {
-      const r = await job.run();
-      streams.push({ ...r, error: null });
-      await note(ctx, job.stream, null);
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      streams.push({ stream: job.stream, added: 0, corrections: 0, unchanged: 0, error: message });
-      await note(ctx, job.stream, message);
-      if (err instanceof UpstreamError && err.fatal) throw err;
+  // Streams are independent: a few run at once (the client's pacing still caps the upstream request
+  // rate), each writing in its own transactions. The summary keeps the jobs' order.
+  const streams: RunSummary['streams'] = new Array(jobs.length);
+  let next = 0;
+  let fatal: unknown = null;
+  const worker = async () => {
+    while (next < jobs.length && fatal === null) {
+      const index = next++;
+      const job = jobs[index] as (typeof jobs)[number];
+      try {
+        const r = await job.run();
+        streams[index] = { ...r, error: null };
+        await note(ctx, job.stream, null);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        streams[index] = { stream: job.stream, added: 0, corrections: 0, unchanged: 0, error: message };
+        await note(ctx, job.stream, message);
+        if (err instanceof UpstreamError && err.fatal && fatal === null) fatal = err;
+      }
     }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(STREAMS_AT_ONCE, jobs.length) }, worker));
+  if (fatal !== null) throw fatal;
   return { streams, seconds: (Date.now() - started) / 1000 };
 }
 
