@@ -3,7 +3,7 @@
  * Retry-After, 500s with a request id, responses cut off mid-connection and slow responses. `onRequest`
  * lets a test act at an exact request count (a SIGKILL mid-run) instead of sleeping.
  */
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface FaultProxy {
@@ -12,6 +12,8 @@ export interface FaultProxy {
   /** Faults on (default) or off. */
   faults: boolean;
   onRequest?: (n: number) => void;
+  /** While set, requests wait for it before being answered (holds a run mid-way without sleeping). */
+  gate?: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -43,7 +45,15 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       req.socket.destroy();
       return;
     }
+    if (proxy.gate) {
+      const gate = proxy.gate;
+      void gate.then(() => forwardTo(req, res, false));
+      return;
+    }
     const slow = proxy.faults && n % 9 === 8;
+    forwardTo(req, res, slow);
+  });
+  const forwardTo = (req: IncomingMessage, res: ServerResponse, slow: boolean) => {
     if (slow) proxy.counts.slow++;
     const forward = request(
       { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: { ...req.headers, host: target.host } },
@@ -54,8 +64,9 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       },
     );
     forward.on('error', () => res.destroy());
-    req.pipe(forward);
-  });
+    if (req.readableEnded) forward.end();
+    else req.pipe(forward);
+  };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
   return proxy;

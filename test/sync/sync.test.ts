@@ -278,3 +278,34 @@ describe('orgledger sync resilience', () => {
     expect(r.stderr + r.stdout).not.toContain(bad);
   }, 60_000);
 });
+
+describe('orgledger sync lock', () => {
+  it('refuses a second run of the same organization while one runs (exit 75, naming the holder), and runs once it ended', async () => {
+    const data = tempDir('locked');
+    proxy.faults = false;
+    let open: () => void = () => undefined;
+    proxy.gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    // The first run is held at its first upstream request, lock taken.
+    const firstRequest = new Promise<void>((resolve) => {
+      proxy.onRequest = () => resolve();
+    });
+    const first = sync(['--data', data]);
+    await firstRequest;
+    proxy.onRequest = undefined;
+    const second = await sync(['--data', data]);
+    expect(second.code, second.stderr).toBe(75);
+    expect(second.stderr).toMatch(/another sync of organization org-default is running \(pid \d+ on .+, since \d{4}-\d\d-\d\dT[\d:]+Z\); this run did nothing/);
+    const status = await runCli(['sync', '--status', '--data', data]);
+    expect(status.stdout).toMatch(/^running: pid \d+ on .+ since /m);
+    proxy.gate = undefined;
+    open();
+    const done = await first;
+    expect(done.code, done.stderr).toBe(0);
+    const after = await sync(['--data', data]);
+    expect(after.code, after.stderr).toBe(0);
+    expect(after.stdout).toMatch(/^sync: added 0 records/m);
+  }, 180_000);
+});
+

@@ -8,6 +8,7 @@ import { USAGE_KIND_NAMES, type UsageKindName } from '../usage/kinds.js';
 import { AUDIT_STREAM, syncAudit } from './audit-stream.js';
 import type { MirrorStore, StreamResult, SyncContext, SyncSettings } from './context.js';
 import { COSTS_STREAM, syncCosts } from './costs-stream.js';
+import { acquireSyncLock } from './lock.js';
 import { LocalSide, type Side } from './sides.js';
 import type { SyncCursor } from './types.js';
 import { UpstreamError } from './upstream.js';
@@ -47,7 +48,18 @@ export function streamsOf(only: SyncPart[], kinds: UsageKindName[]): string[] {
   return out;
 }
 
+/** One run under the organization's sync lock (a dry run writes nothing and takes none); SyncLockedError when another holds it. */
 export async function runSync(o: RunOptions): Promise<RunSummary> {
+  if (o.settings.dryRun) return runStreams(o);
+  const held = await acquireSyncLock(o.store, o.orgId, o.clock);
+  try {
+    return await runStreams(o);
+  } finally {
+    await held.release();
+  }
+}
+
+async function runStreams(o: RunOptions): Promise<RunSummary> {
   const started = Date.now();
   const cursors = new Map((await o.store.sync.listSyncCursors(o.orgId)).map((c) => [c.stream, c]));
   const ctx: SyncContext = {

@@ -14,6 +14,7 @@ import { PROVENANCE_SQL_PG } from './migration-5.js';
 import { ledgerSchemaSqlPg } from './migration-6.js';
 import { syncCursorsSqlPg } from './migration-7.js';
 import { logStreamsSqlPg } from './migration-8.js';
+import { syncLocksSqlPg } from './migration-13.js';
 
 export interface PgMigration {
   version: number;
@@ -111,6 +112,7 @@ export const postgresMigrations: PgMigration[] = [
   { version: 6, name: 'tamper-evident ledger: stored hashes, usage leaves, checkpoints', sql: ledgerSchemaSqlPg, run: backfillLedgerPg },
   { version: 7, name: 'upstream mirror cursors', sql: syncCursorsSqlPg },
   { version: 8, name: 'log streams, usage journal', sql: logStreamsSqlPg },
+  { version: 13, name: 'upstream mirror lock', sql: syncLocksSqlPg },
 ];
 
 /**

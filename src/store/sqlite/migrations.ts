@@ -9,6 +9,7 @@ import { PROVENANCE_SQL_SQLITE } from './migration-5.js';
 import { ledgerSchemaSql } from './migration-6.js';
 import { syncCursorsSql } from './migration-7.js';
 import { logStreamsSql } from './migration-8.js';
+import { syncLocksSql } from './migration-13.js';
 import { usageSchemaSql } from './usage-schema.js';
 
 export interface Migration {
@@ -86,4 +87,5 @@ export const sqliteMigrations: Migration[] = [
   { version: 6, name: 'tamper-evident ledger: stored hashes, usage leaves, checkpoints', sql: ledgerSchemaSql, run: backfillLedgerSqlite },
   { version: 7, name: 'upstream mirror cursors', sql: syncCursorsSql },
   { version: 8, name: 'log streams, usage journal', sql: logStreamsSql },
+  { version: 13, name: 'upstream mirror lock', sql: syncLocksSql },
 ];
