@@ -309,3 +309,49 @@ describe('orgledger sync lock', () => {
   }, 180_000);
 });
 
+/** Resolves with the match once the server's output (after `from` characters) matches `re`: waits on output events, not time. */
+function outputMatch(server: ServeChild, re: RegExp, from: number): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    const test = () => {
+      const m = re.exec(server.stdout().slice(from));
+      if (!m) return false;
+      server.child.stdout?.off('data', onData);
+      resolve(m);
+      return true;
+    };
+    const onData = () => void test();
+    server.child.stdout?.on('data', onData);
+    void server.exited.then(() => reject(new Error(`serve exited: ${server.stderr()}`)));
+    test();
+  });
+}
+
+describe('orgledger serve --sync-from', () => {
+  it('keeps a mirror current from inside the server, run after run, never logging the key', async () => {
+    const data = tempDir('serve-sync');
+    const downKey = testSecret('serve-down');
+    proxy.faults = false;
+    const server = await startServeChild(['--data', data, '--sync-from', proxy.url, '--sync-interval', '1s'], {
+      ORGLEDGER_ADMIN_KEY: downKey,
+      ORGLEDGER_SYNC_ADMIN_KEY: upKey,
+    });
+    try {
+      const first = await outputMatch(server, /"msg":"sync: added (\d+) records and \d+ corrections/, 0);
+      expect(Number(first[1])).toBeGreaterThan(0);
+      for (const tenant of [false, true]) expect(await auditPages(server.url, downKey, tenant)).toEqual(await auditPages(upstream.url, upKey, tenant));
+      // A new upstream event arrives with a later run of the loop.
+      const mark = server.stdout().length;
+      await api(upstream.url, upKey, '/organization/audit_logs', {
+        method: 'POST',
+        body: JSON.stringify({ data: [{ id: 'audit_log-serve-sync-later', type: 'logout.succeeded', effective_at: Math.floor(Date.now() / 1000) - 60 }] }),
+      });
+      await outputMatch(server, /"msg":"sync: added [1-9]\d* records/, mark);
+      expect(await api(server.url, downKey, '/organization/audit_logs?limit=5')).toContain('audit_log-serve-sync-later');
+      const metrics = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${downKey}` } })).text();
+      expect(metrics).toMatch(/orgledger_sync_last_run_timestamp_seconds\{[^}]*stream="audit"[^}]*\} \d+/);
+      expect(server.stdout() + server.stderr()).not.toContain(upKey);
+    } finally {
+      await server.kill();
+    }
+  }, 180_000);
+});
