@@ -14,6 +14,8 @@ export interface FaultProxy {
   onRequest?: (n: number) => void;
   /** While set, requests wait for it before being answered (holds a run mid-way without sleeping). */
   gate?: Promise<void>;
+  /** Set: 1h usage requests starting before this time answer 400, as an upstream keeping hourly buckets for a limited time. */
+  hourlyFrom?: number;
   close(): Promise<void>;
 }
 
@@ -43,6 +45,17 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     if (proxy.faults && n % 9 === 6) {
       proxy.counts.dropped++;
       req.socket.destroy();
+      return;
+    }
+    const asked = new URL(req.url ?? '/', 'http://proxy');
+    const start = Number(asked.searchParams.get('start_time'));
+    if (proxy.hourlyFrom !== undefined && asked.searchParams.get('bucket_width') === '1h' && start < proxy.hourlyFrom) {
+      res.writeHead(400, { 'content-type': 'application/json', 'x-request-id': `req_proxy_${n}` });
+      res.end(
+        JSON.stringify({
+          error: { message: 'Hourly buckets are not available this far back (proxy).', type: 'invalid_request_error', param: 'start_time', code: null },
+        }),
+      );
       return;
     }
     if (proxy.gate) {

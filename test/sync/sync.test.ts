@@ -355,3 +355,26 @@ describe('orgledger serve --sync-from', () => {
     }
   }, 180_000);
 });
+
+describe('orgledger sync daily fallback', () => {
+  it('mirrors the days the upstream serves no hourly buckets for as daily buckets; daily totals equal', async () => {
+    const data = tempDir('daily');
+    proxy.faults = false;
+    const today = Math.floor(Date.now() / 1000 / DAY) * DAY;
+    proxy.hourlyFrom = today - DAY;
+    const since = new Date((today - 3 * DAY) * 1000).toISOString();
+    const only = ['--only', 'usage', '--kinds', 'completions,vector_stores', '--since', since];
+    try {
+      const run = await sync(['--data', data], only);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toMatch(/usage\.completions: the upstream serves no 1h buckets for \d{4}-\d\d-\d\d; older days are mirrored as daily buckets/);
+      expect(run.stdout).toMatch(/^sync: added [1-9]\d* records/m);
+      const check = await sync(['--data', data], [...only, '--check']);
+      expect(check.code, check.stdout).toBe(0);
+      const again = await sync(['--data', data], only);
+      expect(again.stdout).toMatch(/^sync: added 0 records and 0 corrections/m);
+    } finally {
+      proxy.hourlyFrom = undefined;
+    }
+  }, 180_000);
+});
