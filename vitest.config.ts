@@ -9,7 +9,7 @@
 import { defineConfig } from 'vitest/config';
 
 /** In-process tests of the API and the store: run once per engine. */
-const SERVER_TESTS = ['app', 'audit-logs', 'auth', 'costs', 'directory', 'http', 'keys', 'observability', 'usage', 'store', 'ledger', 'otlp', 'log-streams'].map(
+const SERVER_TESTS = ['app', 'audit-logs', 'auth', 'costs', 'directory', 'http', 'keys', 'observability', 'usage', 'store', 'ledger', 'otlp', 'log-streams', 'sync-status'].map(
   (d) => `test/${d}/**/*.test.ts`,
 );
 

@@ -23,6 +23,7 @@ import { logStreamRoutes } from './features/log-streams/routes.js';
 import { LogStreamService } from './features/log-streams/service.js';
 import { parseAttributeMap } from './features/otlp/attribute-map.js';
 import { otlpRoutes } from './features/otlp/routes.js';
+import { syncRoutes } from './features/sync/routes.js';
 import { loadPriceTable } from './features/usage/price-table.js';
 import { usageRoutes } from './features/usage/routes.js';
 import { registerBodyParsers } from './http/body-parsers.js';
@@ -159,6 +160,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(costRoutes, { store, clock, prices, maxPendingWrites: config.maxPendingWrites });
   await app.register(logStreamRoutes, { logStreams: new LogStreamService(store, clock) });
   await app.register(ledgerRoutes, { ledger: services.ledger });
+  await app.register(syncRoutes, { store, clock });
   app.addHook('onClose', () => services.ledger.stop());
   if (config.logStreamPollMs > 0) {
     // Log streams deliver from this process (a lease per stream keeps one deliverer per stream across processes).

@@ -11,6 +11,7 @@ import { addLedgerOperations } from './features/ledger/openapi-ops.js';
 import { addLiveTailOperations } from './features/live-tail/openapi-ops.js';
 import { addLogStreamOperations } from './features/log-streams/openapi-ops.js';
 import { addOtlpOperations } from './features/otlp/openapi-ops.js';
+import { addSyncOperations } from './features/sync/openapi-ops.js';
 import { addUsageOperations } from './features/usage/openapi-ops.js';
 import type { OpenApiPaths } from './lib/openapi.js';
 import { servedSpec } from './spec/sdk-extensions.js';
@@ -27,6 +28,7 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
     addLiveTailOperations,
     addDirectoryOperations,
     addLogStreamOperations,
+    addSyncOperations,
   ])
     contribute(paths);
   return {

@@ -10,6 +10,7 @@ import { ConfigError } from '../config/config.js';
 import { DEFAULT_ORG_ID } from '../features/keys/service.js';
 import { type CheckOptions, checkMirror } from '../features/sync/check.js';
 import type { SyncSettings } from '../features/sync/context.js';
+import { LOCKED_EXIT_CODE, SyncLockedError } from '../features/sync/lock.js';
 import { DEFAULT_KINDS, type RunSummary, runSync, SYNC_PARTS, type SyncPart, streamsOf } from '../features/sync/service.js';
 import { LocalSide, UpstreamSide } from '../features/sync/sides.js';
 import { UpstreamClient } from '../features/sync/upstream.js';
@@ -118,6 +119,8 @@ export function registerSync(program: Command): void {
         const orgId = await resolveOrg(store, opts.org);
         if (opts.status) {
           printStatus(await store.sync.listSyncCursors(orgId), streamsOf(parts, kinds));
+          const lock = await store.sync.getSyncLock(orgId);
+          if (lock) process.stdout.write(`running: pid ${lock.pid} on ${lock.host} since ${iso(lock.acquiredAt)} (lease until ${iso(lock.expiresAt)})\n`);
           return;
         }
         if (!opts.from) throw new ConfigError('--from is required: the upstream API base URL (e.g. https://api.openai.com/v1)');
@@ -166,7 +169,13 @@ export function registerSync(program: Command): void {
             }
             bar.update(done, total);
           },
+        }).catch((err: unknown) => {
+          if (!(err instanceof SyncLockedError)) throw err;
+          log(err.message);
+          process.exitCode = LOCKED_EXIT_CODE;
+          return null;
         });
+        if (summary === null) return;
         for (const r of summary.streams) {
           bars.get(r.stream)?.done();
           const what = r.error ? `failed: ${r.error}` : `${r.added} added, ${r.corrections} corrections, ${r.unchanged} unchanged`;

@@ -3,7 +3,7 @@
  * Retry-After, 500s with a request id, responses cut off mid-connection and slow responses. `onRequest`
  * lets a test act at an exact request count (a SIGKILL mid-run) instead of sleeping.
  */
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface FaultProxy {
@@ -12,6 +12,10 @@ export interface FaultProxy {
   /** Faults on (default) or off. */
   faults: boolean;
   onRequest?: (n: number) => void;
+  /** While set, requests wait for it before being answered (holds a run mid-way without sleeping). */
+  gate?: Promise<void>;
+  /** Set: 1h usage requests starting before this time answer 400, as an upstream keeping hourly buckets for a limited time. */
+  hourlyFrom?: number;
   close(): Promise<void>;
 }
 
@@ -43,7 +47,26 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       req.socket.destroy();
       return;
     }
+    const asked = new URL(req.url ?? '/', 'http://proxy');
+    const start = Number(asked.searchParams.get('start_time'));
+    if (proxy.hourlyFrom !== undefined && asked.searchParams.get('bucket_width') === '1h' && start < proxy.hourlyFrom) {
+      res.writeHead(400, { 'content-type': 'application/json', 'x-request-id': `req_proxy_${n}` });
+      res.end(
+        JSON.stringify({
+          error: { message: 'Hourly buckets are not available this far back (proxy).', type: 'invalid_request_error', param: 'start_time', code: null },
+        }),
+      );
+      return;
+    }
+    if (proxy.gate) {
+      const gate = proxy.gate;
+      void gate.then(() => forwardTo(req, res, false));
+      return;
+    }
     const slow = proxy.faults && n % 9 === 8;
+    forwardTo(req, res, slow);
+  });
+  const forwardTo = (req: IncomingMessage, res: ServerResponse, slow: boolean) => {
     if (slow) proxy.counts.slow++;
     const forward = request(
       { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: { ...req.headers, host: target.host } },
@@ -54,8 +77,9 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       },
     );
     forward.on('error', () => res.destroy());
-    req.pipe(forward);
-  });
+    if (req.readableEnded) forward.end();
+    else req.pipe(forward);
+  };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
   return proxy;

@@ -278,3 +278,103 @@ describe('orgledger sync resilience', () => {
     expect(r.stderr + r.stdout).not.toContain(bad);
   }, 60_000);
 });
+
+describe('orgledger sync lock', () => {
+  it('refuses a second run of the same organization while one runs (exit 75, naming the holder), and runs once it ended', async () => {
+    const data = tempDir('locked');
+    proxy.faults = false;
+    let open: () => void = () => undefined;
+    proxy.gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    // The first run is held at its first upstream request, lock taken.
+    const firstRequest = new Promise<void>((resolve) => {
+      proxy.onRequest = () => resolve();
+    });
+    const first = sync(['--data', data]);
+    await firstRequest;
+    proxy.onRequest = undefined;
+    const second = await sync(['--data', data]);
+    expect(second.code, second.stderr).toBe(75);
+    expect(second.stderr).toMatch(/another sync of organization org-default is running \(pid \d+ on .+, since \d{4}-\d\d-\d\dT[\d:]+Z\); this run did nothing/);
+    const status = await runCli(['sync', '--status', '--data', data]);
+    expect(status.stdout).toMatch(/^running: pid \d+ on .+ since /m);
+    proxy.gate = undefined;
+    open();
+    const done = await first;
+    expect(done.code, done.stderr).toBe(0);
+    const after = await sync(['--data', data]);
+    expect(after.code, after.stderr).toBe(0);
+    expect(after.stdout).toMatch(/^sync: added 0 records/m);
+  }, 180_000);
+});
+
+/** Resolves with the match once the server's output (after `from` characters) matches `re`: waits on output events, not time. */
+function outputMatch(server: ServeChild, re: RegExp, from: number): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    const test = () => {
+      const m = re.exec(server.stdout().slice(from));
+      if (!m) return false;
+      server.child.stdout?.off('data', onData);
+      resolve(m);
+      return true;
+    };
+    const onData = () => void test();
+    server.child.stdout?.on('data', onData);
+    void server.exited.then(() => reject(new Error(`serve exited: ${server.stderr()}`)));
+    test();
+  });
+}
+
+describe('orgledger serve --sync-from', () => {
+  it('keeps a mirror current from inside the server, run after run, never logging the key', async () => {
+    const data = tempDir('serve-sync');
+    const downKey = testSecret('serve-down');
+    proxy.faults = false;
+    const server = await startServeChild(['--data', data, '--sync-from', proxy.url, '--sync-interval', '1s'], {
+      ORGLEDGER_ADMIN_KEY: downKey,
+      ORGLEDGER_SYNC_ADMIN_KEY: upKey,
+    });
+    try {
+      const first = await outputMatch(server, /"msg":"sync: added (\d+) records and \d+ corrections/, 0);
+      expect(Number(first[1])).toBeGreaterThan(0);
+      for (const tenant of [false, true]) expect(await auditPages(server.url, downKey, tenant)).toEqual(await auditPages(upstream.url, upKey, tenant));
+      // A new upstream event arrives with a later run of the loop.
+      const mark = server.stdout().length;
+      await api(upstream.url, upKey, '/organization/audit_logs', {
+        method: 'POST',
+        body: JSON.stringify({ data: [{ id: 'audit_log-serve-sync-later', type: 'logout.succeeded', effective_at: Math.floor(Date.now() / 1000) - 60 }] }),
+      });
+      await outputMatch(server, /"msg":"sync: added [1-9]\d* records/, mark);
+      expect(await api(server.url, downKey, '/organization/audit_logs?limit=5')).toContain('audit_log-serve-sync-later');
+      const metrics = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${downKey}` } })).text();
+      expect(metrics).toMatch(/orgledger_sync_last_run_timestamp_seconds\{[^}]*stream="audit"[^}]*\} \d+/);
+      expect(server.stdout() + server.stderr()).not.toContain(upKey);
+    } finally {
+      await server.kill();
+    }
+  }, 180_000);
+});
+
+describe('orgledger sync daily fallback', () => {
+  it('mirrors the days the upstream serves no hourly buckets for as daily buckets; daily totals equal', async () => {
+    const data = tempDir('daily');
+    proxy.faults = false;
+    const today = Math.floor(Date.now() / 1000 / DAY) * DAY;
+    proxy.hourlyFrom = today - DAY;
+    const since = new Date((today - 3 * DAY) * 1000).toISOString();
+    const only = ['--only', 'usage', '--kinds', 'completions,vector_stores', '--since', since];
+    try {
+      const run = await sync(['--data', data], only);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toMatch(/usage\.completions: the upstream serves no 1h buckets for \d{4}-\d\d-\d\d; older days are mirrored as daily buckets/);
+      expect(run.stdout).toMatch(/^sync: added [1-9]\d* records/m);
+      const check = await sync(['--data', data], [...only, '--check']);
+      expect(check.code, check.stdout).toBe(0);
+      const again = await sync(['--data', data], only);
+      expect(again.stdout).toMatch(/^sync: added 0 records and 0 corrections/m);
+    } finally {
+      proxy.hourlyFrom = undefined;
+    }
+  }, 180_000);
+});

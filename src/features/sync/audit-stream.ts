@@ -11,6 +11,7 @@ import { mirroredEvent } from '../audit-logs/event-validation.js';
 import { appendAuditEvents, MAX_EVENTS_PER_BATCH } from '../audit-logs/service.js';
 import { type StreamResult, type SyncContext, saveCursor } from './context.js';
 import { rawArrayItems } from './raw-json.js';
+import { readAhead } from './read-ahead.js';
 import type { Side } from './sides.js';
 
 export const AUDIT_STREAM = 'audit';
@@ -24,76 +25,79 @@ interface ListPage {
 
 /** Every event of [gte, lt) on one side, as raw texts, both tenant-scoped and not (the contract lists them separately). */
 export async function auditSlice(side: Side, gte: number, lt: number): Promise<string[]> {
+  // The two lists are independent walks: read them together.
+  const [org, tenant] = await Promise.all([false, true].map((tenantOnly) => auditWalk(side, gte, lt, tenantOnly)));
+  return (org as string[]).concat(tenant as string[]);
+}
+
+async function auditWalk(side: Side, gte: number, lt: number, tenantOnly: boolean): Promise<string[]> {
   const out: string[] = [];
-  for (const tenantOnly of [false, true]) {
-    let after: string | undefined;
-    for (;;) {
-      const text = await side.auditPage({ gte, lt, tenantOnly, after, limit: PAGE });
-      const page = JSON.parse(text) as ListPage;
-      const items = rawArrayItems(text, 'data');
-      out.push(...items);
-      if (!page.has_more || !page.last_id || items.length === 0) break;
-      after = page.last_id;
-    }
+  let after: string | undefined;
+  for (;;) {
+    const text = await side.auditPage({ gte, lt, tenantOnly, after, limit: PAGE });
+    const page = JSON.parse(text) as ListPage;
+    const items = rawArrayItems(text, 'data');
+    for (const item of items) out.push(item);
+    if (!page.has_more || !page.last_id || items.length === 0) break;
+    after = page.last_id;
   }
   return out;
 }
+
+/** Day-slices read ahead of the one being written (each is two paged walks: tenant_only or not). */
+const READ_AHEAD = 4;
+/** Events written per transaction: one COMMIT (an fsync) per few thousand events, not per page. */
+const EVENTS_PER_WRITE = 5000;
 
 export async function syncAudit(ctx: SyncContext): Promise<StreamResult> {
   const result: StreamResult = { stream: AUDIT_STREAM, added: 0, corrections: 0, unchanged: 0 };
   const cursor = ctx.cursors.get(AUDIT_STREAM);
   const from = cursor && cursor.position > 0 ? Math.max(ctx.settings.since, cursor.position - ctx.settings.auditOverlapSeconds) : ctx.settings.since;
   const end = ctx.now;
-  const total = Math.max(1, Math.ceil((end - from) / SLICE));
+  const slices: { gte: number; lt: number }[] = [];
+  for (let gte = from; gte < end; gte += SLICE) slices.push({ gte, lt: Math.min(end, gte + SLICE) });
+  let pending: ValidEvent[] = [];
   let done = 0;
-  for (let gte = from; gte < end; gte += SLICE) {
-    const lt = Math.min(end, gte + SLICE);
+  const slicesRead = readAhead(slices.length, READ_AHEAD, async (i) => {
+    const { gte, lt } = slices[i] as { gte: number; lt: number };
     const raw = await auditSlice(ctx.upstream, gte, lt);
     // Upstream lists newest first; the mirror appends oldest first (stable: equal times keep upstream order).
-    const events: ValidEvent[] = raw.map((text, i) => mirroredEvent(text, `upstream audit_logs data[${i}]`)).reverse();
-    events.sort((a, b) => a.effectiveAt - b.effectiveAt);
-    const added = await writeEvents(ctx, events, lt, result);
-    result.added += added;
-    ctx.progress(AUDIT_STREAM, ++done, total);
+    const events: ValidEvent[] = raw.map((text, j) => mirroredEvent(text, `upstream audit_logs data[${j}]`)).reverse();
+    return events.sort((a, b) => a.effectiveAt - b.effectiveAt);
+  });
+  for await (const events of slicesRead) {
+    const slice = slices[done] as { gte: number; lt: number };
+    pending = pending.concat(events);
+    done++;
+    // Slices are consecutive, so the pending events stay in ascending effective_at across them.
+    if (pending.length >= EVENTS_PER_WRITE || done === slices.length) {
+      result.added += await writeEvents(ctx, pending, slice.lt, result);
+      pending = [];
+    }
+    ctx.progress(AUDIT_STREAM, done, Math.max(1, slices.length));
   }
   return result;
 }
 
-/** Writes the slice's new events in batches; the last batch moves the cursor to the slice's end. */
-async function writeEvents(ctx: SyncContext, events: ValidEvent[], sliceEnd: number, result: StreamResult): Promise<number> {
-  let added = 0;
-  let i = 0;
-  do {
-    const batch = events.slice(i, i + MAX_EVENTS_PER_BATCH);
-    i += MAX_EVENTS_PER_BATCH;
-    const last = i >= events.length;
-    if (ctx.settings.dryRun) {
-      const known = await ctx.store.write((tx) =>
-        tx.audit.findAuditEventHashes(
-          ctx.orgId,
-          batch.map((e) => e.clientId as string),
-        ),
-      );
-      added += batch.filter((e) => !known.has(e.clientId as string)).length;
-      continue;
-    }
-    added += await ctx.store.write(async (tx) => {
-      const known = await tx.audit.findAuditEventHashes(
-        ctx.orgId,
-        batch.map((e) => e.clientId as string),
-      );
-      const seen = new Set<string>();
-      const fresh = batch.filter((e) => {
-        const id = e.clientId as string;
-        if (known.has(id) || seen.has(id)) return false;
-        seen.add(id);
-        return true;
-      });
-      result.unchanged += batch.length - fresh.length;
-      if (fresh.length > 0) await appendAuditEvents(tx, ctx.orgId, fresh, ctx.clock);
-      if (last) await saveCursor(tx, ctx, AUDIT_STREAM, sliceEnd, fresh.length);
-      return fresh.length;
+/** Writes the new events in one transaction (appended in batches) and moves the cursor to `end`. */
+async function writeEvents(ctx: SyncContext, events: ValidEvent[], end: number, result: StreamResult): Promise<number> {
+  const ids = events.map((e) => e.clientId as string);
+  if (ctx.settings.dryRun) {
+    const known = await ctx.store.write((tx) => tx.audit.findAuditEventHashes(ctx.orgId, ids));
+    return new Set(ids.filter((id) => !known.has(id))).size;
+  }
+  return ctx.store.write(async (tx) => {
+    const known = await tx.audit.findAuditEventHashes(ctx.orgId, ids);
+    const seen = new Set<string>();
+    const fresh = events.filter((e) => {
+      const id = e.clientId as string;
+      if (known.has(id) || seen.has(id)) return false;
+      seen.add(id);
+      return true;
     });
-  } while (i < events.length);
-  return added;
+    result.unchanged += events.length - fresh.length;
+    for (let i = 0; i < fresh.length; i += MAX_EVENTS_PER_BATCH) await appendAuditEvents(tx, ctx.orgId, fresh.slice(i, i + MAX_EVENTS_PER_BATCH), ctx.clock);
+    await saveCursor(tx, ctx, AUDIT_STREAM, end, fresh.length);
+    return fresh.length;
+  });
 }

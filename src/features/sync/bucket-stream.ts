@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../lib/canonical-json.js';
 import type { UsageBucket, UsagePage } from '../usage/query.js';
 import { type StreamResult, type SyncContext, saveCursor } from './context.js';
+import { readAhead } from './read-ahead.js';
 import type { BucketPageRequest, Side } from './sides.js';
 import { UpstreamError } from './upstream.js';
 
@@ -46,6 +47,8 @@ export function reconcile<R>(
   up: UsageBucket[],
   local: UsageBucket[],
   runAt: number,
+  /** Set for buckets read at another width than the stream's (the daily fallback): keeps their ids apart. */
+  width?: '1d',
 ): { records: R[]; corrections: number; unchanged: number } {
   const localByStart = new Map(local.map((b) => [b.start_time, b]));
   const records: R[] = [];
@@ -57,7 +60,7 @@ export function reconcile<R>(
     for (const key of new Set([...theirs.keys(), ...mine.keys()])) {
       const u = theirs.get(key);
       const l = mine.get(key);
-      const base = `sync_${shortHash([a.stream, bucket.start_time, key])}`;
+      const base = `sync_${shortHash(width ? [a.stream, bucket.start_time, key, width] : [a.stream, bucket.start_time, key])}`;
       // A bucket's first copy has the id of (stream, start, dimensions); a correction also names what it corrects.
       const id = l === undefined ? base : `${base}_${shortHash([u ?? null, l, runAt]).slice(0, 12)}`;
       const record = a.difference(bucket.start_time, u, l, id);
@@ -71,6 +74,27 @@ export function reconcile<R>(
   return { records, corrections, unchanged };
 }
 
+/** Windows (one page of buckets each) read ahead of the one being compared and written. */
+const READ_AHEAD = 4;
+/** Records written per transaction: one COMMIT per few thousand records, not per page. */
+const RECORDS_PER_WRITE = 5000;
+
+interface Window {
+  start: number;
+  end: number;
+}
+
+/** One upstream page of a window; `fallback`: read at 1d because the upstream refused 1h there. */
+interface Part {
+  page: UsagePage;
+  fallback: boolean;
+}
+
+const DAY = 86400;
+
+/** A 400 for a bucket request: the upstream does not serve that width or range. */
+const refused = (err: unknown) => err instanceof UpstreamError && err.status === 400;
+
 export async function syncBuckets<R>(ctx: SyncContext, a: BucketAdapter<R>): Promise<StreamResult> {
   const result: StreamResult = { stream: a.stream, added: 0, corrections: 0, unchanged: 0 };
   const width = SECONDS[a.width];
@@ -80,30 +104,93 @@ export async function syncBuckets<R>(ctx: SyncContext, a: BucketAdapter<R>): Pro
   const start = cursor ? Math.max(first, Math.min(cursor.position, closedEnd - Math.ceil(ctx.settings.rereadSeconds / width) * width)) : first;
   if (start >= closedEnd) return result;
   const total = (closedEnd - start) / width;
-  let groupBy: string[] | null = null;
-  let page: string | undefined;
+  // One page's worth of buckets per window, so windows can be read concurrently (page tokens cannot).
+  const windows: Window[] = [];
+  for (let s = start; s < closedEnd; s += a.limit * width) windows.push({ start: s, end: Math.min(closedEnd, s + a.limit * width) });
+  const request = (w: Window, g: string[], page?: string): BucketPageRequest => ({
+    start: w.start,
+    end: w.end,
+    width: a.width,
+    groupBy: g,
+    limit: a.limit,
+    page,
+  });
+  // The newest window's first page settles which grouping the upstream accepts (the newest, because an
+  // upstream may refuse hourly buckets far back); every other window is read with it.
+  const newest = windows.length - 1;
+  let opening: { page?: UsagePage; groupBy: string[] };
+  try {
+    opening = await firstPage(ctx, a, (g) => request(windows[newest] as Window, g));
+  } catch (err) {
+    if (a.width !== '1h' || !refused(err)) throw err;
+    // Refused whatever the grouping: the window reaches back before the upstream's hourly range; ask about the newest day.
+    const day = { start: Math.max((windows[newest] as Window).start, closedEnd - DAY), end: closedEnd };
+    opening = { groupBy: (await firstPage(ctx, a, (g) => request(day, g))).groupBy };
+  }
+  const groupBy = opening.groupBy;
+  const pagesOf = async (w: Window, width: '1h' | '1d', first?: UsagePage): Promise<Part[]> => {
+    const parts: Part[] = [];
+    let page = first ?? (await a.page(ctx.upstream, { ...request(w, groupBy), width, limit: width === a.width ? a.limit : 31 }));
+    for (;;) {
+      parts.push({ page, fallback: width !== a.width });
+      if (!page.has_more || !page.next_page) return parts;
+      page = await a.page(ctx.upstream, { ...request(w, groupBy, page.next_page), width, limit: width === a.width ? a.limit : 31 });
+    }
+  };
+  let warned = false;
+  const reads = readAhead(windows.length, READ_AHEAD, async (i) => {
+    const w = windows[i] as Window;
+    try {
+      return await pagesOf(w, a.width, i === newest ? opening.page : undefined);
+    } catch (err) {
+      if (a.width !== '1h' || !refused(err)) throw err;
+    }
+    // The upstream refuses hourly buckets this far back: day by day, hourly where it serves them, else one daily bucket.
+    const parts: Part[] = [];
+    for (let d = w.start; d < w.end; ) {
+      const next = Math.min(w.end, (Math.floor(d / DAY) + 1) * DAY);
+      try {
+        parts.push(...(await pagesOf({ start: d, end: next }, '1h')));
+      } catch (err) {
+        if (!refused(err)) throw err;
+        if (!warned)
+          ctx.log(
+            `${a.stream}: the upstream serves no 1h buckets for ${new Date(d * 1000).toISOString().slice(0, 10)}; older days are mirrored as daily buckets`,
+          );
+        warned = true;
+        parts.push(...(await pagesOf({ start: d, end: next }, '1d')));
+      }
+      d = next;
+    }
+    return parts;
+  });
+  let pending: R[] = [];
+  let position: number | null = null;
   let done = 0;
-  for (;;) {
-    const request = (g: string[]): BucketPageRequest => ({ start, end: closedEnd, width: a.width, groupBy: g, limit: a.limit, page });
-    let upPage: UsagePage;
-    if (groupBy) upPage = await a.page(ctx.upstream, request(groupBy));
-    else ({ page: upPage, groupBy } = await firstPage(ctx, a, request));
-    const buckets = upPage.data;
-    if (buckets.length > 0) {
+  let read = 0;
+  for await (const parts of reads) {
+    read++;
+    for (const { page: upPage, fallback } of parts) {
+      const buckets = upPage.data;
+      if (buckets.length === 0) continue;
       const from = (buckets[0] as UsageBucket).start_time;
       const to = (buckets[buckets.length - 1] as UsageBucket).end_time;
-      const local = await a.page(ctx.local, { start: from, end: to, width: a.width, groupBy, limit: buckets.length });
-      const { records, corrections, unchanged } = reconcile(a, buckets, local.data, ctx.now);
+      const pageWidth = fallback ? '1d' : a.width;
+      const local = await a.page(ctx.local, { start: from, end: to, width: pageWidth, groupBy, limit: buckets.length });
+      const { records, corrections, unchanged } = reconcile(a, buckets, local.data, ctx.now, fallback ? '1d' : undefined);
       result.unchanged += unchanged;
-      const position = Math.max(cursor?.position ?? 0, to);
-      if (!ctx.settings.dryRun) await a.write(ctx, records, { position, added: records.length });
+      for (const r of records) pending.push(r);
+      position = Math.max(cursor?.position ?? 0, to);
       result.added += records.length - corrections;
       result.corrections += corrections;
       done += buckets.length;
       ctx.progress(a.stream, done, total);
     }
-    if (!upPage.has_more || !upPage.next_page) break;
-    page = upPage.next_page;
+    const last = read === windows.length;
+    if (position !== null && (pending.length >= RECORDS_PER_WRITE || last)) {
+      if (!ctx.settings.dryRun) await a.write(ctx, pending, { position, added: pending.length });
+      pending = [];
+    }
   }
   return result;
 }

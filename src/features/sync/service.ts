@@ -8,12 +8,15 @@ import { USAGE_KIND_NAMES, type UsageKindName } from '../usage/kinds.js';
 import { AUDIT_STREAM, syncAudit } from './audit-stream.js';
 import type { MirrorStore, StreamResult, SyncContext, SyncSettings } from './context.js';
 import { COSTS_STREAM, syncCosts } from './costs-stream.js';
+import { acquireSyncLock } from './lock.js';
 import { LocalSide, type Side } from './sides.js';
 import type { SyncCursor } from './types.js';
 import { UpstreamError } from './upstream.js';
 import { syncUsage, usageStream } from './usage-stream.js';
 
 export type SyncPart = 'audit' | 'usage' | 'costs';
+/** Streams mirrored at once (audit is the long one; usage kinds and costs run beside it). */
+const STREAMS_AT_ONCE = 3;
 export const SYNC_PARTS: SyncPart[] = ['audit', 'usage', 'costs'];
 
 export interface RunOptions {
@@ -45,7 +48,18 @@ export function streamsOf(only: SyncPart[], kinds: UsageKindName[]): string[] {
   return out;
 }
 
+/** One run under the organization's sync lock (a dry run writes nothing and takes none); SyncLockedError when another holds it. */
 export async function runSync(o: RunOptions): Promise<RunSummary> {
+  if (o.settings.dryRun) return runStreams(o);
+  const held = await acquireSyncLock(o.store, o.orgId, o.clock);
+  try {
+    return await runStreams(o);
+  } finally {
+    await held.release();
+  }
+}
+
+async function runStreams(o: RunOptions): Promise<RunSummary> {
   const started = Date.now();
   const cursors = new Map((await o.store.sync.listSyncCursors(o.orgId)).map((c) => [c.stream, c]));
   const ctx: SyncContext = {
@@ -65,19 +79,29 @@ export async function runSync(o: RunOptions): Promise<RunSummary> {
   if (o.only.includes('audit')) jobs.push({ stream: AUDIT_STREAM, run: () => syncAudit(ctx) });
   if (o.only.includes('usage')) for (const k of kinds) jobs.push({ stream: usageStream(k), run: () => syncUsage(ctx, k) });
   if (o.only.includes('costs')) jobs.push({ stream: COSTS_STREAM, run: () => syncCosts(ctx) });
-  const streams: RunSummary['streams'] = [];
-  for (const job of jobs) {
-    try {
-      const r = await job.run();
-      streams.push({ ...r, error: null });
-      await note(ctx, job.stream, null);
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      streams.push({ stream: job.stream, added: 0, corrections: 0, unchanged: 0, error: message });
-      await note(ctx, job.stream, message);
-      if (err instanceof UpstreamError && err.fatal) throw err;
+  // Streams are independent: a few run at once (the client's pacing still caps the upstream request
+  // rate), each writing in its own transactions. The summary keeps the jobs' order.
+  const streams: RunSummary['streams'] = new Array(jobs.length);
+  let next = 0;
+  let fatal: unknown = null;
+  const worker = async () => {
+    while (next < jobs.length && fatal === null) {
+      const index = next++;
+      const job = jobs[index] as (typeof jobs)[number];
+      try {
+        const r = await job.run();
+        streams[index] = { ...r, error: null };
+        await note(ctx, job.stream, null);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        streams[index] = { stream: job.stream, added: 0, corrections: 0, unchanged: 0, error: message };
+        await note(ctx, job.stream, message);
+        if (err instanceof UpstreamError && err.fatal && fatal === null) fatal = err;
+      }
     }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(STREAMS_AT_ONCE, jobs.length) }, worker));
+  if (fatal !== null) throw fatal;
   return { streams, seconds: (Date.now() - started) / 1000 };
 }
 

@@ -14,3 +14,15 @@ export interface SyncCursor {
   /** Records this stream has added locally, over all runs. */
   records: number;
 }
+
+/** The lease of the one process mirroring an organization (`sync_locks`). */
+export interface SyncLock {
+  orgId: string;
+  /** Unique per run: `host:pid:random`. */
+  owner: string;
+  host: string;
+  pid: number;
+  acquiredAt: number;
+  /** The holder renews this while it runs; past it, the lock may be taken over. */
+  expiresAt: number;
+}

@@ -139,6 +139,8 @@ export class UpstreamClient {
     // Exponential backoff 0.5 s * 2^n capped at 8 s, with jitter so concurrent clients spread out.
     const backoff = Math.min(8000, 500 * 2 ** (attempt - 1)) * (0.75 + Math.random() * 0.25);
     const ms = asked !== null ? Math.min(Math.max(asked, 0), 120_000) : backoff;
+    // A 429 speaks for the whole key: requests of other streams in flight hold off too.
+    if (asked !== null) this.nextSlot = Math.max(this.nextSlot, Date.now() + ms);
     this.options.onRetry?.(`${what}; retrying in ${(ms / 1000).toFixed(1)} s`);
     await this.sleep(ms);
   }

@@ -20,7 +20,11 @@ export function auditEventInserter(db: DB): (events: StoredAuditEvent[]) => void
     }
     // Each organization's new events become its audit log's next leaves, in seq order.
     const byOrg = new Map<string, StoredAuditEvent[]>();
-    for (const e of events) byOrg.set(e.orgId, [...(byOrg.get(e.orgId) ?? []), e]);
+    for (const e of events) {
+      const list = byOrg.get(e.orgId);
+      if (list) list.push(e);
+      else byOrg.set(e.orgId, [e]);
+    }
     for (const [orgId, list] of byOrg)
       ledger.audit(
         orgId,
@@ -60,7 +64,11 @@ export class SqliteAuditWrites implements AuditWrites {
   private readonly s;
   constructor(db: DB) {
     this.s = {
-      eventHashes: db.prepare('SELECT id, content_hash, effective_at FROM audit_events WHERE org_id = ? AND id IN (SELECT value FROM json_each(?))'),
+      // INDEXED BY: without it SQLite walks every event of the organization (primary key on org_id) and tests
+      // each id against the list, so a lookup grew with the log (14 s of a 100k-event mirror).
+      eventHashes: db.prepare(
+        'SELECT id, content_hash, effective_at FROM audit_events INDEXED BY audit_events_id WHERE org_id = ? AND id IN (SELECT value FROM json_each(?))',
+      ),
       allocSeq: db.prepare('UPDATE organizations SET audit_seq = audit_seq + ? WHERE id = ? RETURNING audit_seq'),
       insertEvents: auditEventInserter(db),
     };

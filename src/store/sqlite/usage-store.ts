@@ -38,8 +38,9 @@ export class UsageWriter implements UsageWrites, CostWrites {
     this.ledger = ledgerAppender(db);
     this.journal = usageJournaler(db);
     this.s = {
+      // INDEXED BY: otherwise SQLite walks the kind's records by primary key (org_id, kind) testing each id.
       usageHashes: db.prepare(
-        'SELECT id, content_hash, created_at FROM usage_records WHERE org_id = ? AND kind = ? AND id IN (SELECT value FROM json_each(?))',
+        'SELECT id, content_hash, created_at FROM usage_records INDEXED BY usage_records_id WHERE org_id = ? AND kind = ? AND id IN (SELECT value FROM json_each(?))',
       ),
       insertRecord: db.prepare(
         `INSERT INTO usage_records (${RECORD_COLUMNS.join(', ')}) VALUES (${placeholders(RECORD_COLUMNS.length)}) ON CONFLICT DO NOTHING RETURNING id`,
