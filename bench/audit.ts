@@ -122,7 +122,7 @@ function ingestFigure(name: string, r: Rate & { result: LoadResult; jobsPerCommi
 }
 
 /** The rows appendAuditEvents would store for these events, captured by a write handle that stores nothing. */
-async function rowsOf(events: Record<string, unknown>[], firstSeq: number): Promise<StoredAuditEvent[]> {
+export async function rowsOf(events: Record<string, unknown>[], firstSeq: number): Promise<StoredAuditEvent[]> {
   const now = systemClock.nowSeconds();
   const valid = events.map((e, i) => validateEvent(e, `data[${i}]`, now));
   let rows: StoredAuditEvent[] = [];

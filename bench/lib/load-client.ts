@@ -5,6 +5,7 @@
  */
 import { Agent, request } from 'node:http';
 import { makeBatch, population, rng } from './events.js';
+import { makeRecord } from './usage-records.js';
 
 export interface IngestTask {
   kind: 'ingest';
@@ -13,6 +14,8 @@ export interface IngestTask {
   /** Concurrent clients, each with its own keep-alive socket. */
   clients: number;
   eventsPerRequest: number;
+  /** What is posted: audit events (default) or completions usage records. */
+  target?: 'audit' | 'usage';
   warmupMs: number;
   durationMs: number;
   seed: number;
@@ -66,10 +69,15 @@ async function runIngest(task: IngestTask): Promise<LoadResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: task.clients });
   const pop = population();
   const r = rng(task.seed);
-  // Distinct bodies made before the clock starts; events carry no id, so resending one stores new events.
-  const bodies = Array.from({ length: Math.min(16, task.clients * 4) }, () => JSON.stringify({ data: makeBatch(r, pop, task.eventsPerRequest) }));
+  // Distinct bodies made before the clock starts; items carry no id, so resending one stores new ones.
+  const now = Math.floor(Date.now() / 1000);
+  const items = (): unknown[] =>
+    task.target === 'usage'
+      ? Array.from({ length: task.eventsPerRequest }, () => makeRecord(r, now - Math.floor(r() * 3600)))
+      : makeBatch(r, pop, task.eventsPerRequest);
+  const bodies = Array.from({ length: Math.min(16, task.clients * 4) }, () => JSON.stringify({ data: items() }));
   const bytesPerEvent = bodies.reduce((n, b) => n + Buffer.byteLength(b), 0) / (bodies.length * task.eventsPerRequest);
-  const path = '/v1/organization/audit_logs';
+  const path = task.target === 'usage' ? '/v1/organization/usage/completions' : '/v1/organization/audit_logs';
   const result: LoadResult = { requests: 0, events: 0, elapsedMs: 0, statuses: {}, latenciesMs: [], bytesPerEvent };
 
   let measuring = false;

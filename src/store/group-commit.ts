@@ -86,7 +86,12 @@ export class GroupCommitter<Tx> {
           await this.driver.release(tx);
           outcomes.push({ ok: true, value });
         } catch (err) {
-          await this.driver.rollbackToSavepoint(tx);
+          // An engine may end the whole transaction on some failures (SQLite on a full disk, with no
+          // statement journal to undo just the statement): the savepoint is gone, so the batch fails
+          // with the job's own error, which says why (a full disk answers 503, not a 500).
+          await this.driver.rollbackToSavepoint(tx).catch(() => {
+            throw err;
+          });
           outcomes.push({ ok: false, value: err });
         }
       }

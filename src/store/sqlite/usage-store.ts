@@ -1,7 +1,9 @@
 /**
  * The SQLite side of usage and costs. UsageWriter runs inside the group-commit transaction: records
- * go in with INSERT ... ON CONFLICT DO NOTHING RETURNING, and only the rows that come back feed the
- * rollups and cost line items, so a replayed batch never counts twice. UsageReader answers segment
+ * go in with INSERT ... ON CONFLICT DO NOTHING, and only the rows it inserted (changes = 1) feed the
+ * rollups and cost line items, so a replayed batch never counts twice. No RETURNING per row: inside
+ * the group commit's savepoint it made every insert a statement transaction whose cost grew with the
+ * file (bench: ~500 µs per record at 60k records, 10x the plain insert). UsageReader answers segment
  * queries on the read-only connection.
  */
 import type Database from 'better-sqlite3';
@@ -43,7 +45,7 @@ export class UsageWriter implements UsageWrites, CostWrites {
         'SELECT id, content_hash, created_at FROM usage_records INDEXED BY usage_records_id WHERE org_id = ? AND kind = ? AND id IN (SELECT value FROM json_each(?))',
       ),
       insertRecord: db.prepare(
-        `INSERT INTO usage_records (${RECORD_COLUMNS.join(', ')}) VALUES (${placeholders(RECORD_COLUMNS.length)}) ON CONFLICT DO NOTHING RETURNING id`,
+        `INSERT INTO usage_records (${RECORD_COLUMNS.join(', ')}) VALUES (${placeholders(RECORD_COLUMNS.length)}) ON CONFLICT DO NOTHING`,
       ),
       upsertRollup: db.prepare(
         `INSERT INTO usage_rollups (${ROLLUP_KEY.join(', ')}, ${ALL_MEASURES.join(', ')}, latest_at)
@@ -63,7 +65,7 @@ export class UsageWriter implements UsageWrites, CostWrites {
       entryHashes: db.prepare('SELECT id, content_hash, created_at FROM cost_entries WHERE org_id = ? AND id IN (SELECT value FROM json_each(?))'),
       insertEntry: db.prepare(
         `INSERT INTO cost_entries (org_id, id, created_at, project_id, api_key_id, line_item, amount_nano, currency, quantity, quantity_unit, content_hash)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       ),
     };
   }
@@ -83,7 +85,7 @@ export class UsageWriter implements UsageWrites, CostWrites {
       }
       for (const m of ALL_MEASURES) values.push(r.measures[m] ?? null);
       values.push(r.priceId, r.contentHash, r.provider ?? null);
-      return this.s.insertRecord.get(...values) !== undefined;
+      return this.s.insertRecord.run(...values).changes === 1;
     });
     this.journal(
       batch.orgId,
@@ -121,7 +123,7 @@ export class UsageWriter implements UsageWrites, CostWrites {
   }
 
   async insertCostEntries(orgId: string, entries: CostEntry[]): Promise<string[]> {
-    const inserted = entries.filter((e) => this.s.insertEntry.get(...costEntryValues(orgId, e)) !== undefined);
+    const inserted = entries.filter((e) => this.s.insertEntry.run(...costEntryValues(orgId, e)).changes === 1);
     this.insertCostLines(orgId, inserted.map(costLineOfEntry));
     this.ledger.usage(
       orgId,

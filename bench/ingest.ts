@@ -1,0 +1,132 @@
+/**
+ * The ingest figures of issue 17 in one run, so their ratios compare like with like: SQLite audit
+ * ingest over HTTP (1000/request, 4 clients; 1/request, 32 clients), usage ingest over HTTP
+ * (5000/request, 4 clients), all from the forked load generator, and the baseline the audit target is
+ * a ratio of: a plain insert of the same rows into a table with a primary key and three indexes.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openConnection } from '../src/store/sqlite/sqlite-store.js';
+import { rowsOf } from './audit.js';
+import { makeBatch, population, rng } from './lib/events.js';
+import { LoadGenerator } from './lib/load.js';
+import type { LoadResult } from './lib/load-client.js';
+import { type Figure, fmtInt, fmtMs, fmtRatio, latencySummary, printTable, progress } from './lib/report.js';
+import { BENCH_ADMIN_KEY, benchConfig, startBenchServer } from './lib/server.js';
+
+interface Phase {
+  name: string;
+  target: 'audit' | 'usage';
+  clients: number;
+  perRequest: number;
+  goal: number;
+}
+
+const PHASES: Phase[] = [
+  { name: 'SQLite audit ingest over HTTP, 1000/request, 4 clients', target: 'audit', clients: 4, perRequest: 1000, goal: 50_000 },
+  { name: 'SQLite audit ingest over HTTP, 1/request, 32 clients', target: 'audit', clients: 32, perRequest: 1, goal: 10_000 },
+  { name: 'SQLite usage ingest over HTTP, 5000/request, 4 clients', target: 'usage', clients: 4, perRequest: 5000, goal: 50_000 },
+];
+
+export async function runIngestBench(opts: { quick: boolean }): Promise<void> {
+  const seconds = opts.quick ? 4 : 10;
+  const dir = mkdtempSync(join(tmpdir(), 'orgledger-bench-ingest-'));
+  const config = benchConfig(dir);
+  console.log(`\ningest — SQLite (WAL, synchronous=${config.sqliteSynchronous}), ${seconds} s per phase, Node ${process.version}, ledger on`);
+  const load = await LoadGenerator.start();
+  const figures: Figure[] = [];
+  try {
+    const rates: number[] = [];
+    for (const [i, phase] of PHASES.entries()) {
+      progress(`${phase.name}, ${seconds} s`);
+      const path = join(dir, `phase-${i}.sqlite`);
+      const server = await startBenchServer(benchConfig(dir), path);
+      try {
+        const before = { ...server.store.commitStats };
+        const cpu0 = process.cpuUsage();
+        const result = await load.run({
+          kind: 'ingest',
+          target: phase.target,
+          url: server.url,
+          key: BENCH_ADMIN_KEY,
+          clients: phase.clients,
+          eventsPerRequest: phase.perRequest,
+          warmupMs: opts.quick ? 1000 : 2000,
+          durationMs: seconds * 1000,
+          seed: 11,
+        });
+        const cpu = process.cpuUsage(cpu0);
+        const stats = server.store.commitStats;
+        const perCommit = (stats.jobs - before.jobs) / Math.max(1, stats.batches - before.batches);
+        const rate = result.events / (result.elapsedMs / 1000);
+        rates.push(rate);
+        // Server CPU per item (warm-up included in both): steadier than the rate on a shared machine.
+        const cpuUs = (cpu.user + cpu.system) / Math.max(1, (stats.jobs - before.jobs) * phase.perRequest);
+        figures.push(figure(phase, rate, result, perCommit, cpuUs));
+      } finally {
+        await server.close();
+      }
+    }
+    progress('plain insert of the same audit rows (primary key + three indexes)');
+    const plain = await plainInsertRate(join(dir, 'plain.sqlite'), opts.quick ? 50_000 : 200_000);
+    figures.push(
+      { name: 'plain SQLite insert, same audit rows, PK + 3 indexes, 1000/tx', value: `${fmtInt(plain)} ev/s`, target: '(baseline)' },
+      { name: 'audit HTTP 1000/request / plain insert', value: fmtRatio((rates[0] as number) / plain), target: '>= 1.00x', met: (rates[0] as number) >= plain },
+    );
+    printTable('ingest (issue 17)', figures);
+  } finally {
+    load.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function figure(phase: Phase, rate: number, result: LoadResult, perCommit: number, cpuUs: number): Figure {
+  const lat = latencySummary(result.latenciesMs);
+  const bad = Object.entries(result.statuses).filter(([s]) => s !== '200');
+  if (result.firstError) progress(`first error: ${result.firstError}`);
+  const unit = phase.target === 'usage' ? 'rec/s' : 'ev/s';
+  return {
+    name: phase.name,
+    value: `${fmtInt(rate)} ${unit}`,
+    target: `>= ${fmtInt(phase.goal)} ${unit}`,
+    met: rate >= phase.goal && bad.length === 0,
+    note: [
+      `request p50 ${fmtMs(lat.p50)} p99 ${fmtMs(lat.p99)}`,
+      `${perCommit.toFixed(1)} requests/commit`,
+      `server CPU ${cpuUs.toFixed(0)} µs/item`,
+      ...(bad.length > 0 ? [`non-200: ${bad.map(([s, n]) => `${s}x${n}`).join(' ')}`] : []),
+    ].join('; '),
+  };
+}
+
+/**
+ * The rows the service stores for the bench's events (id, seq, time, type, project, email, body),
+ * inserted with prepared statements in 1000-row transactions (WAL, synchronous=FULL) into a table
+ * with a primary key and three indexes: what "a plain insert of the same rows" costs on this machine.
+ */
+async function plainInsertRate(path: string, total: number): Promise<number> {
+  const db = openConnection(path, false);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.exec(`CREATE TABLE events (org_id TEXT NOT NULL, seq INTEGER NOT NULL, id TEXT NOT NULL, effective_at INTEGER NOT NULL, type TEXT NOT NULL,
+      project_id TEXT, actor_email TEXT, body TEXT NOT NULL, PRIMARY KEY (org_id, seq));
+    CREATE UNIQUE INDEX events_id ON events (org_id, id);
+    CREATE INDEX events_time ON events (org_id, effective_at, seq);
+    CREATE INDEX events_type ON events (org_id, type, effective_at, seq);`);
+  const insert = db.prepare('INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  const batch = db.transaction((rows: Awaited<ReturnType<typeof rowsOf>>) => {
+    for (const e of rows) insert.run(e.orgId, e.seq, e.id, e.effectiveAt, e.type, e.projectId, e.actorEmail, e.body);
+  });
+  const pop = population();
+  const r = rng(7);
+  let timed = 0;
+  for (let done = 0; done < total; done += 1000) {
+    const rows = await rowsOf(makeBatch(r, pop, 1000), done + 1);
+    const t0 = performance.now();
+    batch(rows);
+    timed += performance.now() - t0;
+  }
+  db.close();
+  return total / (timed / 1000);
+}
