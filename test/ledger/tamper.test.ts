@@ -21,7 +21,7 @@ beforeAll(async () => {
   );
   const now = Math.floor(Date.now() / 1000);
   await server.request('POST', '/v1/organization/usage/completions', {
-    body: { data: [1, 2, 3].map((i) => ({ id: `u${i}`, model: 'gpt-4o', input_tokens: 10 * i, output_tokens: i, created_at: now })) },
+    body: { data: [1, 2, 3].map((i) => ({ id: `u${i}`, model: 'gpt-4o', provider: 'openai', input_tokens: 10 * i, output_tokens: i, created_at: now })) },
   });
   await server.app.services.ledger.checkpointNow();
   vkey = server.app.services.ledger.signer.verifierKey;
@@ -71,6 +71,8 @@ describe('verify catches tampering', () => {
     );
     // a usage record's tokens changed
     await tamper(server, "UPDATE usage_records SET input_tokens = 999 WHERE org_id = 'org-default' AND id = 'u2'");
+    // another's provider changed (migration 9's column is part of the leaf)
+    await tamper(server, "UPDATE usage_records SET provider = 'anthropic' WHERE org_id = 'org-default' AND id = 'u3'");
 
     const problems = await problemsAt();
     const expectLeaf = (text: string) =>
@@ -84,6 +86,7 @@ describe('verify catches tampering', () => {
     expectLeaf(`audit ${N - 1} null: the record of this leaf is missing`);
     expectLeaf(`audit ${N} evt_forged: a record sits at leaf ${N}`);
     expect(problems.some((p) => /^usage \d+ u2: the record differs/.test(p))).toBe(true);
+    expect(problems.some((p) => /^usage \d+ u3: the record differs/.test(p))).toBe(true);
     expect(problems.some((p) => p.includes(`checkpoint of size ${N}: the stored records do not give its signed root`))).toBe(true);
   });
 

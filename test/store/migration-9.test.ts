@@ -1,13 +1,16 @@
 /**
- * Migration 9 on a store written by version 8 (migrations 1-8, a usage record as that version wrote
- * it): the record reads the same afterwards with no provider, a `providers` filter leaves it out,
- * and a new record's provider is stored and filtered on. Both engines.
+ * Migration 9 on a store written by version 8 (a usage record stored at version 5, its ledger leaf
+ * made by migration 6's backfill, then migrations 7-8): the record reads the same afterwards with no
+ * provider, a `providers` filter leaves it out, a new record's provider is stored and filtered on,
+ * and the ledger still verifies (old leaf unchanged, new leaf with its provider). Both engines.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { verifyLedger } from '../../src/features/ledger/verify.js';
 import type { UsageGroupRow } from '../../src/features/usage/types.js';
 import { postgresMigrations } from '../../src/store/postgres/migrations.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
@@ -17,7 +20,9 @@ import type { Store } from '../../src/store/store.js';
 import { freshTestDatabase, PG_SKIP_MESSAGE, PG_TEST_URL } from '../helpers/pg.js';
 import { DAY, T0, usageRecord } from './usage-fixtures.js';
 
-const V8 = (v: number) => v <= 8;
+const BEFORE_LEDGER = (v: number) => v <= 5;
+const LEDGER_TO_8 = (v: number) => v >= 6 && v <= 8;
+const ORG = "INSERT INTO organizations (id, name, created_at) VALUES ('org_m', 'M', 0)";
 const OLD_RECORD = `INSERT INTO usage_records (org_id, kind, created_at, id, project_id, model, input_tokens, output_tokens, num_model_requests)
    VALUES ('org_m', 'completions', ${T0 + 10}, 'old_1', 'proj_a', 'gpt-4o', 100, 10, 1)`;
 
@@ -49,6 +54,9 @@ async function check(store: Store, providerOf: (id: string) => Promise<unknown>)
   const added = { bucketStart: T0, dims: { project_id: 'proj_b' }, measures: { input_tokens: 7, output_tokens: 1, num_model_requests: 1 } };
   expect(await raw(['openai', 'anthropic'])).toEqual([added]);
   expect(await raw()).toEqual([old, added]);
+  const verified = await verifyLedger(store.ledger, null);
+  expect(verified.problems).toEqual([]);
+  expect(verified.leaves).toBe(2);
 }
 
 describe('migration 9 on a store written by version 8', () => {
@@ -57,12 +65,15 @@ describe('migration 9 on a store written by version 8', () => {
     const path = join(dir, 's.sqlite');
     const db = new Database(path);
     db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
-    for (const m of sqliteMigrations.filter((m) => V8(m.version))) {
+    const apply = (m: (typeof sqliteMigrations)[number]) => {
       db.exec(m.sql);
       m.run?.(db);
       db.prepare('INSERT INTO schema_migrations VALUES (?, ?, 0)').run(m.version, m.name);
-    }
+    };
+    sqliteMigrations.filter((m) => BEFORE_LEDGER(m.version)).forEach(apply);
+    db.exec(ORG);
     db.exec(OLD_RECORD);
+    sqliteMigrations.filter((m) => LEDGER_TO_8(m.version)).forEach(apply);
     db.close();
     const store = new SqliteStore({ path, synchronous: 'NORMAL', maxJobsPerBatch: 100, autoMigrate: true });
     const providerOf = async (id: string) => {
@@ -84,13 +95,23 @@ describe('migration 9 on a store written by version 8', () => {
   it.skipIf(!PG_TEST_URL)('postgres', async () => {
     const db = await freshTestDatabase();
     await db.query('CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)');
-    // The version-6 backfill has nothing to do on a store without records, so only the SQL runs here.
-    for (const m of postgresMigrations.filter((m) => V8(m.version))) {
-      await db.query(m.sql);
-      await db.query('INSERT INTO schema_migrations VALUES ($1, $2, 0)', [m.version, m.name]);
+    const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+    const client = await pool.connect();
+    try {
+      const apply = async (m: (typeof postgresMigrations)[number]) => {
+        await client.query(m.sql);
+        await m.run?.(client);
+        await client.query('INSERT INTO schema_migrations VALUES ($1, $2, 0)', [m.version, m.name]);
+      };
+      for (const m of postgresMigrations.filter((m) => BEFORE_LEDGER(m.version))) await apply(m);
+      await client.query(ORG);
+      await client.query(OLD_RECORD);
+      await client.query(`INSERT INTO usage_record_ids (org_id, kind, id, created_at) VALUES ('org_m', 'completions', 'old_1', ${T0 + 10})`);
+      for (const m of postgresMigrations.filter((m) => LEDGER_TO_8(m.version))) await apply(m);
+    } finally {
+      client.release();
+      await pool.end();
     }
-    await db.query(OLD_RECORD);
-    await db.query(`INSERT INTO usage_record_ids (org_id, kind, id, created_at) VALUES ('org_m', 'completions', 'old_1', ${T0 + 10})`);
     const store = new PostgresStore({ url: db.url, poolSize: 2, maxJobsPerBatch: 100, autoMigrate: true, connectWaitSeconds: 5 });
     const providerOf = async (id: string) =>
       ((await db.query(`SELECT provider FROM usage_records WHERE id = '${id}'`)) as { provider: unknown }[])[0]?.provider;

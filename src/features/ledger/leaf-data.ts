@@ -20,6 +20,8 @@ export interface UsageLeafSource {
   priceId: string | null;
   dims: Readonly<Record<string, unknown>>;
   measures: Readonly<Record<string, unknown>>;
+  /** Migration 9; absent or null leaves the leaf as it was before (every older leaf stays valid). */
+  provider?: string | null;
 }
 
 export function usageLeafData(kind: string, r: UsageLeafSource): string {
@@ -32,6 +34,7 @@ export function usageLeafData(kind: string, r: UsageLeafSource): string {
     const v = r.measures[m];
     if (v !== undefined && v !== null) out[m] = Number(v);
   }
+  if (r.provider !== undefined && r.provider !== null) out.provider = r.provider;
   return canonicalJson(out);
 }
 

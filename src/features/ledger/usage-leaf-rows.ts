@@ -25,7 +25,15 @@ export function usageLeafFromRow(row: LeafRow): string | null {
   for (const d of ALL_DIMENSIONS) dims[d] = row[d];
   const measures: Record<string, unknown> = {};
   for (const m of ALL_MEASURES) measures[m] = row[m];
-  return usageLeafData(row.kind, { id: row.record_id, createdAt: Number(row.created_at), priceId: (row.price_id as string | null) ?? null, dims, measures });
+  const provider = (row.provider as string | null | undefined) ?? null;
+  return usageLeafData(row.kind, {
+    id: row.record_id,
+    createdAt: Number(row.created_at),
+    priceId: (row.price_id as string | null) ?? null,
+    dims,
+    measures,
+    provider,
+  });
 }
 
 /** Rows in leaf order; a row whose record is gone has no leaf (verify reports the gap). */
@@ -45,6 +53,11 @@ export const USAGE_LEAF_COLUMNS = [
   ...ALL_DIMENSIONS.map((d) => `r.${d}`),
   ...ALL_MEASURES.map((m) => `r.${m}`),
 ];
+/**
+ * The columns of a usage leaf read after migration 9 (verify, entries). Migration 6's backfill keeps
+ * USAGE_LEAF_COLUMNS: it runs on stores that have no provider column yet, whose leaves carry none.
+ */
+export const USAGE_LEAF_COLUMNS_V9 = [...USAGE_LEAF_COLUMNS, 'r.provider'];
 export const COST_LEAF_COLUMNS = [
   'c.id AS found_id',
   'c.created_at',

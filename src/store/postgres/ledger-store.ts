@@ -8,7 +8,14 @@ import type pg from 'pg';
 import { auditLeafData, type LogName } from '../../features/ledger/leaf-data.js';
 import { appendHashes, frontierIndexes, leafHash } from '../../features/ledger/merkle.js';
 import type { LedgerLeaf, LedgerLogState, LedgerReads, LedgerWrites, StoredCheckpoint } from '../../features/ledger/store.js';
-import { COST_LEAF_COLUMNS, type LeafRow, leavesOf, USAGE_LEAF_COLUMNS, usageLeafFromRow } from '../../features/ledger/usage-leaf-rows.js';
+import {
+  COST_LEAF_COLUMNS,
+  type LeafRow,
+  leavesOf,
+  USAGE_LEAF_COLUMNS,
+  USAGE_LEAF_COLUMNS_V9,
+  usageLeafFromRow,
+} from '../../features/ledger/usage-leaf-rows.js';
 import { checkpointFromRow } from '../rows.js';
 import { copyRows } from './bulk-insert.js';
 import type { ReadRows } from './rows.js';
@@ -72,7 +79,7 @@ export async function appendUsageLeaves(client: pg.PoolClient, orgId: string, le
   );
 }
 
-export const USAGE_LEAVES_SQL = `SELECT l.leaf_index, l.kind, l.record_id, ${USAGE_LEAF_COLUMNS.join(', ')} FROM ledger_usage_leaves l
+export const USAGE_LEAVES_SQL = `SELECT l.leaf_index, l.kind, l.record_id, ${USAGE_LEAF_COLUMNS_V9.join(', ')} FROM ledger_usage_leaves l
   LEFT JOIN usage_records r ON r.org_id = l.org_id AND r.kind = l.kind AND r.created_at = l.created_at AND r.id = l.record_id
   WHERE l.org_id = $1 AND l.leaf_index >= $2 AND l.leaf_index < $3 AND l.kind <> 'cost'`;
 export const COST_LEAVES_SQL = `SELECT l.leaf_index, l.kind, l.record_id, ${COST_LEAF_COLUMNS.join(', ')} FROM ledger_usage_leaves l

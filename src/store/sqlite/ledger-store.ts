@@ -7,7 +7,14 @@ import type Database from 'better-sqlite3';
 import { auditLeafData, type LogName } from '../../features/ledger/leaf-data.js';
 import { appendHashes, frontierIndexes, leafHash } from '../../features/ledger/merkle.js';
 import type { LedgerLeaf, LedgerLogState, LedgerReads, LedgerWrites, StoredCheckpoint } from '../../features/ledger/store.js';
-import { COST_LEAF_COLUMNS, type LeafRow, leavesOf, USAGE_LEAF_COLUMNS, usageLeafFromRow } from '../../features/ledger/usage-leaf-rows.js';
+import {
+  COST_LEAF_COLUMNS,
+  type LeafRow,
+  leavesOf,
+  USAGE_LEAF_COLUMNS,
+  USAGE_LEAF_COLUMNS_V9,
+  usageLeafFromRow,
+} from '../../features/ledger/usage-leaf-rows.js';
 import { checkpointFromRow } from '../rows.js';
 
 type DB = Database.Database;
@@ -116,7 +123,7 @@ export class SqliteLedgerReads implements LedgerReads {
       return rows.map((r) => ({ leafIndex: r.seq - 1, recordId: r.id, data: auditLeafData(r.body) }));
     }
     const usage = this.read(
-      `SELECT l.leaf_index, l.kind, l.record_id, ${USAGE_LEAF_COLUMNS.join(', ')} FROM ledger_usage_leaves l
+      `SELECT l.leaf_index, l.kind, l.record_id, ${USAGE_LEAF_COLUMNS_V9.join(', ')} FROM ledger_usage_leaves l
        LEFT JOIN usage_records r ON r.org_id = l.org_id AND r.kind = l.kind AND r.created_at = l.created_at AND r.id = l.record_id
        WHERE l.org_id = ? AND l.leaf_index >= ? AND l.leaf_index < ? AND l.kind <> 'cost'`,
     ).all(orgId, from, to) as LeafRow[];
