@@ -151,7 +151,10 @@ export function registerSync(program: Command): void {
           if (lines.length > 0) process.exitCode = 1;
           return;
         }
-        const bars = new Map<string, ReturnType<typeof progressBar>>();
+        // Streams run a few at once: one line for the run (streams done), naming each stream in progress.
+        const bar = progressBar('sync');
+        const streamCount = streamsOf(parts, kinds).length;
+        const shares = new Map<string, number>();
         const summary = await runSync({
           store,
           orgId,
@@ -162,12 +165,10 @@ export function registerSync(program: Command): void {
           kinds,
           log,
           progress: (stream, done, total) => {
-            let bar = bars.get(stream);
-            if (!bar) {
-              bar = progressBar(stream.padEnd(36));
-              bars.set(stream, bar);
-            }
-            bar.update(done, total);
+            shares.set(stream, total ? Math.min(1, done / total) : 0);
+            const finished = [...shares.values()].reduce((n, v) => n + v, 0);
+            const active = [...shares].filter(([, v]) => v < 1).map(([s, v]) => `${s} ${Math.round(v * 100)}%`);
+            bar.update(finished, streamCount, active.join('  '));
           },
         }).catch((err: unknown) => {
           if (!(err instanceof SyncLockedError)) throw err;
@@ -175,9 +176,9 @@ export function registerSync(program: Command): void {
           process.exitCode = LOCKED_EXIT_CODE;
           return null;
         });
+        bar.done();
         if (summary === null) return;
         for (const r of summary.streams) {
-          bars.get(r.stream)?.done();
           const what = r.error ? `failed: ${r.error}` : `${r.added} added, ${r.corrections} corrections, ${r.unchanged} unchanged`;
           process.stderr.write(`  ${r.stream.padEnd(36)} ${what}\n`);
         }
