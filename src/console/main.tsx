@@ -10,6 +10,7 @@ import { KeysView } from './views/keys.js';
 import { LedgerView } from './views/ledger.js';
 import { OverviewView } from './views/overview.js';
 import { SignIn } from './views/sign-in.js';
+import { StreamsView } from './views/streams.js';
 import { UsageView } from './views/usage.js';
 
 const VIEWS = [
@@ -18,6 +19,7 @@ const VIEWS = [
   { path: '/usage', label: 'Usage', component: UsageView },
   { path: '/costs', label: 'Costs', component: CostsView },
   { path: '/ledger', label: 'Ledger', component: LedgerView },
+  { path: '/streams', label: 'Streams', component: StreamsView },
   { path: '/keys', label: 'Keys', component: KeysView },
 ] as const;
 
