@@ -74,6 +74,34 @@ export async function api<T>(method: string, path: string, opts: { query?: Query
   return body as T;
 }
 
+/** A text/plain answer (a signed checkpoint note); errors as api() reports them. */
+export async function apiText(path: string, signal?: AbortSignal): Promise<string> {
+  const key = storedKey();
+  const res = await fetch(`/v1/organization/${path}`, { headers: key ? { authorization: `Bearer ${key}` } : {}, signal });
+  const text = await res.text();
+  if (!res.ok) {
+    let message = `The server answered ${res.status}.`;
+    try {
+      message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? message;
+    } catch {}
+    if (res.status === 401) onUnauthorized();
+    throw new ApiError(res.status, message, null);
+  }
+  return text;
+}
+
+export interface LedgerLog {
+  name: 'audit' | 'usage';
+  origin: string;
+  tree_size: number;
+  root_hash: string | null;
+  checkpoint_at: number | null;
+}
+export interface LedgerSummary {
+  verifier_key: string;
+  logs: LedgerLog[];
+}
+
 // Wire shapes the console reads (the subset of the spec it uses).
 export interface AuditLogUser {
   id?: string;

@@ -7,8 +7,10 @@ import './styles.css';
 import { AuditLogsView } from './views/audit-logs.js';
 import { CostsView } from './views/costs.js';
 import { KeysView } from './views/keys.js';
+import { LedgerView } from './views/ledger.js';
 import { OverviewView } from './views/overview.js';
 import { SignIn } from './views/sign-in.js';
+import { StreamsView } from './views/streams.js';
 import { UsageView } from './views/usage.js';
 
 const VIEWS = [
@@ -16,6 +18,8 @@ const VIEWS = [
   { path: '/logs', label: 'Audit logs', component: AuditLogsView },
   { path: '/usage', label: 'Usage', component: UsageView },
   { path: '/costs', label: 'Costs', component: CostsView },
+  { path: '/ledger', label: 'Ledger', component: LedgerView },
+  { path: '/streams', label: 'Streams', component: StreamsView },
   { path: '/keys', label: 'Keys', component: KeysView },
 ] as const;
 

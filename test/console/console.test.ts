@@ -149,12 +149,22 @@ describe.skipIf(!HAS_CHROMIUM)('web console (chromium)', () => {
     // Every project the demo's events name has its name in the directory, and the rows show it.
     await page.goto(`${server.url}/logs`);
     await rowIds();
-    const projectRef = await page.$('td.sentence button.ref[title^="Project"]');
-    expect(projectRef).toBeTruthy();
-    const projectId = (await projectRef?.getAttribute('data-id')) as string;
-    expect(await projectRef?.textContent()).toBe(dir.get(projectId));
-    await projectRef?.click();
-    await page.waitForURL((u) => u.searchParams.get('project') === projectId);
+    // The project an event happened in (data-role=project) filters with ?project=; a project that is
+    // the event's target (project.created, .updated…) filters with ?resource= instead, so pick by role.
+    // A locator (not an element handle) re-resolves if the names arriving re-render the row.
+    const projectRef = page.locator('td.sentence button.ref[data-role="project"]').first();
+    const projectId = (await projectRef.getAttribute('data-id')) as string;
+    expect(projectId).toBeTruthy();
+    const name = dir.get(projectId) as string;
+    expect(name).toBeTruthy();
+    // The directory's names arrive after the rows: wait for the name rather than read the id.
+    await page.waitForFunction(([id, n]) => document.querySelector(`td.sentence button.ref[data-role="project"][data-id="${id}"]`)?.textContent === n, [
+      projectId,
+      name,
+    ] as const);
+    await projectRef.click();
+    // pushState fires no load event: wait on the location itself.
+    await page.waitForFunction((id) => new URLSearchParams(location.search).get('project') === id, projectId);
     expect(await rowIds()).toEqual(await apiIds(`&project_ids[]=${projectId}`));
     await page.screenshot({ path: artifact('audit-logs-sentences-1280.png') });
   });

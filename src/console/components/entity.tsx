@@ -6,15 +6,21 @@ export function EntityName({
   label,
   kindLabel,
   onFilter,
+  filterHint = 'click to filter',
+  role,
   copy = false,
 }: {
   id: string;
   label: string;
   kindLabel: string;
   onFilter?: () => void;
+  /** What a click narrows to: a project named as a target filters on the target, not on "in project". */
+  filterHint?: string;
+  /** The part the name plays in a sentence (actor, target, project); tests and styles tell them apart by it. */
+  role?: string;
   copy?: boolean;
 }) {
-  const title = `${kindLabel} · ${id}${onFilter ? ' · click to filter' : ''}`;
+  const title = `${kindLabel} · ${id}${onFilter ? ` · ${filterHint}` : ''}`;
   return (
     <span class="entity">
       {onFilter ? (
@@ -23,6 +29,7 @@ export function EntityName({
           class="ref"
           title={title}
           data-id={id}
+          data-role={role}
           onClick={(e) => {
             e.stopPropagation();
             onFilter();

@@ -7,6 +7,11 @@ import { EntityName } from './entity.js';
 
 /** The audit-log filter (URL parameter) a reference narrows to. */
 export const FILTER_PARAM: Record<RefRole, 'actor' | 'resource' | 'project'> = { actor: 'actor', target: 'resource', project: 'project' };
+const FILTER_HINT: Record<RefRole, string> = {
+  actor: 'click for events by this actor',
+  target: 'click for events on this target',
+  project: 'click for events in this project',
+};
 
 export function EventRow({
   event: e,
@@ -40,7 +45,19 @@ export function EventRow({
       </td>
       <td class="sentence" data-testid="sentence">
         {parts.map((p, i) =>
-          'text' in p ? p.text : <EntityName key={i} id={p.id} label={p.label} kindLabel={p.kindLabel} onFilter={() => onFilter(FILTER_PARAM[p.role], p.id)} />,
+          'text' in p ? (
+            p.text
+          ) : (
+            <EntityName
+              key={i}
+              id={p.id}
+              label={p.label}
+              kindLabel={p.kindLabel}
+              role={p.role}
+              filterHint={FILTER_HINT[p.role]}
+              onFilter={() => onFilter(FILTER_PARAM[p.role], p.id)}
+            />
+          ),
         )}
       </td>
       <td class="type">
