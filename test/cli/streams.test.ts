@@ -26,7 +26,14 @@ describe('orgledger streams', () => {
   }, 60_000);
 
   it('refuses a sink that is not built, a bad --from and a missing stream, with exit codes', async () => {
-    const s3 = await runCli(['streams', 'add', '--data', data, '--body', '{"name":"x","sink":{"type":"s3","bucket":"b","region":"r"}}']);
+    const s3 = await runCli([
+      'streams',
+      'add',
+      '--data',
+      data,
+      '--body',
+      '{"name":"x","sink":{"type":"elasticsearch","url":"http://127.0.0.1:9","index":"i"}}',
+    ]);
     expect(s3.code).toBe(2);
     expect(s3.stderr).toContain('param: sink.type');
     const from = await runCli(['streams', 'replay', 'logstream_x', '--from', 'yesterday-ish', '--data', data]);

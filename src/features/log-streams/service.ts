@@ -25,7 +25,8 @@ export const newWebhookSecret = (): string => `whsec_${randomBytes(24).toString(
 
 function checkSink(sink: SinkConfig): SinkConfig {
   // Refused rather than accepted-but-never-delivered: these sinks are not built yet (docs/streams.md).
-  if (!SENDERS[sink.type]) throw errors.invalidParam('sink.type', `The '${sink.type}' sink is not available yet; use 'webhook', 'splunk_hec' or 'syslog'.`);
+  if (!SENDERS[sink.type])
+    throw errors.invalidParam('sink.type', `The '${sink.type}' sink is not available yet; use 'webhook', 'splunk_hec', 'syslog' or 's3'.`);
   for (const field of REQUIRED[sink.type]) {
     if (sink[field] === undefined) throw errors.invalidParam(`sink.${field}`, `A ${sink.type} sink needs '${field}'.`);
   }
