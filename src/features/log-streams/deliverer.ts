@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Clock } from '../../lib/clock.js';
+import { sendElasticsearch } from './sinks/elasticsearch.js';
 import { sendS3 } from './sinks/s3.js';
 import type { Sender } from './sinks/sink.js';
 import { sendSplunkHec } from './sinks/splunk-hec.js';
@@ -15,7 +16,13 @@ import type { LogStreamStore } from './store.js';
 import type { LogStream, SinkType, StreamRecord } from './types.js';
 
 /** The sinks that deliver; the others are refused at creation until built. */
-export const SENDERS: Partial<Record<SinkType, Sender>> = { webhook: sendWebhook, splunk_hec: sendSplunkHec, syslog: sendSyslog, s3: sendS3 };
+export const SENDERS: Partial<Record<SinkType, Sender>> = {
+  webhook: sendWebhook,
+  splunk_hec: sendSplunkHec,
+  syslog: sendSyslog,
+  s3: sendS3,
+  elasticsearch: sendElasticsearch,
+};
 
 export interface DelivererOptions {
   pollMs: number;
