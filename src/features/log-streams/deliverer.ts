@@ -6,14 +6,23 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Clock } from '../../lib/clock.js';
+import { sendElasticsearch } from './sinks/elasticsearch.js';
+import { sendS3 } from './sinks/s3.js';
 import type { Sender } from './sinks/sink.js';
 import { sendSplunkHec } from './sinks/splunk-hec.js';
+import { sendSyslog } from './sinks/syslog.js';
 import { sendWebhook } from './sinks/webhook.js';
 import type { LogStreamStore } from './store.js';
 import type { LogStream, SinkType, StreamRecord } from './types.js';
 
 /** The sinks that deliver; the others are refused at creation until built. */
-export const SENDERS: Partial<Record<SinkType, Sender>> = { webhook: sendWebhook, splunk_hec: sendSplunkHec };
+export const SENDERS: Partial<Record<SinkType, Sender>> = {
+  webhook: sendWebhook,
+  splunk_hec: sendSplunkHec,
+  syslog: sendSyslog,
+  s3: sendS3,
+  elasticsearch: sendElasticsearch,
+};
 
 export interface DelivererOptions {
   pollMs: number;

@@ -24,8 +24,8 @@ const REQUIRED: Record<SinkConfig['type'], string[]> = {
 export const newWebhookSecret = (): string => `whsec_${randomBytes(24).toString('base64')}`;
 
 function checkSink(sink: SinkConfig): SinkConfig {
-  // Refused rather than accepted-but-never-delivered: these sinks are not built yet (docs/streams.md).
-  if (!SENDERS[sink.type]) throw errors.invalidParam('sink.type', `The '${sink.type}' sink is not available yet; use 'webhook' or 'splunk_hec'.`);
+  // Every sink type has a sender; kept so a type added to the schema first is refused, not accepted and never delivered.
+  if (!SENDERS[sink.type]) throw errors.invalidParam('sink.type', `The '${sink.type}' sink is not available.`);
   for (const field of REQUIRED[sink.type]) {
     if (sink[field] === undefined) throw errors.invalidParam(`sink.${field}`, `A ${sink.type} sink needs '${field}'.`);
   }

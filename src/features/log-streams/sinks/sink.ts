@@ -28,11 +28,22 @@ export function retryAfterMs(value: string | null, nowMs: number): number | unde
 }
 
 /** POSTs and turns the answer into a SendResult: 2xx acknowledges, anything else is a failure to retry. */
-export async function post(url: string, headers: Record<string, string>, body: string, timeoutMs = 10_000): Promise<SendResult> {
+export async function post(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  timeoutMs = 10_000,
+  /** Reads a 2xx answer's full body (throwing turns the answer into a failure). */
+  onOk?: (text: string) => void,
+): Promise<SendResult> {
   try {
     const res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
-    const text = (await res.text()).slice(0, 300);
-    if (res.ok) return { ok: true };
+    const full = await res.text();
+    const text = full.slice(0, 300);
+    if (res.ok) {
+      onOk?.(full);
+      return { ok: true };
+    }
     const wait = res.status === 429 || res.status === 503 ? retryAfterMs(res.headers.get('retry-after'), Date.now()) : undefined;
     return { ok: false, error: `HTTP ${res.status}: ${text}`, ...(wait !== undefined ? { retryAfterMs: wait } : {}) };
   } catch (err) {
