@@ -24,6 +24,8 @@ export interface AppendResult {
   id: string;
   type: string;
   effective_at: number;
+  /** The event's leaf in the organization's audit ledger log (seq - 1); a replay answers the original's. */
+  leaf_index: number;
 }
 
 /**
@@ -56,19 +58,23 @@ export async function appendAuditEvents(
         if (!same) {
           throw errors.conflict(`An audit log with id '${id}' already exists with different content.`, `data[${index}].id`);
         }
-        results.push({ id, type: event.type.type, effective_at: stored?.effectiveAt ?? (earlier as ValidEvent).effectiveAt });
+        // A repeat within the batch learns its leaf once the first copy's seq is allocated, below.
+        const leaf = stored ? stored.seq - 1 : -1;
+        results.push({ id, type: event.type.type, effective_at: stored?.effectiveAt ?? (earlier as ValidEvent).effectiveAt, leaf_index: leaf });
         return;
       }
       seenInBatch.set(id, event);
     }
     const assigned = id ?? newId('auditLog', clock.nowMs());
     fresh.push({ index, id: assigned, event });
-    results.push({ id: assigned, type: event.type.type, effective_at: event.effectiveAt });
+    results.push({ id: assigned, type: event.type.type, effective_at: event.effectiveAt, leaf_index: -1 });
   });
   if (fresh.length === 0) return results;
   if (checkFresh) for (const f of fresh) checkFresh(f.event, f.index);
 
   const firstSeq = await tx.audit.allocateAuditSeq(orgId, fresh.length);
+  const leafOf = new Map(fresh.map((f, i) => [f.id, firstSeq + i - 1]));
+  for (const r of results) if (r.leaf_index === -1) r.leaf_index = leafOf.get(r.id) as number;
   const ingestedAt = clock.nowSeconds();
   const rows: StoredAuditEvent[] = fresh.map(({ id, event }, i) => {
     const actor = actorKeys(event.actor);

@@ -60,17 +60,17 @@ export class SqliteAuditWrites implements AuditWrites {
   private readonly s;
   constructor(db: DB) {
     this.s = {
-      eventHashes: db.prepare('SELECT id, content_hash, effective_at FROM audit_events WHERE org_id = ? AND id IN (SELECT value FROM json_each(?))'),
+      eventHashes: db.prepare('SELECT id, content_hash, effective_at, seq FROM audit_events WHERE org_id = ? AND id IN (SELECT value FROM json_each(?))'),
       allocSeq: db.prepare('UPDATE organizations SET audit_seq = audit_seq + ? WHERE id = ? RETURNING audit_seq'),
       insertEvents: auditEventInserter(db),
     };
   }
 
   async findAuditEventHashes(orgId: string, ids: string[]) {
-    const found = new Map<string, { contentHash: string; effectiveAt: number }>();
+    const found = new Map<string, { contentHash: string; effectiveAt: number; seq: number }>();
     if (ids.length === 0) return found;
-    for (const row of this.s.eventHashes.all(orgId, JSON.stringify(ids)) as { id: string; content_hash: string; effective_at: number }[]) {
-      found.set(row.id, { contentHash: row.content_hash, effectiveAt: row.effective_at });
+    for (const row of this.s.eventHashes.all(orgId, JSON.stringify(ids)) as { id: string; content_hash: string; effective_at: number; seq: number }[]) {
+      found.set(row.id, { contentHash: row.content_hash, effectiveAt: row.effective_at, seq: row.seq });
     }
     return found;
   }
