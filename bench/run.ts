@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runAuditBench } from './audit.js';
 import { runConsolePaintBench } from './console-paint.js';
+import { runLedgerBench } from './ledger.js';
 import { runLiveTailBench } from './live-tail.js';
 import { runOtlpBench } from './otlp.js';
 import { runPostgresBench } from './postgres.js';
@@ -34,6 +35,7 @@ async function suites(): Promise<Suite[]> {
     if (typeof mod.runUsageBench === 'function') list.push({ name: 'usage', run: mod.runUsageBench });
   }
   list.push({ name: 'otlp', run: runOtlpBench });
+  list.push({ name: 'ledger', run: runLedgerBench });
   return list;
 }
 
