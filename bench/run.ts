@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { runAuditBench } from './audit.js';
 import { runConsolePaintBench } from './console-paint.js';
 import { runIngestBench } from './ingest.js';
+import { runLedgerBench } from './ledger.js';
 import { runLiveTailBench } from './live-tail.js';
 import { runOtlpBench } from './otlp.js';
 import { runPostgresBench } from './postgres.js';
@@ -36,6 +37,7 @@ async function suites(): Promise<Suite[]> {
   }
   list.push({ name: 'otlp', run: runOtlpBench });
   list.push({ name: 'ingest', run: runIngestBench });
+  list.push({ name: 'ledger', run: runLedgerBench });
   return list;
 }
 

@@ -156,8 +156,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(keyRoutes, { keys: services.keys });
   await app.register(liveTailRoutes, { liveTail, clientBufferBytes: config.liveTailClientBufferBytes });
   const prices = loadPriceTable(config.pricesFile);
-  await app.register(usageRoutes, { store, clock, prices, maxPendingWrites: config.maxPendingWrites });
-  await app.register(costRoutes, { store, clock, prices, maxPendingWrites: config.maxPendingWrites });
+  const leafIndexes = (orgId: string, ids: string[]) => store.ledger.ledgerUsageLeafIndexes(orgId, ids);
+  await app.register(usageRoutes, { store, clock, prices, maxPendingWrites: config.maxPendingWrites, leafIndexes });
+  await app.register(costRoutes, { store, clock, prices, maxPendingWrites: config.maxPendingWrites, leafIndexes });
   await app.register(logStreamRoutes, { logStreams: new LogStreamService(store, clock) });
   await app.register(ledgerRoutes, { ledger: services.ledger });
   await app.register(syncRoutes, { store, clock });

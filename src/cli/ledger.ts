@@ -1,17 +1,35 @@
 /** `orgledger verify` (local: the stored records against the logs and signed checkpoints) and `orgledger ledger key|checkpoint`. */
 import { existsSync, readFileSync } from 'node:fs';
-import type { Command } from 'commander';
-import { describeStore, ledgerKeyPath } from '../config/config.js';
+import { type Command, Option } from 'commander';
+import { ConfigError, describeStore, ledgerKeyPath } from '../config/config.js';
 import { LOG_NAMES } from '../features/ledger/leaf-data.js';
 import { noteSigner } from '../features/ledger/note.js';
 import { verifyLedger } from '../features/ledger/verify.js';
 import { configFrom, resolveOrg, type StoreOptions, withStore } from './context.js';
+import { remoteAudit } from './ledger-remote.js';
 import { progressBar } from './progress.js';
 
 interface VerifyOptions extends StoreOptions {
   vkey?: string;
   keyFile?: string;
   ledgerOrigin?: string;
+  url?: string;
+  key?: string;
+  state?: string;
+  full?: boolean;
+}
+
+/** Exit codes of `verify`: 0 all checks passed, 1 a check failed (or the server could not be read), 2 bad usage. */
+async function verifyRemote(opts: VerifyOptions & { url: string }): Promise<void> {
+  if (!opts.key) throw new ConfigError('verify --url needs --key (or OPENAI_ADMIN_KEY): an admin key with audit_logs.read and usage.read');
+  if (!opts.vkey) throw new ConfigError('verify --url needs --vkey: the verifier key, obtained out of band (never trust the server for it)');
+  const result = await remoteAudit({ url: opts.url, key: opts.key, vkey: opts.vkey, state: opts.state, full: opts.full });
+  for (const line of result.lines) process.stdout.write(`${line}\n`);
+  for (const p of result.problems) process.stdout.write(`${p}\n`);
+  if (result.problems.length > 0) {
+    process.stdout.write(`${opts.url}: ${result.problems.length} problem(s); state file left unchanged\n`);
+    process.exitCode = 1;
+  } else process.stdout.write(`${opts.url}: ok${opts.state ? ` (state saved to ${opts.state})` : ''}\n`);
 }
 
 const storeOptions = (cmd: Command) =>
@@ -38,7 +56,12 @@ export function registerLedger(program: Command): void {
       ),
   )
     .option('--vkey <verifier key>', 'check checkpoint signatures with this verifier key (default: the key file’s)')
+    .option('--url <url>', 'audit a remote server instead of a local store: signatures, consistency with --state, and with --full every leaf')
+    .addOption(new Option('--key <key>', 'admin key for --url').env('OPENAI_ADMIN_KEY'))
+    .option('--state <file>', 'with --url: the checkpoints this auditor saw last time (read, then rewritten when all checks pass)')
+    .option('--full', 'with --url: download every entry bundle and recompute each root')
     .action(async (opts: VerifyOptions) => {
+      if (opts.url) return verifyRemote({ ...opts, url: opts.url });
       const config = configFrom(opts);
       const vkey = verifierKeyOf(opts);
       if (!vkey) process.stderr.write('warning: no key file and no --vkey: checkpoint signatures are not checked\n');

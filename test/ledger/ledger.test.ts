@@ -124,6 +124,50 @@ describe('ledger', () => {
     expect(proof.leaf_index).toBe(leaves.findIndex((l) => JSON.parse(l.toString()).id === 'u2'));
   });
 
+  it('ingest acknowledgements carry each record’s leaf index, the original’s for a replay, matching its inclusion proof', async () => {
+    const size = await auditSize();
+    const ack = await server.request('POST', '/v1/organization/audit_logs', {
+      body: {
+        data: [
+          { id: 'evt_ack0', type: 'login.succeeded' },
+          { type: 'login.failed' },
+          { id: 'evt_ack0', type: 'login.succeeded' },
+          { id: 'evt_l7', type: 'login.succeeded' },
+        ],
+      },
+    });
+    expect(ack.status).toBe(200);
+    expect(ack.body.data.map((d: { leaf_index: number }) => d.leaf_index)).toEqual([size, size + 1, size, 7]);
+    const now = Math.floor(Date.now() / 1000);
+    const usage = await server.request('POST', '/v1/organization/usage/completions', {
+      body: {
+        data: [
+          { id: 'u-ack0', model: 'gpt-4o', input_tokens: 10, output_tokens: 2, created_at: now },
+          { id: 'u-ack', model: 'gpt-4o', input_tokens: 1, output_tokens: 1, created_at: now },
+        ],
+      },
+    });
+    expect(usage.status).toBe(200);
+    const replay = await server.request('POST', '/v1/organization/usage/completions', {
+      body: { data: [{ id: 'u-ack0', model: 'gpt-4o', input_tokens: 10, output_tokens: 2, created_at: now }] },
+    });
+    expect(replay.body.data[0].leaf_index).toBe(usage.body.data[0].leaf_index);
+    const costs = await server.request('POST', '/v1/organization/costs', {
+      body: { data: [{ id: 'c-ack', line_item: 'support', amount: { value: 1, currency: 'usd' } }] },
+    });
+    await server.app.services.ledger.checkpointNow();
+    for (const [log, d] of [
+      ['audit', ack.body.data[1]],
+      ['usage', usage.body.data[0]],
+      ['usage', usage.body.data[1]],
+      ['usage', costs.body.data[0]],
+    ] as const) {
+      const proof = (await server.request('GET', `/v1/organization/ledger/${log}/proof/inclusion?id=${d.id}`)).body;
+      expect(d.leaf_index).toBe(proof.leaf_index);
+    }
+    expect(new Set([usage.body.data[1].leaf_index, costs.body.data[0].leaf_index]).size).toBe(2);
+  });
+
   it('bad sizes, unknown ids and missing tiles answer 400/404 in the OpenAI envelope', async () => {
     const size = await auditSize();
     const cases: [string, number, string | null][] = [

@@ -46,7 +46,17 @@ export const IngestAuditLogsBody = Type.Object({
 
 export const IngestAuditLogsResponse = Type.Object({
   object: Type.Literal('list'),
-  data: Type.Array(Type.Object({ id: Type.String(), type: Type.String(), effective_at: Type.Integer() })),
+  data: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      type: Type.String(),
+      effective_at: Type.Integer(),
+      leaf_index: Type.Integer({
+        minimum: 0,
+        description: "The event's leaf in the organization's `audit` ledger log (seq - 1); a replay answers the original's.",
+      }),
+    }),
+  ),
 });
 
 const StringList = Type.Array(Type.String({ minLength: 1 }));

@@ -22,7 +22,7 @@ export interface Provenance {
 }
 
 /** Ids are idempotency keys; a stored twin matches also when the sender left out the id or time it was given. */
-const AUDIT_RULE: IdempotencyRule<ValidEvent, { contentHash: string; effectiveAt: number }> = {
+const AUDIT_RULE: IdempotencyRule<ValidEvent, { contentHash: string; effectiveAt: number; seq: number }> = {
   keyOf: (e) => ({ clientId: e.clientId, contentHash: e.contentHash, at: e.effectiveAt }),
   storedAt: (stored) => stored.effectiveAt,
   sameAsStored: isReplayOf,
@@ -33,6 +33,8 @@ export interface AppendResult {
   id: string;
   type: string;
   effective_at: number;
+  /** The event's leaf in the organization's audit ledger log (seq - 1); a replay answers the original's. */
+  leaf_index: number;
 }
 
 /**
@@ -54,15 +56,19 @@ export async function appendAuditEvents(
   const batch = splitReplays(events, stored, AUDIT_RULE);
   const fresh = batch.fresh.map(({ item: event, index }) => ({ index, id: event.clientId ?? newId('auditLog', clock.nowMs()), event }));
   const ids = new Map(fresh.map((f) => [f.index, f.id]));
-  const results: AppendResult[] = events.map((event, index) => ({
-    id: ids.get(index) ?? (event.clientId as string),
-    type: event.type.type,
-    effective_at: batch.acks.get(index) ?? event.effectiveAt,
-  }));
+  const results: AppendResult[] = events.map((event, index) => {
+    const id = ids.get(index) ?? (event.clientId as string);
+    // A stored twin's leaf is known; a fresh event (and its repeats within the batch) learns its leaf
+    // once its seq is allocated, below.
+    const twin = batch.acks.has(index) ? stored.get(id) : undefined;
+    return { id, type: event.type.type, effective_at: batch.acks.get(index) ?? event.effectiveAt, leaf_index: twin ? twin.seq - 1 : -1 };
+  });
   if (fresh.length === 0) return results;
   if (checkFresh) for (const f of fresh) checkFresh(f.event, f.index);
 
   const firstSeq = await tx.audit.allocateAuditSeq(orgId, fresh.length);
+  const leafOf = new Map(fresh.map((f, i) => [f.id, firstSeq + i - 1]));
+  for (const r of results) if (r.leaf_index === -1) r.leaf_index = leafOf.get(r.id) as number;
   const ingestedAt = clock.nowSeconds();
   const rows: StoredAuditEvent[] = fresh.map(({ id, event }, i) => {
     const actor = actorKeys(event.actor);

@@ -10,7 +10,7 @@ export interface AuditReads {
 
 export interface AuditWrites {
   /** The content hash and time of each of these ids already stored in the organization. */
-  findAuditEventHashes(orgId: string, ids: string[]): Promise<Map<string, { contentHash: string; effectiveAt: number }>>;
+  findAuditEventHashes(orgId: string, ids: string[]): Promise<Map<string, { contentHash: string; effectiveAt: number; seq: number }>>;
   /** Reserves `count` sequence numbers for the organization; returns the first. Dense: rolled back with the write. */
   allocateAuditSeq(orgId: string, count: number): Promise<number>;
   insertAuditEvents(events: StoredAuditEvent[]): Promise<void>;

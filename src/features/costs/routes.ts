@@ -4,6 +4,7 @@ import { MAX_USAGE_RECORD_BYTES } from '../../http/ingest-limits.js';
 import { registerIngestRoute } from '../../http/ingest-route.js';
 import { principalOf } from '../../http/principal.js';
 import type { Clock } from '../../lib/clock.js';
+import { type LeafIndexes, withLeafIndexes } from '../usage/leaf-indexes.js';
 import type { PriceTable } from '../usage/price-table.js';
 import { costsQuerySchema } from '../usage/schemas.js';
 import { IngestCostsResponse, UnpricedUsageList } from './schemas.js';
@@ -15,6 +16,8 @@ export interface CostRouteDeps {
   clock: Clock;
   prices: PriceTable;
   maxPendingWrites: number;
+  /** The usage-log leaf of each acknowledged entry (the ledger's, wired in app.ts). */
+  leafIndexes: LeafIndexes;
 }
 
 export async function costRoutes(app: FastifyInstance, deps: CostRouteDeps): Promise<void> {
@@ -33,7 +36,11 @@ export async function costRoutes(app: FastifyInstance, deps: CostRouteDeps): Pro
     timeFields: ['created_at'],
     pendingWrites: () => deps.store.pendingWrites(),
     maxPendingWrites: deps.maxPendingWrites,
-    handle: (request, data) => ingestCostEntries(deps, principalOf(request).orgId, data),
+    handle: async (request, data) => {
+      const orgId = principalOf(request).orgId;
+      const result = await ingestCostEntries(deps, orgId, data);
+      return { ...result, data: await withLeafIndexes(deps.leafIndexes, orgId, result.data) };
+    },
   });
 
   // Extension: usage the price table could not price, so an operator can add the missing prices.

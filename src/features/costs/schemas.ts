@@ -31,7 +31,13 @@ export const IngestCostsBody = Type.Object({ data: Type.Array(CostEntryInput, { 
 
 export const IngestCostsResponse = Type.Object({
   object: Type.Literal('list'),
-  data: Type.Array(Type.Object({ id: Type.String(), created_at: Type.Integer() })),
+  data: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      created_at: Type.Integer(),
+      leaf_index: Type.Integer({ minimum: 0, description: "The entry's leaf in the organization's `usage` ledger log; a replay answers the original's." }),
+    }),
+  ),
 });
 
 export const UnpricedUsageList = Type.Object({

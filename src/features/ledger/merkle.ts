@@ -166,3 +166,41 @@ export function rootFromInclusion(m: number, size: number, leaf: Buffer, proof: 
   }
   return sn === 0 ? r : null;
 }
+
+/** Verifies an RFC 9162 (2.1.4.2) consistency proof between two roots; used by the remote auditor. */
+export function verifyConsistency(first: number, second: number, firstRoot: Buffer, secondRoot: Buffer, proof: Buffer[]): boolean {
+  if (first > second) return false;
+  if (first === second) return proof.length === 0 && firstRoot.equals(secondRoot);
+  if (first === 0) return proof.length === 0;
+  const path = (first & (first - 1)) === 0 ? [firstRoot, ...proof] : [...proof];
+  if (path.length === 0) return false;
+  let fn = first - 1;
+  let sn = second - 1;
+  while (fn % 2 === 1) {
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  let fr = path[0] as Buffer;
+  let sr = fr;
+  for (const c of path.slice(1)) {
+    if (sn === 0) return false;
+    if (fn % 2 === 1 || fn === sn) {
+      fr = nodeHash(c, fr);
+      sr = nodeHash(c, sr);
+      while (fn % 2 === 0 && fn !== 0) {
+        fn = Math.floor(fn / 2);
+        sn = Math.floor(sn / 2);
+      }
+    } else sr = nodeHash(sr, c);
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  return sn === 0 && fr.equals(firstRoot) && sr.equals(secondRoot);
+}
+
+/** The root of a tree rebuilt from its leaf hashes alone (the auditor's `--full`). */
+export function rootFromLeafHashes(leafHashes: Buffer[]): Buffer {
+  const stored = new Map<number, Buffer>();
+  for (const h of appendHashes(0, leafHashes, new Map())) stored.set(h.index, h.hash);
+  return treeHash(leafHashes.length, (i) => stored.get(i) as Buffer);
+}

@@ -38,6 +38,8 @@ export interface LedgerReads {
   ledgerCheckpoint(orgId: string, log: LogName, treeSize?: number): Promise<StoredCheckpoint | null>;
   ledgerCheckpoints(orgId: string, log: LogName): Promise<StoredCheckpoint[]>;
   ledgerLeafIndex(orgId: string, log: LogName, recordId: string): Promise<number | null>;
+  /** The usage-log leaf of each of these usage record / cost entry ids that has one (ingest acknowledgements). */
+  ledgerUsageLeafIndexes(orgId: string, recordIds: string[]): Promise<Map<string, number>>;
   /** Leaves [from, to) in leaf order, rebuilt from the stored records (a missing record is skipped). */
   ledgerLeaves(orgId: string, log: LogName, from: number, to: number): Promise<LedgerLeaf[]>;
 }

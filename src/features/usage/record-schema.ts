@@ -51,7 +51,13 @@ export function ingestUsageBodySchema(kind: UsageKind) {
 
 export const IngestUsageResponse = Type.Object({
   object: Type.Literal('list'),
-  data: Type.Array(Type.Object({ id: Type.String(), created_at: Type.Integer() })),
+  data: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      created_at: Type.Integer(),
+      leaf_index: Type.Integer({ minimum: 0, description: "The record's leaf in the organization's `usage` ledger log; a replay answers the original's." }),
+    }),
+  ),
   warnings: Type.Optional(
     Type.Array(
       Type.Object({

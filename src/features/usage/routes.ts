@@ -5,6 +5,7 @@ import { principalOf } from '../../http/principal.js';
 import type { Clock } from '../../lib/clock.js';
 import { ingestUsage } from './ingest.js';
 import { usageKinds } from './kinds.js';
+import { type LeafIndexes, withLeafIndexes } from './leaf-indexes.js';
 import type { PriceTable } from './price-table.js';
 import { queryUsage } from './query.js';
 import { IngestUsageResponse } from './record-schema.js';
@@ -16,6 +17,8 @@ export interface UsageRouteDeps {
   clock: Clock;
   prices: PriceTable;
   maxPendingWrites: number;
+  /** The usage-log leaf of each acknowledged record (the ledger's, wired in app.ts). */
+  leafIndexes: LeafIndexes;
 }
 
 /** GET (the ten spec operations) and POST (the ingest extension) of /v1/organization/usage/{kind}. */
@@ -38,7 +41,9 @@ export async function usageRoutes(app: FastifyInstance, deps: UsageRouteDeps): P
       pendingWrites: () => deps.store.pendingWrites(),
       maxPendingWrites: deps.maxPendingWrites,
       handle: async (request, data) => {
-        const result = await ingestUsage(deps, principalOf(request).orgId, kind.name, data);
+        const orgId = principalOf(request).orgId;
+        const result = await ingestUsage(deps, orgId, kind.name, data);
+        result.data = await withLeafIndexes(deps.leafIndexes, orgId, result.data);
         for (const w of result.warnings) request.log.warn({ kind: kind.name, model: w.model, tier: w.tier, records: w.records }, 'unpriced usage');
         return result.warnings.length
           ? { object: 'list' as const, data: result.data, warnings: result.warnings }

@@ -38,15 +38,15 @@ export class PgAuditWrites implements AuditWrites {
    * another process that is inserting the same ids has committed before this read looks for them.
    */
   async findAuditEventHashes(orgId: string, ids: string[]) {
-    const found = new Map<string, { contentHash: string; effectiveAt: number }>();
+    const found = new Map<string, { contentHash: string; effectiveAt: number; seq: number }>();
     if (ids.length === 0) return found;
     await this.client.query({ name: 'orgledger_tx_org_lock', text: 'SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE', values: [orgId] });
-    const { rows } = await this.client.query<{ id: string; content_hash: string; effective_at: number }>({
-      name: 'orgledger_tx_event_hashes',
-      text: 'SELECT id, content_hash, effective_at FROM audit_event_ids WHERE org_id = $1 AND id = ANY($2::text[])',
+    const { rows } = await this.client.query<{ id: string; content_hash: string; effective_at: number; seq: string }>({
+      name: 'orgledger_tx_event_hashes_seq',
+      text: 'SELECT id, content_hash, effective_at, seq FROM audit_event_ids WHERE org_id = $1 AND id = ANY($2::text[])',
       values: [orgId, ids],
     });
-    for (const row of rows) found.set(row.id, { contentHash: row.content_hash, effectiveAt: row.effective_at });
+    for (const row of rows) found.set(row.id, { contentHash: row.content_hash, effectiveAt: row.effective_at, seq: Number(row.seq) });
     return found;
   }
 

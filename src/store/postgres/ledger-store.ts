@@ -142,6 +142,16 @@ export class PgLedgerReads implements LedgerReads {
     return row?.i === null || row?.i === undefined ? null : Number(row.i);
   }
 
+  async ledgerUsageLeafIndexes(orgId: string, recordIds: string[]): Promise<Map<string, number>> {
+    if (recordIds.length === 0) return new Map();
+    const rows = await this.rows<{ record_id: string; i: string }>(
+      'ledger_usage_leaf_indexes',
+      'SELECT record_id, min(leaf_index) AS i FROM ledger_usage_leaves WHERE org_id = $1 AND record_id = ANY($2::text[]) GROUP BY record_id',
+      [orgId, recordIds],
+    );
+    return new Map(rows.map((r) => [r.record_id, Number(r.i)]));
+  }
+
   async ledgerLeaves(orgId: string, log: LogName, from: number, to: number): Promise<LedgerLeaf[]> {
     if (log === 'audit') {
       const rows = await this.rows<{ seq: number; id: string; body: string }>('ledger_audit_leaves', AUDIT_LEAVES_SQL, [orgId, from, to]);

@@ -67,7 +67,7 @@ export class SqliteAuditWrites implements AuditWrites {
       // INDEXED BY: without it SQLite walks every event of the organization (primary key on org_id) and tests
       // each id against the list, so a lookup grew with the log (14 s of a 100k-event mirror).
       eventHashes: db.prepare(
-        'SELECT id, content_hash, effective_at FROM audit_events INDEXED BY audit_events_id WHERE org_id = ? AND id IN (SELECT value FROM json_each(?))',
+        'SELECT id, content_hash, effective_at, seq FROM audit_events INDEXED BY audit_events_id WHERE org_id = ? AND id IN (SELECT value FROM json_each(?))',
       ),
       allocSeq: db.prepare('UPDATE organizations SET audit_seq = audit_seq + ? WHERE id = ? RETURNING audit_seq'),
       insertEvents: auditEventInserter(db),
@@ -75,10 +75,10 @@ export class SqliteAuditWrites implements AuditWrites {
   }
 
   async findAuditEventHashes(orgId: string, ids: string[]) {
-    const found = new Map<string, { contentHash: string; effectiveAt: number }>();
+    const found = new Map<string, { contentHash: string; effectiveAt: number; seq: number }>();
     if (ids.length === 0) return found;
-    for (const row of this.s.eventHashes.all(orgId, JSON.stringify(ids)) as { id: string; content_hash: string; effective_at: number }[]) {
-      found.set(row.id, { contentHash: row.content_hash, effectiveAt: row.effective_at });
+    for (const row of this.s.eventHashes.all(orgId, JSON.stringify(ids)) as { id: string; content_hash: string; effective_at: number; seq: number }[]) {
+      found.set(row.id, { contentHash: row.content_hash, effectiveAt: row.effective_at, seq: row.seq });
     }
     return found;
   }

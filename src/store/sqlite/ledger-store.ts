@@ -113,6 +113,14 @@ export class SqliteLedgerReads implements LedgerReads {
     return row?.i ?? null;
   }
 
+  async ledgerUsageLeafIndexes(orgId: string, recordIds: string[]): Promise<Map<string, number>> {
+    if (recordIds.length === 0) return new Map();
+    const rows = this.read(
+      'SELECT record_id, min(leaf_index) AS i FROM ledger_usage_leaves WHERE org_id = ? AND record_id IN (SELECT value FROM json_each(?)) GROUP BY record_id',
+    ).all(orgId, JSON.stringify(recordIds)) as { record_id: string; i: number }[];
+    return new Map(rows.map((r) => [r.record_id, r.i]));
+  }
+
   async ledgerLeaves(orgId: string, log: LogName, from: number, to: number): Promise<LedgerLeaf[]> {
     if (log === 'audit') {
       const rows = this.read('SELECT seq, id, body FROM audit_events WHERE org_id = ? AND seq > ? AND seq <= ? ORDER BY seq').all(orgId, from, to) as {
