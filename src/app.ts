@@ -30,6 +30,7 @@ import { registerBodyParsers } from './http/body-parsers.js';
 import { registerErrorHandling, send } from './http/error-handler.js';
 import { clientErrorHandler, HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, requestIdOf } from './http/hardening.js';
 import { parseQueryString, registerQueryNormalization } from './http/query-string.js';
+import { registerReadLimits } from './http/read-limits.js';
 import { StoreHealth } from './http/store-failure.js';
 import { registerTextGuard } from './http/text-guard.js';
 import { type Clock, systemClock } from './lib/clock.js';
@@ -146,6 +147,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   registerBodyParsers(app);
   registerTextGuard(app);
   registerAuth(app, services.keys, store);
+  registerReadLimits(app, { perKey: config.readConcurrencyPerKey, perOrg: config.readConcurrencyPerOrg, retryAfterSeconds: 1 });
 
   const openApi = buildOpenApiDocument(VERSION);
   app.get('/openapi.json', async () => openApi);

@@ -132,6 +132,12 @@ const SETTINGS = {
   logStreamFailAfter: setting('ORGLEDGER_LOG_STREAM_FAIL_AFTER', 5, int(1, 1000000)),
   /** Log streams: how long a process holds a stream before another may take it over. */
   logStreamLeaseMs: setting('ORGLEDGER_LOG_STREAM_LEASE_MS', 15000, int(1000, 3600000)),
+  /** Reads (authenticated GETs) one admin key may have running at once; one more answers 429 with Retry-After. */
+  readConcurrencyPerKey: setting('ORGLEDGER_READ_CONCURRENCY_PER_KEY', 8, int(1, 10000)),
+  /** Reads one organization may have running at once, over all its keys. */
+  readConcurrencyPerOrg: setting('ORGLEDGER_READ_CONCURRENCY_PER_ORG', 16, int(1, 10000)),
+  /** PostgreSQL: time budget of one audit-log, usage or costs query (statement_timeout); past it a 503 query_timeout. 0: none. */
+  readTimeoutMs: setting('ORGLEDGER_READ_TIMEOUT_MS', 15000, int(0, 3600000)),
 };
 
 type Settings = typeof SETTINGS;

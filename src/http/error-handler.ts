@@ -37,6 +37,9 @@ function translate(err: FastifyError): ApiError | null {
     // A store whose database is unreachable (PostgreSQL down or restarting): retryable, nothing was acknowledged.
     case 'ORGLEDGER_STORE_UNAVAILABLE':
       return errors.unavailable('The database is unavailable; retry shortly.');
+    // A read past its time budget (the engine stopped it): nothing is wrong with the store.
+    case 'ORGLEDGER_READ_TIMEOUT':
+      return errors.readTimeout(Number((err as FastifyError & { budgetMs?: number }).budgetMs));
   }
   if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
     return new ApiError(err.statusCode, 'invalid_request_error', err.code ?? null, err.message, null, false);

@@ -84,5 +84,15 @@ export const errors = {
       'The server had an error while processing your request. The request id in x-request-id identifies it in the server log.',
       null,
     ),
+  /** A read past its time budget: a server-side limit, not retried by the SDK (the same query would run out again). */
+  readTimeout: (budgetMs: number) =>
+    new ApiError(
+      503,
+      'server_error',
+      'query_timeout',
+      `The query ran longer than this server allows (${budgetMs} ms) and was stopped. Narrow it: a shorter time range, fewer group_by dimensions or a smaller limit.`,
+      null,
+      false,
+    ),
   unavailable: (message: string) => new ApiError(503, 'server_error', 'unavailable', message, null, true, 1),
 };

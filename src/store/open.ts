@@ -23,6 +23,7 @@ export function openStore(config: Config): Store {
       maxJobsPerBatch: config.maxBatchJobs,
       autoMigrate: config.autoMigrate,
       connectWaitSeconds: config.pgConnectWaitSeconds,
+      readTimeoutMs: config.readTimeoutMs,
     });
   }
   return new SqliteStore({

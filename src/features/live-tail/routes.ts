@@ -31,7 +31,7 @@ export async function liveTailRoutes(app: FastifyInstance, deps: LiveTailRouteDe
 
   typed.get(
     '/v1/organization/audit_logs/stream',
-    { config: { scope: 'audit_logs.read' }, schema: { querystring: streamAuditLogsQuerySchema() } },
+    { config: { scope: 'audit_logs.read', readLimit: false }, schema: { querystring: streamAuditLogsQuerySchema() } },
     async (request, reply) => {
       const principal = principalOf(request);
       const matches = auditMatcher(request.query);

@@ -9,7 +9,7 @@ import { CommittingStore } from '../committing-store.js';
 import { GroupCommitter } from '../group-commit.js';
 import type { Store, WriteTx } from '../store.js';
 import { PgAuditReads } from './audit-store.js';
-import { createPool, isRetryableWriteError, storeError, waitForDatabase } from './connection.js';
+import { createPool, isRetryableWriteError, ReadTimeoutError, storeError, waitForDatabase } from './connection.js';
 import { PgKeyReads } from './key-store.js';
 import { PgLedgerReads } from './ledger-store.js';
 import { PgLiveTailReads } from './live-tail-store.js';
@@ -29,6 +29,8 @@ export interface PostgresOptions {
   connectWaitSeconds: number;
   /** Start-up progress (waiting for the database); defaults to stderr. */
   log?: (line: string) => void;
+  /** Time budget of one audit-log or usage/costs read (statement_timeout); 0 or unset: none. */
+  readTimeoutMs?: number;
 }
 
 /** Runs of a write that lost a deadlock or a same-id race before its error is returned. */
@@ -44,10 +46,10 @@ export class PostgresStore extends CommittingStore<PgWriteTx> implements Store {
   private partitionTimer: NodeJS.Timeout | undefined;
   private migrationsApplied = 0;
   readonly keys = new PgKeyReads((name, text, values) => this.rows(name, text, values));
-  readonly audit = new PgAuditReads((name, text, values) => this.rows(name, text, values));
+  readonly audit = new PgAuditReads((name, text, values) => this.budgetedRows(name, text, values));
   readonly liveTail = new PgLiveTailReads((name, text, values) => this.rows(name, text, values));
   /** Usage and costs read the same rollups: one reader answers both parts. */
-  readonly usage = new PgUsageReader((text, values) => this.rows(undefined, text, values));
+  readonly usage = new PgUsageReader((text, values) => this.budgetedRows(undefined, text, values));
   readonly costs = this.usage;
   readonly logStreams = new PgLogStreamReads((name, text, values) => this.rows(name, text, values));
   readonly ledger = new PgLedgerReads((name, text, values) => this.rows(name, text, values));
@@ -117,6 +119,38 @@ export class PostgresStore extends CommittingStore<PgWriteTx> implements Store {
     );
     await this.committer.close();
     if (started) await this.pool.end();
+  }
+
+  /**
+   * A read that may be heavy (audit lists, usage and costs): in a read-only transaction whose
+   * statement_timeout (SET LOCAL, so the connection keeps its default) bounds it; past the budget
+   * PostgreSQL cancels it and the caller gets a ReadTimeoutError.
+   */
+  private async budgetedRows<R extends pg.QueryResultRow>(name: string | undefined, text: string, values: unknown[]): Promise<R[]> {
+    const budget = this.options.readTimeoutMs ?? 0;
+    if (budget <= 0) return this.rows(name, text, values);
+    await this.ready;
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw storeError(err);
+    }
+    let broken = false;
+    try {
+      await client.query(`BEGIN READ ONLY; SET LOCAL statement_timeout = ${Math.floor(budget)}`);
+      const result = await client.query<R>(name ? { name: `orgledger_${name}`, text, values } : { text, values });
+      await client.query('COMMIT');
+      return result.rows;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
+      if ((err as { code?: string }).code === '57014') throw new ReadTimeoutError(budget, err);
+      throw storeError(err);
+    } finally {
+      client.release(broken);
+    }
   }
 
   /** A read on any pooled connection; fixed statements are prepared once per connection by name. */
