@@ -240,8 +240,8 @@ for (const engine of engines) {
         ]);
         const found = await store.write((tx) => tx.audit.findAuditEventHashes(orgId, ['evt_one', 'evt_two', 'evt_none']));
         expect(Object.fromEntries(found)).toEqual({
-          evt_one: { contentHash: 'h1', effectiveAt: 1_700_000_000 },
-          evt_two: { contentHash: 'h2', effectiveAt: 1_600_000_000 },
+          evt_one: { contentHash: 'h1', effectiveAt: 1_700_000_000, seq: e1?.seq },
+          evt_two: { contentHash: 'h2', effectiveAt: 1_600_000_000, seq: e2?.seq },
         });
         expect((await store.write((tx) => tx.audit.findAuditEventHashes('org-other', ['evt_one']))).size).toBe(0);
         expect((await store.write((tx) => tx.audit.findAuditEventHashes(orgId, []))).size).toBe(0);

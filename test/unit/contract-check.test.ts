@@ -11,7 +11,7 @@ describe('checkResponse', () => {
   it('checks extensions against the schemas of the served OpenAPI document', () => {
     const ok = checkResponse('POST', '/v1/organization/audit_logs', 200, {
       object: 'list',
-      data: [{ id: 'audit_log-x', type: 'login.failed', effective_at: 1 }],
+      data: [{ id: 'audit_log-x', type: 'login.failed', effective_at: 1, leaf_index: 0 }],
     });
     expect(ok.checked).toBe(true);
     expect(ok.errors).toEqual([]);
