@@ -13,8 +13,12 @@ const SERVER_TESTS = ['app', 'audit-logs', 'auth', 'costs', 'directory', 'http',
   (d) => `test/${d}/**/*.test.ts`,
 );
 
-/** Server suites too slow for the fast tier (the Go verifier builds a Go program): on SQLite they run in the `slow` project. */
-const SLOW_SERVER_TESTS = ['test/ledger/go-verifier.test.ts'];
+/**
+ * Server suites that start external programs (the Go verifier builds one, the syslog sink starts
+ * rsyslogd, file modes spawn `orgledger serve`): too slow for the fast tier, so on SQLite they run
+ * in the `slow` project (the postgres project runs them as before).
+ */
+const SLOW_SERVER_TESTS = ['test/ledger/go-verifier.test.ts', 'test/log-streams/deliver-syslog.test.ts', 'test/store/file-modes.test.ts'];
 
 /**
  * Test files share one module graph per worker (isolate: false): every file otherwise re-imports
