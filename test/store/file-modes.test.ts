@@ -6,20 +6,20 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { startServeChild } from '../helpers/cli.js';
+import { openTestStore } from '../helpers/store.js';
 
 const root = mkdtempSync(join(tmpdir(), 'orgledger-modes-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const mode = (path: string) => statSync(path).mode & 0o777;
-const open = (path: string) => new SqliteStore({ path, synchronous: 'FULL', maxJobsPerBatch: 10, autoMigrate: true });
+const open = (path: string) => openTestStore({ databaseUrl: path, sqliteSynchronous: 'FULL', maxBatchJobs: 10 });
 
 describe('file modes', () => {
   it('a new store: data directory 0700, the file and its -wal/-shm 0600', async () => {
     const data = join(root, 'fresh', 'data');
     const path = join(data, 'orgledger.sqlite');
-    const store = open(path);
+    const store = await open(path);
     try {
       await store.write((tx) => tx.keys.insertOrganization({ id: 'org-modes', name: 'Modes', createdAt: 1 }));
       expect(mode(data)).toBe(0o700);
@@ -31,10 +31,10 @@ describe('file modes', () => {
 
   it('an existing store with wider modes is tightened to 0600 at open', async () => {
     const path = join(root, 'wide.sqlite');
-    await open(path).close();
+    await (await open(path)).close();
     writeFileSync(`${path}-wal`, '');
     for (const file of [path, `${path}-wal`]) chmodSync(file, 0o644);
-    const store = open(path);
+    const store = await open(path);
     try {
       await store.write((tx) => tx.keys.insertOrganization({ id: 'org-wide', name: 'Wide', createdAt: 1 }));
       for (const file of [path, `${path}-wal`, `${path}-shm`]) expect(mode(file), file).toBe(0o600);

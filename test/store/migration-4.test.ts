@@ -11,11 +11,10 @@ import { describe, expect, it } from 'vitest';
 import type { CostGroupRow } from '../../src/features/costs/types.js';
 import type { UsageGroupRow } from '../../src/features/usage/types.js';
 import { postgresMigrations } from '../../src/store/postgres/migrations.js';
-import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { sqliteMigrations } from '../../src/store/sqlite/migrations.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { freshTestDatabase, PG_SKIP_MESSAGE, PG_TEST_URL } from '../helpers/pg.js';
+import { openTestStore } from '../helpers/store.js';
 import { DAY, T0, usageRecord } from './usage-fixtures.js';
 
 const V3 = (v: number) => v <= 3;
@@ -87,7 +86,7 @@ describe('migration 4 on a store written before it', () => {
     }
     for (const sql of OLD_ROWS) db.exec(sql);
     db.close();
-    const store = new SqliteStore({ path, synchronous: 'NORMAL', maxJobsPerBatch: 100, autoMigrate: true });
+    const store = await openTestStore({ databaseUrl: path, sqliteSynchronous: 'NORMAL', maxBatchJobs: 100 });
     try {
       await check(store);
     } finally {
@@ -106,9 +105,8 @@ describe('migration 4 on a store written before it', () => {
     for (const sql of OLD_ROWS) await db.query(sql);
     // PostgreSQL keeps an id row per usage record (migration 2).
     await db.query(`INSERT INTO usage_record_ids (org_id, kind, id, created_at) VALUES ('org_m', 'completions', 'old_1', ${T0 + 10})`);
-    const store = new PostgresStore({ url: db.url, poolSize: 2, maxJobsPerBatch: 100, autoMigrate: true, connectWaitSeconds: 5 });
+    const store = await openTestStore({ databaseUrl: db.url, pgPoolSize: 2, maxBatchJobs: 100 });
     try {
-      await store.whenReady();
       await check(store);
     } finally {
       await store.close();

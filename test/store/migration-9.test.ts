@@ -13,11 +13,10 @@ import { describe, expect, it } from 'vitest';
 import { verifyLedger } from '../../src/features/ledger/verify.js';
 import type { UsageGroupRow } from '../../src/features/usage/types.js';
 import { postgresMigrations } from '../../src/store/postgres/migrations.js';
-import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { sqliteMigrations } from '../../src/store/sqlite/migrations.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { freshTestDatabase, PG_SKIP_MESSAGE, PG_TEST_URL } from '../helpers/pg.js';
+import { openTestStore } from '../helpers/store.js';
 import { DAY, T0, usageRecord } from './usage-fixtures.js';
 
 const BEFORE_LEDGER = (v: number) => v <= 5;
@@ -75,7 +74,7 @@ describe('migration 9 on a store written by version 8', () => {
     db.exec(OLD_RECORD);
     sqliteMigrations.filter((m) => LEDGER_TO_8(m.version)).forEach(apply);
     db.close();
-    const store = new SqliteStore({ path, synchronous: 'NORMAL', maxJobsPerBatch: 100, autoMigrate: true });
+    const store = await openTestStore({ databaseUrl: path, sqliteSynchronous: 'NORMAL', maxBatchJobs: 100 });
     const providerOf = async (id: string) => {
       const read = new Database(path, { readonly: true });
       try {
@@ -112,11 +111,10 @@ describe('migration 9 on a store written by version 8', () => {
       client.release();
       await pool.end();
     }
-    const store = new PostgresStore({ url: db.url, poolSize: 2, maxJobsPerBatch: 100, autoMigrate: true, connectWaitSeconds: 5 });
+    const store = await openTestStore({ databaseUrl: db.url, pgPoolSize: 2, maxBatchJobs: 100 });
     const providerOf = async (id: string) =>
       ((await db.query(`SELECT provider FROM usage_records WHERE id = '${id}'`)) as { provider: unknown }[])[0]?.provider;
     try {
-      await store.whenReady();
       await check(store, providerOf);
     } finally {
       await store.close();

@@ -11,9 +11,9 @@ import { ingestUsage } from '../../src/features/usage/ingest.js';
 import { loadPriceTable } from '../../src/features/usage/price-table.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { ApiError } from '../../src/lib/errors.js';
-import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import type { Store } from '../../src/store/store.js';
 import { freshTestDatabase, PG_SKIP_MESSAGE, PG_TEST_URL, type TestDatabase } from '../helpers/pg.js';
+import { openTestStore } from '../helpers/store.js';
 
 const ORG = 'org-race';
 const T = 1_767_225_600;
@@ -56,15 +56,13 @@ if (!PG_TEST_URL) {
 } else {
   describe('the same usage id from two processes at the same instant', () => {
     let db: TestDatabase;
-    let first: PostgresStore;
-    let second: PostgresStore;
+    let first: Store;
+    let second: Store;
     beforeAll(async () => {
       db = await freshTestDatabase();
-      const open = () => new PostgresStore({ url: db.url, poolSize: 4, maxJobsPerBatch: 8, autoMigrate: true, connectWaitSeconds: 5 });
-      first = open();
-      await first.whenReady();
-      second = open();
-      await second.whenReady();
+      const open = () => openTestStore({ databaseUrl: db.url, pgPoolSize: 4, maxBatchJobs: 8 });
+      first = await open();
+      second = await open();
       await first.write((tx) => tx.keys.insertOrganization({ id: ORG, name: 'Race', createdAt: T }));
     }, 60_000);
     afterAll(async () => {
