@@ -1,11 +1,11 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { MAX_USAGE_RECORD_BYTES } from '../../http/ingest-limits.js';
 import { registerIngestRoute } from '../../http/ingest-route.js';
 import { principalOf } from '../../http/principal.js';
 import type { Clock } from '../../lib/clock.js';
 import { type LeafIndexes, withLeafIndexes } from '../usage/leaf-indexes.js';
 import type { PriceTable } from '../usage/price-table.js';
+import { usageWriteRoute } from '../usage/routes.js';
 import { costsQuerySchema } from '../usage/schemas.js';
 import { IngestCostsResponse, UnpricedUsageList } from './schemas.js';
 import { ingestCostEntries, queryCosts } from './service.js';
@@ -29,13 +29,9 @@ export async function costRoutes(app: FastifyInstance, deps: CostRouteDeps): Pro
 
   registerIngestRoute(app, {
     path: '/v1/organization/costs',
-    scope: 'usage.write',
+    ...usageWriteRoute(deps),
     response: IngestCostsResponse,
     item: ['cost entry', 'cost entries'],
-    maxItemBytes: MAX_USAGE_RECORD_BYTES,
-    timeFields: ['created_at'],
-    pendingWrites: () => deps.store.pendingWrites(),
-    maxPendingWrites: deps.maxPendingWrites,
     handle: async (request, data) => {
       const orgId = principalOf(request).orgId;
       const result = await ingestCostEntries(deps, orgId, data);

@@ -21,6 +21,17 @@ export interface UsageRouteDeps {
   leafIndexes: LeafIndexes;
 }
 
+/** What usage and cost ingest share: the scope, the per-item bound, the time fields and back-pressure. */
+export function usageWriteRoute(deps: { store: { pendingWrites(): number }; maxPendingWrites: number }) {
+  return {
+    scope: 'usage.write' as const,
+    maxItemBytes: MAX_USAGE_RECORD_BYTES,
+    timeFields: ['created_at'],
+    pendingWrites: () => deps.store.pendingWrites(),
+    maxPendingWrites: deps.maxPendingWrites,
+  };
+}
+
 /** GET (the ten spec operations) and POST (the ingest extension) of /v1/organization/usage/{kind}. */
 export async function usageRoutes(app: FastifyInstance, deps: UsageRouteDeps): Promise<void> {
   for (const kind of usageKinds().values()) {
@@ -33,13 +44,9 @@ export async function usageRoutes(app: FastifyInstance, deps: UsageRouteDeps): P
 
     registerIngestRoute(app, {
       path,
-      scope: 'usage.write',
+      ...usageWriteRoute(deps),
       response: IngestUsageResponse,
       item: ['record', 'usage records'],
-      maxItemBytes: MAX_USAGE_RECORD_BYTES,
-      timeFields: ['created_at'],
-      pendingWrites: () => deps.store.pendingWrites(),
-      maxPendingWrites: deps.maxPendingWrites,
       handle: async (request, data) => {
         const orgId = principalOf(request).orgId;
         const result = await ingestUsage(deps, orgId, kind.name, data);
