@@ -150,7 +150,8 @@ export async function runStreamsBench(opts: { quick: boolean }): Promise<void> {
         name: `lag p99 (ingest ack -> receiver), ${fmtInt(rate)} ev/s`,
         value: fmtMs(lag.p99),
         target: '<= 1000 ms at 5k/s',
-        met: sizes.rate >= 5000 ? lag.p99 <= 1000 : undefined,
+        // The target is set at 5k/s: judged only when the run reached it.
+        met: rate >= 5000 ? lag.p99 <= 1000 : undefined,
         note: `p50 ${fmtMs(lag.p50)}, max ${fmtMs(lag.max)}, n ${fmtInt(lag.n)}`,
       },
       { name: 'ingest ack during delivery', value: fmtMs(ack.p99), target: '', note: `p50 ${fmtMs(ack.p50)} (p99 shown)` },
