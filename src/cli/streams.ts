@@ -70,7 +70,11 @@ async function remote(url: string, opts: Options, call: ApiCall): Promise<unknow
 const at = (id: string) => `/${encodeURIComponent(id)}`;
 
 export function registerStreams(program: Command): void {
-  const streams = program.command('streams').description('Log streams: push audit events and usage records to a webhook or Splunk HEC (docs/streams.md).');
+  const streams = program
+    .command('streams')
+    .description(
+      'Log streams: push audit events and usage records to webhook, Splunk HEC, syslog, S3 or Elasticsearch sinks; local store or --url (docs/streams.md).',
+    );
   common(streams.command('add').description('Create a stream from the API create body; prints it once with its secrets.'))
     .requiredOption('--body <json>', 'the create body, e.g. {"name":"siem","sink":{"type":"webhook","url":"https://..."}}')
     .action(async (opts: Options & { body: string }) => {
