@@ -12,6 +12,7 @@ import { runLedgerBench } from './ledger.js';
 import { runLiveTailBench } from './live-tail.js';
 import { runOtlpBench } from './otlp.js';
 import { runPostgresBench } from './postgres.js';
+import { runStreamsBench } from './streams.js';
 import { runSyncBench } from './sync.js';
 
 const ENGINES = ['sqlite', 'postgres'] as const;
@@ -26,6 +27,7 @@ async function suites(): Promise<Suite[]> {
     { name: 'audit', run: runAuditBench },
     { name: 'sync', run: runSyncBench },
     { name: 'live-tail', run: runLiveTailBench },
+    { name: 'streams', run: runStreamsBench },
   ];
   list.push({ name: 'console', run: runConsolePaintBench });
   // The usage suite lands separately; load it only once its file exists.
