@@ -86,7 +86,7 @@ export class RemoteApi {
 
   constructor(
     url: string,
-    private readonly key: string,
+    readonly key: string,
   ) {
     this.base = url.replace(/\/+$/, '').replace(/\/v1$/, '');
   }

@@ -1,8 +1,10 @@
+import { writeFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
 import { ConfigError } from '../config/config.js';
 import { eventTypes } from '../features/audit-logs/event-types.js';
 import { ALL_DIMENSIONS, ALL_MEASURES, USAGE_KIND_NAMES, type UsageKindName, usageKind } from '../features/usage/kinds.js';
 import { type AuditQuery, type AuditReader, allBuckets, auditEvents, openSource, type SourceOptions, sourceOptions } from './api-source.js';
+import { exportProof, proofPathOf } from './export-checkpoint.js';
 import { type CostRow, FOCUS_COLUMNS, focusRow } from './focus.js';
 import { type AuditFilterOptions, auditFilterOptions, auditQueryFrom } from './logs.js';
 import { isoTime } from './output.js';
@@ -18,6 +20,7 @@ interface ExportOptions extends SourceOptions, AuditFilterOptions, BucketFilterO
   output?: string;
   kind?: string[];
   width?: '1m' | '1h' | '1d';
+  withCheckpoint?: boolean;
 }
 
 const LOG_COLUMNS = [
@@ -104,16 +107,26 @@ async function* everyEvent(reader: AuditReader, opts: ExportOptions): AsyncGener
 
 async function exportLogs(opts: ExportOptions): Promise<number> {
   if (opts.format === 'focus') throw new InvalidArgumentError('--format focus is for costs');
+  if (opts.withCheckpoint && (opts.format !== 'jsonl' || !opts.output || opts.output === '-'))
+    throw new InvalidArgumentError('--with-checkpoint needs --format jsonl and -o FILE (the proof is written to FILE.ledger.json)');
   const source = openSource(opts);
   const sink = new LineSink(opts.output);
   const bar = progressBar('export logs');
+  const ids: string[] = [];
   let count = 0;
   try {
     if (opts.format === 'csv') await sink.write(csvLine(LOG_COLUMNS));
     for await (const e of everyEvent(source.audit, opts)) {
       await sink.write(opts.format === 'csv' ? csvLine(logCsvRow(e)) : JSON.stringify(e));
+      if (opts.withCheckpoint) ids.push(String(e.id));
       count++;
       if (count % 1000 === 0) bar.update(count, null, 'events');
+    }
+    if (opts.withCheckpoint && opts.output) {
+      // No filter at all: the export claims every leaf, so verify --export also catches a gap.
+      const complete = Object.keys(auditQueryFrom({ ...opts, tenant: undefined })).length === 0 && opts.tenant === undefined;
+      const proof = await exportProof(source, ids, complete);
+      writeFileSync(proofPathOf(opts.output), `${JSON.stringify(proof)}\n`);
     }
   } finally {
     bar.done();
@@ -187,6 +200,7 @@ export function registerExport(program: Command): void {
     .option('-o, --output <file>', 'write here instead of stdout')
     .option('--kind <kind>', 'usage kinds to export (repeatable; default all)', collect)
     .option('--width <width>', 'usage bucket width: 1m, 1h or 1d (default 1d)', width)
+    .option('--with-checkpoint', "logs: also write FILE.ledger.json: the signed audit checkpoint and each event's inclusion proof (check with verify --export)")
     .option('--no-tenant', 'logs: leave out tenant-scoped events (by default every event is exported)')
     .addHelpText(
       'after',

@@ -6,6 +6,7 @@ import { LOG_NAMES } from '../features/ledger/leaf-data.js';
 import { noteSigner } from '../features/ledger/note.js';
 import { verifyLedger } from '../features/ledger/verify.js';
 import { configFrom, resolveOrg, type StoreOptions, withStore } from './context.js';
+import { checkExport, proofPathOf } from './export-checkpoint.js';
 import { remoteAudit } from './ledger-remote.js';
 import { progressBar } from './progress.js';
 
@@ -17,6 +18,27 @@ interface VerifyOptions extends StoreOptions {
   key?: string;
   state?: string;
   full?: boolean;
+  export?: string;
+  checkpoint?: string;
+}
+
+/** `verify --export FILE --vkey KEY [--checkpoint FILE.ledger.json]`: offline, from the two files only. */
+function verifyExport(opts: VerifyOptions & { export: string }): void {
+  if (!opts.vkey) throw new ConfigError('verify --export needs --vkey: the verifier key, obtained out of band');
+  const proofFile = opts.checkpoint ?? proofPathOf(opts.export);
+  if (!existsSync(proofFile)) throw new ConfigError(`no proof file ${proofFile} (export logs --with-checkpoint writes it)`);
+  let result: ReturnType<typeof checkExport>;
+  try {
+    result = checkExport(opts.export, proofFile, opts.vkey);
+  } catch (err) {
+    process.stdout.write(`${proofFile}: checkpoint: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  for (const p of result.problems) process.stdout.write(`${p}\n`);
+  const summary = `${opts.export}: ${result.records} record(s) against ${result.origin} at tree size ${result.treeSize}`;
+  process.stdout.write(result.problems.length === 0 ? `${summary}: ok\n` : `${summary}: ${result.problems.length} problem(s)\n`);
+  if (result.problems.length > 0) process.exitCode = 1;
 }
 
 /** Exit codes of `verify`: 0 all checks passed, 1 a check failed (or the server could not be read), 2 bad usage. */
@@ -60,7 +82,10 @@ export function registerLedger(program: Command): void {
     .addOption(new Option('--key <key>', 'admin key for --url').env('OPENAI_ADMIN_KEY'))
     .option('--state <file>', 'with --url: the checkpoints this auditor saw last time (read, then rewritten when all checks pass)')
     .option('--full', 'with --url: download every entry bundle and recompute each root')
+    .option('--export <file>', 'check an `export logs --with-checkpoint` file offline against its signed checkpoint (needs --vkey)')
+    .option('--checkpoint <file>', 'with --export: the proof file (default <export>.ledger.json)')
     .action(async (opts: VerifyOptions) => {
+      if (opts.export) return verifyExport({ ...opts, export: opts.export });
       if (opts.url) return verifyRemote({ ...opts, url: opts.url });
       const config = configFrom(opts);
       const vkey = verifierKeyOf(opts);
