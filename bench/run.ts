@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runAuditBench } from './audit.js';
 import { runConsolePaintBench } from './console-paint.js';
+import { runFairnessBench } from './fairness.js';
 import { runIngestBench } from './ingest.js';
 import { runLedgerBench } from './ledger.js';
 import { runLiveTailBench } from './live-tail.js';
@@ -40,6 +41,7 @@ async function suites(): Promise<Suite[]> {
   list.push({ name: 'otlp', run: runOtlpBench });
   list.push({ name: 'ingest', run: runIngestBench });
   list.push({ name: 'ledger', run: runLedgerBench });
+  list.push({ name: 'fairness', run: runFairnessBench });
   return list;
 }
 

@@ -11,7 +11,7 @@ import { errors } from '../../lib/errors.js';
 import { clientIdsOf, type IdempotencyRule, settleLostRaces, splitReplays } from '../../lib/idempotent-batch.js';
 import { newId } from '../../lib/ids.js';
 import { describeAjvError } from '../../lib/validator.js';
-import { pageWindow, plan } from '../usage/buckets.js';
+import { boundByResults, pageWindow, plan } from '../usage/buckets.js';
 import { bucketsOf, checkRange, type UsagePage } from '../usage/query.js';
 import type { CostsQuery } from '../usage/schemas.js';
 import { MAX_COST_ENTRIES, validateCostEntry } from './schemas.js';
@@ -74,13 +74,16 @@ export async function queryCosts(store: CostStore, orgId: string, q: CostsQuery,
     ),
   );
   const byLineItem = groupBy.includes('line_item');
-  const data = bucketsOf(
+  const { data, nextPage } = boundByResults(
     w,
-    mergeCosts(parts.flat()),
-    (r) => r.bucketStart,
-    (r) => costResult(r, byLineItem),
+    bucketsOf(
+      w,
+      mergeCosts(parts.flat()),
+      (r) => r.bucketStart,
+      (r) => costResult(r, byLineItem),
+    ),
   );
-  return { object: 'page', data, has_more: w.nextPage !== null, next_page: w.nextPage };
+  return { object: 'page', data, has_more: nextPage !== null, next_page: nextPage };
 }
 
 interface RawEntry {

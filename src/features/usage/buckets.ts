@@ -34,6 +34,34 @@ export interface PageWindow {
   buckets: { start: number; end: number }[];
   /** The cursor of the next page, or null on the last page. */
   nextPage: string | null;
+  /** The pinned end of the range and the query's hash, which a cursor carries. */
+  end?: number;
+  hash?: string;
+}
+
+/**
+ * Most result objects one page holds (summed over its buckets). The page stops after the bucket that
+ * reaches it and its next_page continues at the next bucket, so the heaviest legal query
+ * (1440 one-minute buckets grouped by every dimension) answers a few MB per page instead of ~60 MB.
+ * A single bucket larger than this is still answered whole.
+ */
+export const MAX_RESULTS_PER_PAGE = 10_000;
+
+/** `buckets` cut after the bucket where the running count of results reaches `max`; the cursor continues there. */
+export function boundByResults<B extends { start_time: number; results: unknown[] }>(
+  w: PageWindow,
+  buckets: B[],
+  max = MAX_RESULTS_PER_PAGE,
+): { data: B[]; nextPage: string | null } {
+  let count = 0;
+  for (let i = 0; i < buckets.length - 1; i++) {
+    count += (buckets[i] as B).results.length;
+    if (count >= max && w.end !== undefined && w.hash !== undefined) {
+      const next = (buckets[i + 1] as B).start_time;
+      return { data: buckets.slice(0, i + 1), nextPage: encodeCursor({ next, end: w.end, hash: w.hash }) };
+    }
+  }
+  return { data: buckets, nextPage: w.nextPage };
 }
 
 interface Cursor {
@@ -102,7 +130,7 @@ export function pageWindow(r: WindowRequest): PageWindow {
   }
   const to = buckets.length ? (buckets[buckets.length - 1] as { end: number }).end : from;
   const nextPage = s < end ? encodeCursor({ next: s, end, hash }) : null;
-  return { from, to, start: r.start, width: r.width, buckets, nextPage };
+  return { from, to, start: r.start, width: r.width, buckets, nextPage, end, hash };
 }
 
 export interface PlanSegment {

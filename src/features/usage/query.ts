@@ -4,7 +4,7 @@
  * (every dimension present, null unless grouped).
  */
 import { errors } from '../../lib/errors.js';
-import { type BucketWidth, LIMITS, type PageWindow, pageWindow, plan, WIDTH_SECONDS } from './buckets.js';
+import { type BucketWidth, boundByResults, LIMITS, type PageWindow, pageWindow, plan, WIDTH_SECONDS } from './buckets.js';
 import type { Dimension, UsageKind } from './kinds.js';
 import type { UsageQuery } from './schemas.js';
 import type { UsageStore } from './store.js';
@@ -146,11 +146,14 @@ export async function queryUsage(store: UsageStore, orgId: string, kind: UsageKi
   );
   // One segment of a sum kind is already one row per bucket and group: nothing to merge.
   const rows = sortByDims(parts.length === 1 && !kind.levelMeasure ? (parts[0] as UsageGroupRow[]) : merge(kind, parts.flat(), groupBy), groupBy);
-  const data = bucketsOf(
+  const { data, nextPage } = boundByResults(
     w,
-    rows,
-    (r) => r.bucketStart,
-    (r) => resultOf(kind, r),
+    bucketsOf(
+      w,
+      rows,
+      (r) => r.bucketStart,
+      (r) => resultOf(kind, r),
+    ),
   );
-  return { object: 'page', data, has_more: w.nextPage !== null, next_page: w.nextPage };
+  return { object: 'page', data, has_more: nextPage !== null, next_page: nextPage };
 }
