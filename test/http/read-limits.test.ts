@@ -72,7 +72,8 @@ let orgId: string;
 beforeAll(async () => {
   server = await startServer();
   // A second app on the same store, with the gate and small limits.
-  const config = { ...server.config, readConcurrencyPerKey: 2, readConcurrencyPerOrg: 3 };
+  // No log-stream deliverer of its own: the first app already runs one on this store.
+  const config = { ...server.config, readConcurrencyPerKey: 2, readConcurrencyPerOrg: 3, logStreamPollMs: 0 };
   app = await buildApp(config, { store: gated(server.store, gate), logger: false });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
@@ -83,6 +84,8 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   gate.open();
+  // Reads whose clients hung up may still be answering into closed sockets: do not wait on them.
+  app.server.closeAllConnections();
   await app.close();
   await server.close();
 });
