@@ -11,6 +11,7 @@ import { LedgerView } from './views/ledger.js';
 import { OverviewView } from './views/overview.js';
 import { SignIn } from './views/sign-in.js';
 import { StreamsView } from './views/streams.js';
+import { SyncView } from './views/sync.js';
 import { UsageView } from './views/usage.js';
 
 const VIEWS = [
@@ -20,6 +21,7 @@ const VIEWS = [
   { path: '/costs', label: 'Costs', component: CostsView },
   { path: '/ledger', label: 'Ledger', component: LedgerView },
   { path: '/streams', label: 'Streams', component: StreamsView },
+  { path: '/sync', label: 'Sync', component: SyncView },
   { path: '/keys', label: 'Keys', component: KeysView },
 ] as const;
 
