@@ -4,6 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { setUnauthorizedHandler, storedKey, storeKey } from './api.js';
 import { navigate, useRoute } from './router.js';
 import './styles.css';
+import { ActorView } from './views/actor.js';
 import { AuditLogsView } from './views/audit-logs.js';
 import { CostsView } from './views/costs.js';
 import { KeysView } from './views/keys.js';
@@ -34,7 +35,8 @@ function App() {
       setKey(null);
     });
   }, []);
-  const view = VIEWS.find((v) => v.path === route.path);
+  // Views reached from another view (not in the navigation).
+  const view = [...VIEWS, { path: '/actor', label: 'Actor timeline', component: ActorView }].find((v) => v.path === route.path);
   useEffect(() => {
     if (key && !view) navigate('/overview', undefined, true);
   }, [key, view]);
