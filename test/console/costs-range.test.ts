@@ -72,4 +72,42 @@ describe.skipIf(!HAS_CHROMIUM)('console costs range and month view (chromium)', 
     expect(shown).toEqual([...months.entries()].map(([m, v]) => [m, usd(v)]));
     await page.screenshot({ path: artifact('costs-months-1440.png'), fullPage: true });
   });
+
+  it('keeps a custom UTC date range on the usage view too, its totals as the API answers for those days', async () => {
+    const day = 86_400_000;
+    const from = new Date(Date.now() - 20 * day).toISOString().slice(0, 10);
+    const to = new Date(Date.now() - 3 * day).toISOString().slice(0, 10);
+    await page.goto(`${server.url}/usage?kind=completions&width=1d&group=model&measure=input_tokens`);
+    await page.waitForSelector('section.card[aria-busy="false"] .series-table');
+    await page.selectOption('select[name=range]', 'custom');
+    await page.waitForURL((u) => u.searchParams.get('range') === 'custom' && u.searchParams.has('from'));
+    await page.fill('input[name=from]', from);
+    await page.waitForURL((u) => u.searchParams.get('from') === from);
+    await page.fill('input[name=to]', to);
+    await page.waitForURL((u) => u.searchParams.get('to') === to);
+    await page.reload();
+    await page.waitForSelector('section.card[aria-busy="false"] .series-table');
+    const view = page.locator('section.usage');
+    const [start, end] = await Promise.all(['data-start', 'data-end'].map((a) => view.getAttribute(a)));
+    expect(Number(start)).toBe(Date.parse(`${from}T00:00:00Z`) / 1000);
+    expect(Number(end)).toBe(Date.parse(`${to}T00:00:00Z`) / 1000 + 86_400);
+    const expected = new Map<string, number>();
+    let page_: string | null = null;
+    do {
+      const res: { data: { results: { model: string; input_tokens: number }[] }[]; has_more: boolean; next_page: string | null } = (
+        await server.request(
+          'GET',
+          `/v1/organization/usage/completions?start_time=${start}&end_time=${end}&bucket_width=1d&limit=31&group_by[]=model${page_ ? `&page=${page_}` : ''}`,
+        )
+      ).body;
+      for (const b of res.data) for (const r of b.results) expected.set(r.model, (expected.get(r.model) ?? 0) + r.input_tokens);
+      page_ = res.has_more ? res.next_page : null;
+    } while (page_);
+    expect(expected.size).toBeGreaterThan(0);
+    const shown = await page.$$eval('.series-table tbody tr', (rows) =>
+      rows.map((r) => [r.querySelector('th')?.textContent ?? '', Number((r.querySelector('td')?.textContent ?? '').replaceAll(',', ''))] as const),
+    );
+    expect(new Map(shown)).toEqual(expected);
+    await page.screenshot({ path: artifact('usage-custom-1440.png'), fullPage: true });
+  });
 });
