@@ -4,6 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { setUnauthorizedHandler, storedKey, storeKey } from './api.js';
 import { navigate, useRoute } from './router.js';
 import './styles.css';
+import { ActorView } from './views/actor.js';
 import { AuditLogsView } from './views/audit-logs.js';
 import { CostsView } from './views/costs.js';
 import { KeysView } from './views/keys.js';
@@ -11,6 +12,7 @@ import { LedgerView } from './views/ledger.js';
 import { OverviewView } from './views/overview.js';
 import { SignIn } from './views/sign-in.js';
 import { StreamsView } from './views/streams.js';
+import { SyncView } from './views/sync.js';
 import { UsageView } from './views/usage.js';
 
 const VIEWS = [
@@ -20,6 +22,7 @@ const VIEWS = [
   { path: '/costs', label: 'Costs', component: CostsView },
   { path: '/ledger', label: 'Ledger', component: LedgerView },
   { path: '/streams', label: 'Streams', component: StreamsView },
+  { path: '/sync', label: 'Sync', component: SyncView },
   { path: '/keys', label: 'Keys', component: KeysView },
 ] as const;
 
@@ -32,7 +35,8 @@ function App() {
       setKey(null);
     });
   }, []);
-  const view = VIEWS.find((v) => v.path === route.path);
+  // Views reached from another view (not in the navigation).
+  const view = [...VIEWS, { path: '/actor', label: 'Actor timeline', component: ActorView }].find((v) => v.path === route.path);
   useEffect(() => {
     if (key && !view) navigate('/overview', undefined, true);
   }, [key, view]);

@@ -15,12 +15,15 @@ const obj = (v: unknown): Json | null => (v && typeof v === 'object' && !Array.i
 const show = (v: unknown): string => (v === undefined ? '—' : typeof v === 'string' ? v : JSON.stringify(v));
 
 /** Links to the audit log narrowed to one filter (they keep nothing else of the current view). */
-export type Pivot = { label: string; params: Record<string, string> };
+export type Pivot = { label: string; params: Record<string, string>; path?: string };
 
 export function pivotsOf(e: AuditLog, dir: Directory): Pivot[] {
   const pivots: Pivot[] = [];
   const actor = actorRef(e, dir);
-  if (actor) pivots.push({ label: `All events by ${actor.label}`, params: { actor: actor.id } });
+  if (actor) {
+    pivots.push({ label: `All events by ${actor.label}`, params: { actor: actor.id } });
+    pivots.push({ label: `Timeline of ${actor.label}`, params: { id: actor.id }, path: '/actor' });
+  }
   const target = targetRef(e, dir);
   if (target) pivots.push({ label: `All events on ${target.label}`, params: { resource: target.id } });
   if (e.project?.id)
@@ -178,7 +181,7 @@ export function EventDetail({ event, dir, onClose, onPivot }: { event: AuditLog;
             {pivotsOf(event, dir).map((p) => (
               <li key={p.label}>
                 <a
-                  href={`/logs?${new URLSearchParams(p.params)}`}
+                  href={`${p.path ?? '/logs'}?${new URLSearchParams(p.params)}`}
                   onClick={(ev) => {
                     if (ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.button !== 0) return;
                     ev.preventDefault();

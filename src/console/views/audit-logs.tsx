@@ -215,7 +215,9 @@ export function AuditLogsView({ route }: { route: Route }) {
             </button>
           </nav>
         </div>
-        {selected && <EventDetail event={selected} dir={dir} onClose={closeDetail} onPivot={(p) => navigate(route.path, new URLSearchParams(p.params))} />}
+        {selected && (
+          <EventDetail event={selected} dir={dir} onClose={closeDetail} onPivot={(p) => navigate(p.path ?? route.path, new URLSearchParams(p.params))} />
+        )}
         {openId && !selected && page.data && !page.loading && (
           <Empty>
             The linked event <code>{openId}</code> is not on this page of results.

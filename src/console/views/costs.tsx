@@ -3,14 +3,13 @@ import { allBuckets, api, type Bucket, type UsageResult } from '../api.js';
 import { LineItemsTable, lineItemRows, lineItemsCsv } from '../components/line-items.js';
 import { SeriesTable, StackedBars } from '../components/stacked-bars.js';
 import { Empty, ErrorBox } from '../components/status.js';
+import { byMonth, COST_RANGES, costRange } from '../cost-range.js';
 import { costsCsv } from '../costs-csv.js';
 import { formatUsd, nowSeconds, utcDate } from '../format.js';
 import { navigate, type Route } from '../router.js';
 import { buildSeries, groupValue } from '../series.js';
-import { alignedRange } from '../usage-kinds.js';
 import { useFetch } from '../use-fetch.js';
 
-const RANGES = [7, 30, 90, 180];
 const GROUPS = [
   { id: 'project_id', label: 'Project' },
   { id: 'line_item', label: 'Line item' },
@@ -72,11 +71,11 @@ function TopList({ title, rows }: { title: string; rows: { key: string; value: n
 }
 
 export function CostsView({ route }: { route: Route }) {
-  const days = RANGES.includes(Number(route.params.get('range'))) ? Number(route.params.get('range')) : 30;
+  const range = costRange(route.params, nowSeconds());
+  const days = range.days;
   const group: GroupId = route.params.get('group') === 'line_item' ? 'line_item' : 'project_id';
-  const range = alignedRange(86400, days, nowSeconds());
   const query = (by: string) => ({ start_time: range.start, end_time: range.end, bucket_width: '1d', limit: days, group_by: [by] });
-  const load = useFetch<CostData>(`${days}|${range.end}`, async (signal) => {
+  const load = useFetch<CostData>(`${range.start}|${range.end}`, async (signal) => {
     const [byProject, byLineItem, byKey] = await Promise.all(['project_id', 'line_item', 'api_key_id'].map((by) => allBuckets('costs', query(by), signal)));
     const unpriced = await api<{ data: Unpriced[] }>('GET', 'costs/unpriced', { signal });
     return { byProject: byProject ?? [], byLineItem: byLineItem ?? [], byKey: byKey ?? [], unpriced: unpriced.data };
@@ -86,9 +85,12 @@ export function CostsView({ route }: { route: Route }) {
   const table = buildSeries(buckets, (r) => groupValue(r, group), amountOf, { maxSeries: Number.POSITIVE_INFINITY });
   const set = (change: Record<string, string>) => {
     const p = new URLSearchParams(route.params);
-    for (const [k, v] of Object.entries(change)) p.set(k, v);
+    for (const [k, v] of Object.entries(change))
+      if (v) p.set(k, v);
+      else p.delete(k);
     navigate(route.path, p);
   };
+  const months = byMonth(buckets, (r) => groupValue(r, group), amountOf);
   const lineItems = lineItemRows(load.data?.byLineItem ?? []);
   const download = () => save(costsCsv(buckets, group), fileName);
   const save = (text: string, name: string) => {
@@ -109,14 +111,35 @@ export function CostsView({ route }: { route: Route }) {
       <form class="controls" aria-label="Cost options" onSubmit={(e) => e.preventDefault()}>
         <label class="field">
           <span class="field-label">Range</span>
-          <select name="range" value={String(days)} onChange={(e) => set({ range: e.currentTarget.value })}>
-            {RANGES.map((r) => (
-              <option key={r} value={String(r)}>
-                Last {r} days
+          <select
+            name="range"
+            value={range.id}
+            onChange={(e) => {
+              const id = e.currentTarget.value;
+              // Custom starts from the range on screen, so the date fields are never empty.
+              if (id === 'custom') set({ range: id, from: utcDate(range.start), to: utcDate(range.end - 1) });
+              else set({ range: id, from: '', to: '' });
+            }}
+          >
+            {COST_RANGES.map((r) => (
+              <option key={r.id} value={r.id}>
+                {r.label}
               </option>
             ))}
           </select>
         </label>
+        {range.id === 'custom' && (
+          <>
+            <label class="field">
+              <span class="field-label">From (UTC)</span>
+              <input type="date" name="from" value={utcDate(range.start)} onChange={(e) => set({ from: e.currentTarget.value })} />
+            </label>
+            <label class="field">
+              <span class="field-label">To (UTC, included)</span>
+              <input type="date" name="to" value={utcDate(range.end - 1)} onChange={(e) => set({ to: e.currentTarget.value })} />
+            </label>
+          </>
+        )}
         <label class="field">
           <span class="field-label">Stack by</span>
           <select name="group" value={group} onChange={(e) => set({ group: e.currentTarget.value })}>
@@ -163,6 +186,40 @@ export function CostsView({ route }: { route: Route }) {
         {load.data && table.series.length === 0 && <Empty>No costs in this range.</Empty>}
         {table.series.length > 0 && <SeriesTable data={table} chart={chart} format={formatUsd} caption="Daily cost" />}
       </section>
+      {load.data && months.length > 0 && (
+        <section class="card months" aria-labelledby="months-title">
+          <h2 id="months-title">By month (UTC) and {group === 'project_id' ? 'project' : 'line item'}</h2>
+          <div class="table-wrap">
+            <table class="month-table">
+              <thead>
+                <tr>
+                  <th scope="col">Month</th>
+                  <th scope="col">{group === 'project_id' ? 'Project' : 'Line item'}</th>
+                  <th scope="col">Amount</th>
+                </tr>
+              </thead>
+              <tbody>
+                {months.flatMap((m) => [
+                  <tr key={m.month} class="month-total" data-month={m.month}>
+                    <th scope="row">{m.month}</th>
+                    <td>All</td>
+                    <td class="num" data-testid="month-total">
+                      {formatUsd(m.total)}
+                    </td>
+                  </tr>,
+                  ...m.groups.map(([g, v]) => (
+                    <tr key={`${m.month}|${g}`} data-month={m.month} data-group={g}>
+                      <td />
+                      <td>{g}</td>
+                      <td class="num">{formatUsd(v)}</td>
+                    </tr>
+                  )),
+                ])}
+              </tbody>
+            </table>
+          </div>
+        </section>
+      )}
       <div class="tops">
         <TopList title="Top projects" rows={top(load.data?.byProject ?? [], (r) => groupValue(r, 'project_id'))} />
         <TopList title="Top keys" rows={top(load.data?.byKey ?? [], (r) => groupValue(r, 'api_key_id'))} />

@@ -2,7 +2,7 @@
 import { allBuckets, type Bucket, type UsageResult } from '../api.js';
 import { SeriesTable, StackedBars } from '../components/stacked-bars.js';
 import { Empty, ErrorBox } from '../components/status.js';
-import { formatBytes, formatCompact, formatInt, nowSeconds } from '../format.js';
+import { formatBytes, formatCompact, formatInt, nowSeconds, utcDate } from '../format.js';
 import { navigate, type Route } from '../router.js';
 import { buildSeries, groupValue, levelStats, presentBuckets } from '../series.js';
 import { alignedRange, DIMENSION_LABELS, defaultMeasure, label, USAGE_KINDS, WIDTHS, type WidthId } from '../usage-kinds.js';
@@ -17,6 +17,20 @@ interface UsageState {
   width: (typeof WIDTHS)[number];
   count: number;
   measure: string;
+  /** Custom UTC days (`range=custom&from=YYYY-MM-DD&to=YYYY-MM-DD`, both included), or null for the last `count` buckets. */
+  custom: { start: number; end: number } | null;
+}
+
+/** At most this many buckets in a custom range (the API pages, the chart must stay readable). */
+const CUSTOM_MAX_BUCKETS = 1440;
+
+function customRange(p: URLSearchParams, widthSeconds: number): { start: number; end: number } | null {
+  if (p.get('range') !== 'custom') return null;
+  const day = (d: string | null) => (d && /^\d{4}-\d{2}-\d{2}$/.test(d) ? Date.parse(`${d}T00:00:00Z`) / 1000 : Number.NaN);
+  const start = day(p.get('from'));
+  const to = day(p.get('to'));
+  if (!Number.isFinite(start) || !Number.isFinite(to) || to < start) return null;
+  return { start, end: Math.min(to + 86_400, start + CUSTOM_MAX_BUCKETS * widthSeconds) };
 }
 
 function stateFrom(p: URLSearchParams): UsageState {
@@ -28,12 +42,15 @@ function stateFrom(p: URLSearchParams): UsageState {
   const count = (width.ranges as readonly number[]).includes(requested) ? requested : width.ranges[1];
   const m = p.get('measure');
   const measure = m && kind.measures.includes(m) ? m : defaultMeasure(kind.measures);
-  return { kind, group, width, count, measure };
+  const custom = customRange(p, width.seconds);
+  return { kind, group, width, count: custom ? Math.round((custom.end - custom.start) / width.seconds) : count, measure, custom };
 }
 
 function set(route: Route, change: Record<string, string>) {
   const p = new URLSearchParams(route.params);
-  for (const [k, v] of Object.entries(change)) p.set(k, v);
+  for (const [k, v] of Object.entries(change))
+    if (v) p.set(k, v);
+    else p.delete(k);
   navigate(route.path, p);
 }
 
@@ -96,8 +113,8 @@ function TokenBreakdown({ buckets }: { buckets: Bucket[] }) {
 
 export function UsageView({ route }: { route: Route }) {
   const s = stateFrom(route.params);
-  const range = alignedRange(s.width.seconds, s.count, nowSeconds());
-  const key = `${s.kind.name}|${s.group}|${s.width.id}|${s.count}|${Math.floor(range.end / s.width.seconds)}`;
+  const range = s.custom ?? alignedRange(s.width.seconds, s.count, nowSeconds());
+  const key = `${s.kind.name}|${s.group}|${s.width.id}|${range.start}|${Math.floor(range.end / s.width.seconds)}`;
   const load = useFetch<Bucket[]>(key, (signal) =>
     allBuckets(
       `usage/${s.kind.name}`,
@@ -175,14 +192,36 @@ export function UsageView({ route }: { route: Route }) {
         </label>
         <label class="field">
           <span class="field-label">Range</span>
-          <select name="range" value={String(s.count)} onChange={(e) => set(route, { range: e.currentTarget.value })}>
+          <select
+            name="range"
+            value={s.custom ? 'custom' : String(s.count)}
+            onChange={(e) => {
+              const v = e.currentTarget.value;
+              // Custom starts from the days on screen, so the date fields are never empty.
+              if (v === 'custom') set(route, { range: v, from: utcDate(range.start), to: utcDate(range.end - 1) });
+              else set(route, { range: v, from: '', to: '' });
+            }}
+          >
             {s.width.ranges.map((r) => (
               <option key={r} value={String(r)}>
                 Last {r} {s.width.unit}
               </option>
             ))}
+            <option value="custom">Custom dates…</option>
           </select>
         </label>
+        {s.custom && (
+          <>
+            <label class="field">
+              <span class="field-label">From (UTC)</span>
+              <input type="date" name="from" value={utcDate(range.start)} onChange={(e) => set(route, { from: e.currentTarget.value })} />
+            </label>
+            <label class="field">
+              <span class="field-label">To (UTC, included)</span>
+              <input type="date" name="to" value={utcDate(range.end - 1)} onChange={(e) => set(route, { to: e.currentTarget.value })} />
+            </label>
+          </>
+        )}
       </form>
       {load.error && <ErrorBox error={load.error} onRetry={load.reload} />}
       <section class="card" aria-labelledby="chart-title" aria-busy={load.loading}>
