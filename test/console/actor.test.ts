@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actors, ingest } from '../helpers/events.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { artifact, buildConsole, HAS_CHROMIUM, launchChromium } from './browser.js';
+import { artifact, buildConsole, HAS_CHROMIUM, launchChromium, newPage, signIn } from './browser.js';
 
 describe.skipIf(!HAS_CHROMIUM)('console actor timeline (chromium)', () => {
   let server: TestServer;
@@ -35,7 +35,7 @@ describe.skipIf(!HAS_CHROMIUM)('console actor timeline (chromium)', () => {
     events.push({ type: 'api_key.created', effective_at: now - 10, actor: ana, 'api_key.created': { id: 'key_ana', data: { scopes: ['api.model.read'] } } });
     await ingest(server, events);
     browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' })).newPage();
+    page = await newPage(browser);
   }, 180_000);
   afterAll(async () => {
     await browser?.close();
@@ -43,10 +43,7 @@ describe.skipIf(!HAS_CHROMIUM)('console actor timeline (chromium)', () => {
   });
 
   it("opens from an event's detail and shows the actor's events by type as the API lists them", async () => {
-    await page.goto(`${server.url}/`);
-    await page.fill('input[name=key]', server.adminKey);
-    await page.click('button[type=submit]');
-    await page.waitForURL(/\/overview$/);
+    await signIn(page, server.url, server.adminKey);
     await page.goto(`${server.url}/logs?type=api_key.created`);
     await page.click('tr[data-type="api_key.created"] button.open-event');
     await page.click('a:has-text("Timeline of ana@example.com")');

@@ -4,7 +4,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -46,4 +46,17 @@ export async function launchChromium(): Promise<Browser> {
 
 export function artifact(name: string): string {
   return join(ARTIFACTS, name);
+}
+
+/** A fresh page at the console tests' usual size and scheme. */
+export async function newPage(browser: Browser, viewport = { width: 1440, height: 900 }, colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
+  return (await browser.newContext({ viewport, colorScheme })).newPage();
+}
+
+/** Opens the console, signs in with the key and waits for the overview it lands on. */
+export async function signIn(page: Page, url: string, key: string): Promise<void> {
+  await page.goto(`${url}/`);
+  await page.fill('input[name=key]', key);
+  await page.click('button[type=submit]');
+  await page.waitForURL(/\/overview$/);
 }

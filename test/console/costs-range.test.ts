@@ -12,7 +12,7 @@ import { DEFAULT_ORG_ID } from '../../src/features/keys/service.js';
 import { loadPriceTable } from '../../src/features/usage/price-table.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { artifact, buildConsole, HAS_CHROMIUM, launchChromium } from './browser.js';
+import { artifact, buildConsole, HAS_CHROMIUM, launchChromium, newPage, signIn } from './browser.js';
 
 describe.skipIf(!HAS_CHROMIUM)('console costs range and month view (chromium)', () => {
   let server: TestServer;
@@ -29,7 +29,7 @@ describe.skipIf(!HAS_CHROMIUM)('console costs range and month view (chromium)', 
       { orgId: DEFAULT_ORG_ID, orgName: 'Costs Range Labs', days: 40, seed: 5, people: 8, end: systemClock.nowSeconds() },
     );
     browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' })).newPage();
+    page = await newPage(browser);
   }, 180_000);
   afterAll(async () => {
     await browser?.close();
@@ -37,10 +37,7 @@ describe.skipIf(!HAS_CHROMIUM)('console costs range and month view (chromium)', 
   });
 
   it('keeps a custom UTC date range in the URL and shows per-month totals as the API sums them', async () => {
-    await page.goto(`${server.url}/`);
-    await page.fill('input[name=key]', server.adminKey);
-    await page.click('button[type=submit]');
-    await page.waitForURL(/\/overview$/);
+    await signIn(page, server.url, server.adminKey);
     await page.click('nav a:has-text("Costs")');
     await page.waitForSelector('section.card[aria-busy="false"] .series-table');
     await page.selectOption('select[name=range]', 'custom');

@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingest } from '../helpers/events.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { artifact, buildConsole, HAS_CHROMIUM, launchChromium } from './browser.js';
+import { artifact, buildConsole, HAS_CHROMIUM, launchChromium, signIn } from './browser.js';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
@@ -36,10 +36,7 @@ describe.skipIf(!HAS_CHROMIUM)('console Ledger view (chromium)', () => {
   });
 
   it('shows each log’s tree size, root and signed checkpoint, and the verifier key, as the API serves them', async () => {
-    await page.goto(`${server.url}/`);
-    await page.fill('input[name=key]', server.adminKey);
-    await page.click('button[type=submit]');
-    await page.waitForURL(/\/overview$/);
+    await signIn(page, server.url, server.adminKey);
     await page.click('nav a:has-text("Ledger")');
     await page.waitForFunction(() => location.pathname === '/ledger');
     const summary = (await server.request('GET', '/v1/organization/ledger')).body as {

@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingest } from '../helpers/events.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { artifact, buildConsole, HAS_CHROMIUM, launchChromium } from './browser.js';
+import { artifact, buildConsole, HAS_CHROMIUM, launchChromium, newPage, signIn } from './browser.js';
 
 describe.skipIf(!HAS_CHROMIUM)('console Streams view (chromium)', () => {
   let server: TestServer;
@@ -27,7 +27,7 @@ describe.skipIf(!HAS_CHROMIUM)('console Streams view (chromium)', () => {
       { type: 'user.added', 'user.added': { id: 'user_streams' } },
     ]);
     browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' })).newPage();
+    page = await newPage(browser);
   }, 180_000);
   afterAll(async () => {
     await browser?.close();
@@ -35,10 +35,7 @@ describe.skipIf(!HAS_CHROMIUM)('console Streams view (chromium)', () => {
   });
 
   it('lists every stream with its name, sink, status and lag as the API reports them', async () => {
-    await page.goto(`${server.url}/`);
-    await page.fill('input[name=key]', server.adminKey);
-    await page.click('button[type=submit]');
-    await page.waitForURL(/\/overview$/);
+    await signIn(page, server.url, server.adminKey);
     await page.click('nav a:has-text("Streams")');
     await page.waitForSelector('.stream-table[aria-busy="false"] tbody tr[data-id]');
     const api = (await server.request('GET', '/v1/organization/log_streams')).body.data as {

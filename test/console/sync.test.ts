@@ -8,7 +8,7 @@ import { DEFAULT_ORG_ID } from '../../src/features/keys/service.js';
 import { acquireSyncLock } from '../../src/features/sync/lock.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { artifact, buildConsole, HAS_CHROMIUM, launchChromium } from './browser.js';
+import { artifact, buildConsole, HAS_CHROMIUM, launchChromium, newPage, signIn } from './browser.js';
 
 describe.skipIf(!HAS_CHROMIUM)('console Sync view (chromium)', () => {
   let server: TestServer;
@@ -35,7 +35,7 @@ describe.skipIf(!HAS_CHROMIUM)('console Sync view (chromium)', () => {
     const held = await acquireSyncLock(server.store, DEFAULT_ORG_ID, systemClock);
     release = held.release;
     browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' })).newPage();
+    page = await newPage(browser);
   }, 180_000);
   afterAll(async () => {
     await release();
@@ -44,10 +44,7 @@ describe.skipIf(!HAS_CHROMIUM)('console Sync view (chromium)', () => {
   });
 
   it('shows every stream, its lag, records and error, and the lock holder as the API reports them', async () => {
-    await page.goto(`${server.url}/`);
-    await page.fill('input[name=key]', server.adminKey);
-    await page.click('button[type=submit]');
-    await page.waitForURL(/\/overview$/);
+    await signIn(page, server.url, server.adminKey);
     await page.click('nav a:has-text("Sync")');
     await page.waitForSelector('.sync-table[aria-busy="false"] tbody tr[data-stream]');
     const api = (await server.request('GET', '/v1/organization/sync')).body as {
