@@ -29,6 +29,7 @@ import { makeBatch, population, rng } from './lib/events.js';
 import { type Figure, fmtInt, fmtMs, latencySummary, printTable, progress } from './lib/report.js';
 import { BENCH_ADMIN_KEY, benchConfig } from './lib/server.js';
 import { makeRecord } from './lib/usage-records.js';
+import { spawnServer, stopServer } from './postgres.js';
 
 const DAY = 86400;
 const CLIENTS = 8;
@@ -86,35 +87,6 @@ async function fill(store: Store, sizes: Sizes, now: number): Promise<{ otherKey
   return { otherKey: other.key.secret };
 }
 
-/** `orgledger serve` as its own process; resolves with its URL once it listens. */
-async function spawnServer(dir: string, databaseUrl: string): Promise<{ url: string; child: ChildProcess }> {
-  const main = new URL('../src/main.ts', import.meta.url).href;
-  const entry = `import(${JSON.stringify(main)}).then((m) => m.main([process.argv[0], "orgledger", ...process.argv.slice(1)]))`;
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', '--input-type=module', '-e', entry, 'serve', '--port', '0', '--data', dir, '--database-url', databaseUrl, '--log-level', 'silent'],
-    { env: { ...process.env, ORGLEDGER_ADMIN_KEY: BENCH_ADMIN_KEY }, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ url: m[1] as string, child });
-    });
-    child.once('exit', (code) => reject(new Error(`orgledger serve exited with ${code}: ${out}`)));
-  });
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
-
-/** Peak resident set of a process (Linux VmHWM), in MB. */
 function peakRssMb(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : Number.NaN;
@@ -268,14 +240,14 @@ async function runEngine(engine: 'sqlite' | 'postgres', sizes: Sizes, baseUrl?: 
     await storeReady(store);
     const { otherKey } = await fill(store, sizes, now);
     await store.close();
-    const server = await spawnServer(dir, databaseUrl);
+    const server = await spawnServer(databaseUrl, dir);
     try {
       const figures = await loadPhase(server.url, otherKey, now, sizes.seconds, ` (${engine})`);
       const rss = peakRssMb(server.child.pid as number);
       figures.push({ name: `server peak RSS (VmHWM) (${engine})`, value: `${fmtInt(rss)} MB`, target: 'bounded (stated)', note: 'whole run incl. start' });
       return figures;
     } finally {
-      await stop(server.child);
+      await stopServer(server.child);
     }
   } finally {
     await drop();

@@ -84,7 +84,7 @@ async function inProcessServer(url: string, dir: string) {
 }
 
 /** `orgledger serve` as its own process on the database; resolves with its URL once it listens. */
-async function spawnServer(url: string, dir: string): Promise<{ url: string; child: ChildProcess }> {
+export async function spawnServer(url: string, dir: string): Promise<{ url: string; child: ChildProcess }> {
   // src/main.ts only exports main(); this one-liner runs it as bin/orgledger.js does with dist/.
   const main = new URL('../src/main.ts', import.meta.url).href;
   const entry = `import(${JSON.stringify(main)}).then((m) => m.main([process.argv[0], "orgledger", ...process.argv.slice(1)]))`;
@@ -107,7 +107,7 @@ async function spawnServer(url: string, dir: string): Promise<{ url: string; chi
   });
 }
 
-function stopServer(child: ChildProcess): Promise<void> {
+export function stopServer(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null) return resolve();
     child.once('exit', () => resolve());
