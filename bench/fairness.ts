@@ -9,7 +9,6 @@
  * Prints the probes' p99 and the server's peak RSS (VmHWM) beside the issue's targets, on SQLite and,
  * when ORGLEDGER_BENCH_DATABASE_URL or ORGLEDGER_TEST_DATABASE_URL is set, on PostgreSQL.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
