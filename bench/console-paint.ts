@@ -17,6 +17,27 @@ import { BENCH_ADMIN_KEY, benchConfig, startBenchServer } from './lib/server.js'
 const CHROMIUM = '/usr/bin/chromium';
 const RUNS = 7;
 
+/**
+ * Marks, inside the page, when a view is ready: the first DOM change after which `ready()` holds, then
+ * the frame that shows it (a timer queued from requestAnimationFrame runs once that frame is drawn).
+ * Waiting from outside instead (page.waitForSelector) polls at 20, 50, 100, 100, 500 ms steps and adds
+ * a round trip, so it reports up to half a second late and in coarse steps; that figure is kept below
+ * as "seen by the harness" for comparison with earlier runs.
+ */
+const READY_PROBE = `(() => {
+  const ready = () => {
+    if (location.pathname === '/logs') return document.querySelector('table.events[aria-busy="false"] tbody tr[data-id]');
+    const mtd = document.querySelector('[data-testid=mtd]');
+    return document.querySelector('[data-testid=security-counts], section.security .notice') && mtd && !mtd.textContent.includes('…');
+  };
+  const observer = new MutationObserver(() => {
+    if (!ready()) return;
+    observer.disconnect();
+    requestAnimationFrame(() => setTimeout(() => { window.__readyAt = performance.now(); }));
+  });
+  observer.observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+})();`;
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
 function bundleFigures(): Figure[] {
@@ -50,10 +71,16 @@ export async function runConsolePaintBench(opts: { quick: boolean }): Promise<vo
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
   try {
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    await context.addInitScript(`sessionStorage.setItem('orgledger.adminKey', ${JSON.stringify(BENCH_ADMIN_KEY)})`);
+    await context.addInitScript(`sessionStorage.setItem('orgledger.adminKey', ${JSON.stringify(BENCH_ADMIN_KEY)});${READY_PROBE}`);
+    const readyAt = async (page: import('playwright-core').Page) => {
+      await page.waitForFunction(() => (window as unknown as { __readyAt?: number }).__readyAt !== undefined, undefined, { timeout: 60_000 });
+      return (await page.evaluate(() => (window as unknown as { __readyAt: number }).__readyAt)) as number;
+    };
     const paint: number[] = [];
     const audit: number[] = [];
     const overview: number[] = [];
+    const auditHarness: number[] = [];
+    const overviewHarness: number[] = [];
     const directory: number[] = [];
     const list: number[] = [];
     for (let i = 0; i < RUNS + 1; i++) {
@@ -66,15 +93,19 @@ export async function runConsolePaintBench(opts: { quick: boolean }): Promise<vo
         dir: (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).find((r) => r.name.includes('/directory'))?.duration ?? Number.NaN,
         list: (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).find((r) => r.name.includes('/audit_logs'))?.duration ?? Number.NaN,
       }))) as { now: number; fcp: number; dir: number; list: number };
+      const auditReady = await readyAt(page);
       await page.goto(`${server.url}/overview`);
       await page.waitForSelector('[data-testid=security-counts], section.security .notice');
       await page.waitForSelector('[data-testid=mtd]:not(:has-text("…"))');
-      const ov = (await page.evaluate(() => performance.now())) as number;
+      const ovHarness = (await page.evaluate(() => performance.now())) as number;
+      const ov = await readyAt(page);
       await page.close();
       if (i === 0) continue; // warm-up: the first load fills the server's caches and the browser's
       paint.push(t.fcp);
-      audit.push(t.now);
+      audit.push(auditReady);
+      auditHarness.push(t.now);
       overview.push(ov);
+      overviewHarness.push(ovHarness);
       directory.push(t.dir);
       list.push(t.list);
     }
@@ -83,6 +114,7 @@ export async function runConsolePaintBench(opts: { quick: boolean }): Promise<vo
     printTable(`console in chromium (1440 px), host load average ${load}`, [
       { name: 'first contentful paint (/logs)', value: ms(median(paint)), target: '<= 300 ms', met: median(paint) <= 300 },
       { name: 'audit view interactive (rows shown)', value: ms(median(audit)), target: '<= 500 ms', met: median(audit) <= 500 },
+      { name: '  the same, seen by the harness (polling)', value: ms(median(auditHarness)), target: '' },
       { name: 'GET /audit_logs first page (browser timing)', value: ms(median(list)), target: '' },
       { name: 'GET /directory (browser timing, after the rows)', value: ms(median(directory)), target: '' },
       {
@@ -92,6 +124,7 @@ export async function runConsolePaintBench(opts: { quick: boolean }): Promise<vo
         met: median(overview) <= 800,
         note: 'no usage records in this store',
       },
+      { name: '  the same, seen by the harness (polling)', value: ms(median(overviewHarness)), target: '' },
       ...bundleFigures(),
     ]);
   } finally {

@@ -54,14 +54,20 @@ describe('audit log counts', () => {
     expect(res.body.data).toHaveLength(2);
     expect(asCounts(res.body.data)).toEqual(expected(types, T0, T0 + 14 * DAY, 7 * DAY));
     // The boundary event counts in the second period, and the sums match what the list returns.
-    const listed = await server.request('GET', `/v1/organization/audit_logs?event_types[]=login.failed&effective_at[gte]=${T0 + 7 * DAY}&effective_at[lt]=${T0 + 14 * DAY}&limit=100`);
+    const listed = await server.request(
+      'GET',
+      `/v1/organization/audit_logs?event_types[]=login.failed&effective_at[gte]=${T0 + 7 * DAY}&effective_at[lt]=${T0 + 14 * DAY}&limit=100`,
+    );
     expect(res.body.data[1].results.find((r: { type: string }) => r.type === 'login.failed')?.count).toBe(listed.body.data.length);
   });
 
   it('cuts the last period at end_time and uses periods that start at start_time (not at midnight)', async () => {
     const start = T0 + 3 * 3600 + 17;
     const end = start + 5 * DAY + 4000;
-    const res = await server.request('GET', `/v1/organization/audit_logs/counts?event_types[]=project.created&event_types[]=login.failed&start_time=${start}&end_time=${end}`);
+    const res = await server.request(
+      'GET',
+      `/v1/organization/audit_logs/counts?event_types[]=project.created&event_types[]=login.failed&start_time=${start}&end_time=${end}`,
+    );
     expect(res.status).toBe(200);
     expect(res.body.data).toHaveLength(6);
     expect(res.body.data.at(-1).end_time).toBe(end);
@@ -69,7 +75,9 @@ describe('audit log counts', () => {
   });
 
   it("counts only the caller's organization", async () => {
-    const res = await server.request('GET', `/v1/organization/audit_logs/counts?event_types[]=login.failed&start_time=${T0}&end_time=${T0 + 2 * DAY}`, { key: otherKey });
+    const res = await server.request('GET', `/v1/organization/audit_logs/counts?event_types[]=login.failed&start_time=${T0}&end_time=${T0 + 2 * DAY}`, {
+      key: otherKey,
+    });
     expect(asCounts(res.body.data)).toEqual([
       { start_time: T0, end_time: T0 + DAY, counts: {} },
       { start_time: T0 + DAY, end_time: T0 + 2 * DAY, counts: { 'login.failed': 1 } },

@@ -45,13 +45,21 @@ export const AuditCountsResponse = Type.Object({
 export type AuditCountsResponse = Static<typeof AuditCountsResponse>;
 
 /** Every period from start_time to end_time (default now), each with the types counted in it. */
-export async function countAuditEvents(reads: Pick<AuditReads, 'countAuditEvents'>, orgId: string, q: AuditCountsQuery, now: number): Promise<AuditCountsResponse> {
+export async function countAuditEvents(
+  reads: Pick<AuditReads, 'countAuditEvents'>,
+  orgId: string,
+  q: AuditCountsQuery,
+  now: number,
+): Promise<AuditCountsResponse> {
   const end = q.end_time ?? now;
   if (end <= q.start_time) throw errors.invalidParam('end_time', `Invalid 'end_time': ${end} is not after start_time ${q.start_time}.`);
   const width = WIDTHS[q.bucket_width ?? '1d'];
   const buckets = Math.ceil((end - q.start_time) / width);
   if (buckets > MAX_COUNT_BUCKETS)
-    throw errors.invalidParam('bucket_width', `Invalid 'bucket_width': the range holds ${buckets} periods of ${q.bucket_width ?? '1d'}; at most ${MAX_COUNT_BUCKETS} are answered.`);
+    throw errors.invalidParam(
+      'bucket_width',
+      `Invalid 'bucket_width': the range holds ${buckets} periods of ${q.bucket_width ?? '1d'}; at most ${MAX_COUNT_BUCKETS} are answered.`,
+    );
   const rows = await reads.countAuditEvents({ orgId, types: [...new Set(q.event_types)], start: q.start_time, end, width });
   const data: AuditCountsResponse['data'] = Array.from({ length: buckets }, (_, i) => ({
     object: 'bucket' as const,
