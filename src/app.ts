@@ -154,7 +154,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   registerHealth(app, store, storeHealth);
   registerMetrics(app, store, metrics);
 
-  await app.register(auditLogRoutes, { auditLogs: services.auditLogs, store, maxPendingWrites: config.maxPendingWrites });
+  await app.register(auditLogRoutes, { auditLogs: services.auditLogs, store, maxPendingWrites: config.maxPendingWrites, nowSeconds: () => clock.nowSeconds() });
   await app.register(keyRoutes, { keys: services.keys });
   await app.register(liveTailRoutes, { liveTail, clientBufferBytes: config.liveTailClientBufferBytes });
   const prices = loadPriceTable(config.pricesFile);

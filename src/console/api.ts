@@ -41,22 +41,37 @@ export function queryString(query: Query): string {
   return s ? `?${s}` : '';
 }
 
+const MAX_ATTEMPTS = 3;
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      reject(new DOMException('Aborted', 'AbortError'));
+    });
+  });
+
 export async function api<T>(method: string, path: string, opts: { query?: Query; body?: unknown; key?: string; signal?: AbortSignal } = {}): Promise<T> {
   const key = opts.key ?? storedKey();
   const headers: Record<string, string> = { accept: 'application/json' };
   if (key) headers.authorization = `Bearer ${key}`;
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;
-  try {
-    res = await fetch(`/v1/organization/${path}${queryString(opts.query ?? {})}`, {
-      method,
-      headers,
-      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-      signal: opts.signal,
-    });
-  } catch (err) {
-    if ((err as Error).name === 'AbortError') throw err;
-    throw new ApiError(0, 'The server could not be reached. Check that orgledger is running.', null);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      res = await fetch(`/v1/organization/${path}${queryString(opts.query ?? {})}`, {
+        method,
+        headers,
+        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+        signal: opts.signal,
+      });
+    } catch (err) {
+      if ((err as Error).name === 'AbortError') throw err;
+      throw new ApiError(0, 'The server could not be reached. Check that orgledger is running.', null);
+    }
+    // Too many reads at once for this key (a busy page): wait as asked and try again, a few times.
+    if (res.status !== 429 || method !== 'GET' || attempt >= MAX_ATTEMPTS) break;
+    await sleep(Math.min(5, Number(res.headers.get('retry-after')) || 1) * 1000, opts.signal);
   }
   const text = await res.text();
   let body: unknown = null;

@@ -1,41 +1,54 @@
-/** Formatting shared by the views: times (local with UTC alongside), numbers, money. */
-const local = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
-const localDay = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', timeZone: 'UTC' });
-const localHour = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
-const integer = new Intl.NumberFormat('en-US');
-const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
-const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 });
+/**
+ * Formatting shared by the views: times (local with UTC alongside), numbers, money. The Intl formatters
+ * are made on first use: the first one costs about 20 ms (ICU data), which would otherwise delay the
+ * first paint; main.tsx warms them while the first request is in flight.
+ */
+function lazy<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => {
+    value ??= make();
+    return value;
+  };
+}
+const local = lazy(
+  () => new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }),
+);
+const localDay = lazy(() => new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', timeZone: 'UTC' }));
+const localHour = lazy(() => new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' }));
+const integer = lazy(() => new Intl.NumberFormat('en-US'));
+const compact = lazy(() => new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 }));
+const usd = lazy(() => new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 }));
 
-const shortThisYear = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
-const shortOtherYear = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+const shortThisYear = lazy(() => new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' }));
+const shortOtherYear = lazy(() => new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }));
 
 /** A compact local time for table cells: seconds this year, the year otherwise (the full time is on hover). */
 export function localTimeShort(seconds: number): string {
   const d = new Date(seconds * 1000);
-  return (d.getFullYear() === new Date().getFullYear() ? shortThisYear : shortOtherYear).format(d);
+  return (d.getFullYear() === new Date().getFullYear() ? shortThisYear() : shortOtherYear()).format(d);
 }
 export function localTime(seconds: number): string {
-  return local.format(new Date(seconds * 1000));
+  return local().format(new Date(seconds * 1000));
 }
 export function utcTime(seconds: number): string {
   return `${new Date(seconds * 1000).toISOString().replace('T', ' ').replace('.000Z', '')} UTC`;
 }
 /** A bucket label: the UTC day for daily buckets, the local hour or minute otherwise. */
 export function bucketLabel(seconds: number, width: number): string {
-  if (width >= 86400) return localDay.format(new Date(seconds * 1000));
-  return localHour.format(new Date(seconds * 1000));
+  if (width >= 86400) return localDay().format(new Date(seconds * 1000));
+  return localHour().format(new Date(seconds * 1000));
 }
 export function utcDate(seconds: number): string {
   return new Date(seconds * 1000).toISOString().slice(0, 10);
 }
 export function formatInt(n: number): string {
-  return integer.format(n);
+  return integer().format(n);
 }
 export function formatCompact(n: number): string {
-  return compact.format(n);
+  return compact().format(n);
 }
 export function formatUsd(n: number): string {
-  return usd.format(n);
+  return usd().format(n);
 }
 export function formatBytes(n: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
@@ -60,25 +73,36 @@ export function fromLocalInput(value: string): number | null {
 }
 export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
-const full = new Intl.DateTimeFormat(undefined, {
-  year: 'numeric',
-  month: 'short',
-  day: 'numeric',
-  hour: 'numeric',
-  minute: '2-digit',
-  second: '2-digit',
-  timeZoneName: 'short',
-});
+const full = lazy(
+  () =>
+    new Intl.DateTimeFormat(undefined, {
+      year: 'numeric',
+      month: 'short',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: '2-digit',
+      second: '2-digit',
+      timeZoneName: 'short',
+    }),
+);
 /** Date, time and time zone, in the browser's locale and zone: "Nov 29, 2026, 2:16:50 AM GMT+1". */
 export function fullTime(seconds: number): string {
-  return full.format(new Date(seconds * 1000));
+  return full().format(new Date(seconds * 1000));
 }
-const relative = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+const relative = lazy(() => new Intl.RelativeTimeFormat('en', { numeric: 'auto' }));
 /** "5 minutes ago" for the last 24 hours; null for older times (the full time says it). */
 export function recentTime(seconds: number, now = nowSeconds()): string | null {
   const ago = now - seconds;
   if (ago < 0 || ago >= 86400) return null;
   if (ago < 60) return 'just now';
-  if (ago < 3600) return relative.format(-Math.floor(ago / 60), 'minute');
-  return relative.format(-Math.floor(ago / 3600), 'hour');
+  if (ago < 3600) return relative().format(-Math.floor(ago / 60), 'minute');
+  return relative().format(-Math.floor(ago / 3600), 'hour');
+}
+
+/** Makes the formatters the first views use, so their cost falls in idle time rather than in a render. */
+export function warmFormatters(): void {
+  fullTime(0);
+  recentTime(0, 120);
+  formatUsd(0);
+  formatInt(0);
 }

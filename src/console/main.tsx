@@ -2,6 +2,7 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { setUnauthorizedHandler, storedKey, storeKey } from './api.js';
+import { warmFormatters } from './format.js';
 import { navigate, useRoute } from './router.js';
 import './styles.css';
 import { ActorView } from './views/actor.js';
@@ -96,4 +97,8 @@ function App() {
 }
 
 const root = document.getElementById('app');
-if (root) render(<App />, root);
+if (root) {
+  render(<App />, root);
+  // The first view's request has left (use-fetch.ts); make the date and number formatters meanwhile.
+  setTimeout(warmFormatters, 0);
+}

@@ -1,5 +1,5 @@
 /** Load data for a key; the previous data stays on screen while the next loads (no layout jumps). */
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useLayoutEffect, useState } from 'preact/hooks';
 
 export interface Loaded<T> {
   data: T | null;
@@ -11,8 +11,9 @@ export interface Loaded<T> {
 export function useFetch<T>(key: string, load: (signal: AbortSignal) => Promise<T>): Loaded<T> {
   const [state, setState] = useState<{ data: T | null; error: Error | null; loading: boolean }>({ data: null, error: null, loading: true });
   const [attempt, setAttempt] = useState(0);
-  // The key names everything the loader depends on.
-  useEffect(() => {
+  // The key names everything the loader depends on. A layout effect runs as the render commits, so the
+  // request leaves before the first paint instead of after it (a plain effect waits for the next frame).
+  useLayoutEffect(() => {
     const controller = new AbortController();
     setState((s) => ({ ...s, loading: true }));
     load(controller.signal).then(

@@ -66,6 +66,7 @@ const SAMPLES: Record<string, Sample> = {
   // follow=false: the stream ends after the backlog, so the matrix reads a whole response.
   'GET /v1/organization/audit_logs/stream': async () => ({ path: '/v1/organization/audit_logs/stream?follow=false&last_event_id=0' }),
   'GET /v1/organization/directory': async () => ({ path: '/v1/organization/directory' }),
+  'GET /v1/organization/audit_logs/counts': async () => ({ path: '/v1/organization/audit_logs/counts?event_types[]=login.failed&start_time=0&end_time=86400' }),
   'GET /v1/organization/sync': async () => ({ path: '/v1/organization/sync' }),
 };
 // The ledger's routes: each log's leaves exist (audit events above, one usage record) and are checkpointed.

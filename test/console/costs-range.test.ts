@@ -107,4 +107,78 @@ describe.skipIf(!HAS_CHROMIUM)('console costs range and month view (chromium)', 
     expect(new Map(shown)).toEqual(expected);
     await page.screenshot({ path: artifact('usage-custom-1440.png'), fullPage: true });
   });
+
+  /** The pixel centre of a chart's bucket (its hit box), for a mouse drag. */
+  async function bucketCentre(start: number): Promise<{ x: number; y: number }> {
+    const box = await page.locator(`.chart-box g[data-bucket="${start}"] rect.hit`).boundingBox();
+    if (!box) throw new Error(`no bucket ${start} on the chart`);
+    return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+  }
+
+  it('zooms the costs chart to the buckets dragged across; the range goes to the URL and the total is the API sum', async () => {
+    await page.goto(`${server.url}/costs?range=30`);
+    await page.waitForSelector('section.card[aria-busy="false"] .series-table');
+    const buckets = (await page.$$eval('.chart-box g[data-bucket]', (gs) => gs.map((g) => Number(g.getAttribute('data-bucket'))))).sort((a, b) => a - b);
+    expect(buckets).toHaveLength(30);
+    const [first, last] = [buckets[5] as number, buckets[14] as number];
+    const a = await bucketCentre(first);
+    const b = await bucketCentre(last);
+    await page.mouse.move(a.x, a.y);
+    await page.mouse.down();
+    await page.mouse.move((a.x + b.x) / 2, a.y, { steps: 4 });
+    await page.mouse.move(b.x, b.y, { steps: 4 });
+    await page.waitForSelector('[data-testid=zoom-selection]');
+    await page.mouse.up();
+    const from = new Date(first * 1000).toISOString().slice(0, 10);
+    const to = new Date(last * 1000).toISOString().slice(0, 10);
+    await page.waitForURL((u) => u.searchParams.get('range') === 'custom' && u.searchParams.get('from') === from && u.searchParams.get('to') === to);
+    await page.waitForSelector('section.card[aria-busy="false"] .series-table');
+    const view = page.locator('section.costs');
+    expect(Number(await view.getAttribute('data-start'))).toBe(first);
+    expect(Number(await view.getAttribute('data-end'))).toBe(last + 86_400);
+    expect(await page.locator('.chart-box g[data-bucket]').count()).toBe(10);
+    const api = (await server.request('GET', `/v1/organization/costs?start_time=${first}&end_time=${last + 86_400}&bucket_width=1d&limit=10`)).body;
+    const sum = (api.data as { results: { amount: { value: number } }[] }[]).flatMap((x) => x.results).reduce((acc, r) => acc + r.amount.value, 0);
+    expect(await page.textContent('[data-testid=range-total]')).toBe(usd(sum));
+    // Back returns to the range before the zoom.
+    await page.goBack();
+    await page.waitForURL((u) => u.searchParams.get('range') === '30');
+  });
+
+  it('zooms from the keyboard too: Shift+arrows select buckets, Enter zooms (hours on the usage view)', async () => {
+    await page.goto(`${server.url}/usage?kind=completions&width=1h&range=72&group=model`);
+    await page.waitForSelector('section.card[aria-busy="false"] .series-table');
+    const buckets = (await page.$$eval('.chart-box g[data-bucket]', (gs) => gs.map((g) => Number(g.getAttribute('data-bucket'))))).sort((x, y) => x - y);
+    expect(buckets).toHaveLength(72);
+    await page.focus('.chart-box');
+    await page.keyboard.press('ArrowRight'); // bucket 0
+    await page.keyboard.press('ArrowRight'); // bucket 1
+    for (let i = 0; i < 5; i++) await page.keyboard.press('Shift+ArrowRight'); // buckets 1..6
+    await page.waitForSelector('[data-testid=zoom-selection]');
+    await page.keyboard.press('Enter');
+    const minute = (t: number) => new Date(t * 1000).toISOString().slice(0, 16);
+    await page.waitForURL((u) => u.searchParams.get('from') === minute(buckets[1] as number) && u.searchParams.get('to') === minute(buckets[6] as number));
+    await page.waitForSelector('section.card[aria-busy="false"] .series-table');
+    const view = page.locator('section.usage');
+    expect(Number(await view.getAttribute('data-start'))).toBe(buckets[1]);
+    expect(Number(await view.getAttribute('data-end'))).toBe((buckets[6] as number) + 3600);
+    expect(await page.locator('.chart-box g[data-bucket]').count()).toBe(6);
+  });
+
+  it('draws lines instead of stacked bars on request, one per legend entry, kept in the URL', async () => {
+    await page.goto(`${server.url}/costs?range=30`);
+    await page.waitForSelector('section.card[aria-busy="false"] .series-table');
+    expect(await page.locator('.chart-box rect.segment').count()).toBeGreaterThan(0);
+    await page.click('.chart-options label:has-text("Lines")');
+    await page.waitForURL((u) => u.searchParams.get('chart') === 'lines');
+    await page.waitForSelector('.chart-box .series-line polyline');
+    const legend = await page.locator('.legend li').count();
+    expect(legend).toBeGreaterThan(0);
+    expect(await page.locator('.chart-box .series-line polyline').count()).toBe(legend);
+    expect(await page.locator('.chart-box rect.segment').count()).toBe(0);
+    await page.screenshot({ path: artifact('costs-lines-1440.png'), fullPage: true });
+    await page.reload();
+    await page.waitForSelector('.chart-box .series-line polyline');
+    expect(await page.isChecked('.chart-options input[value=lines]')).toBe(true);
+  });
 });

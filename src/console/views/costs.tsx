@@ -1,9 +1,9 @@
 /** Costs: daily cost stacked by project or line item, the range total, top lists and a CSV download. */
 import { allBuckets, api, type Bucket, type UsageResult } from '../api.js';
 import { LineItemsTable, lineItemRows, lineItemsCsv } from '../components/line-items.js';
-import { SeriesTable, StackedBars } from '../components/stacked-bars.js';
+import { ChartOptions, chartKindOf, SeriesTable, StackedBars } from '../components/stacked-bars.js';
 import { Empty, ErrorBox } from '../components/status.js';
-import { byMonth, COST_RANGES, costRange } from '../cost-range.js';
+import { byMonth, COST_RANGES, costRange, DAY } from '../cost-range.js';
 import { costsCsv } from '../costs-csv.js';
 import { formatUsd, nowSeconds, utcDate } from '../format.js';
 import { navigate, type Route } from '../router.js';
@@ -90,6 +90,7 @@ export function CostsView({ route }: { route: Route }) {
       else p.delete(k);
     navigate(route.path, p);
   };
+  const kind = chartKindOf(route.params);
   const months = byMonth(buckets, (r) => groupValue(r, group), amountOf);
   const lineItems = lineItemRows(load.data?.byLineItem ?? []);
   const download = () => save(costsCsv(buckets, group), fileName);
@@ -181,7 +182,14 @@ export function CostsView({ route }: { route: Route }) {
       <section class="card" aria-labelledby="chart-title" aria-busy={load.loading}>
         <h2 id="chart-title">Daily cost by {group === 'project_id' ? 'project' : 'line item'}</h2>
         <div class={load.loading && load.data ? 'stale' : ''}>
-          <StackedBars data={chart} format={formatUsd} title={`Daily cost by ${group === 'project_id' ? 'project' : 'line item'}`} />
+          <ChartOptions kind={kind} onKind={(k) => set({ chart: k === 'lines' ? 'lines' : '' })} zoomable={buckets.length > 1} />
+          <StackedBars
+            data={chart}
+            format={formatUsd}
+            title={`Daily cost by ${group === 'project_id' ? 'project' : 'line item'}`}
+            kind={kind}
+            onZoom={(start, end) => set({ range: 'custom', from: utcDate(start), to: utcDate(end - DAY) })}
+          />
         </div>
         {load.data && table.series.length === 0 && <Empty>No costs in this range.</Empty>}
         {table.series.length > 0 && <SeriesTable data={table} chart={chart} format={formatUsd} caption="Daily cost" />}

@@ -64,18 +64,18 @@ export function StreamsView() {
                     {s.sink.type} · {s.records.join(', ')} · <code class="wrap">{destination(s.sink)}</code>
                   </div>
                 </th>
-                <td>
+                <td data-label="Status">
                   <span class={`badge ${s.status}`}>{s.status}</span>
                 </td>
-                <td class="num" data-testid="lag">
+                <td data-label="Lag" class="num" data-testid="lag">
                   {s.lag.records.toLocaleString('en-US')} records{s.lag.seconds > 0 ? ` · ${s.lag.seconds.toLocaleString('en-US')} s` : ''}
                 </td>
-                <td class="num">
+                <td data-label="Delivered" class="num">
                   {s.delivered.toLocaleString('en-US')}
                   {s.failed > 0 ? ` (${s.failed.toLocaleString('en-US')} failed)` : ''}
                 </td>
-                <td>{when(s.last_delivered_at)}</td>
-                <td data-testid="last-error">
+                <td data-label="Last delivery">{when(s.last_delivered_at)}</td>
+                <td data-label="Last error" data-testid="last-error">
                   {s.last_error ? (
                     <>
                       <span class="wrap">{s.last_error}</span> <span class="muted small">{when(s.last_error_at)}</span>

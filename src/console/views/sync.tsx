@@ -79,15 +79,17 @@ export function SyncView() {
                 <th scope="row">
                   <code>{r.stream}</code>
                 </th>
-                <td>{when(r.position)}</td>
-                <td class="num" data-testid="lag" title={`${r.lag_seconds.toLocaleString('en-US')} s`}>
+                <td data-label="Mirrored up to">{when(r.position)}</td>
+                <td data-label="Lag" class="num" data-testid="lag" title={`${r.lag_seconds.toLocaleString('en-US')} s`}>
                   {lagText(r.lag_seconds)}
                 </td>
-                <td class="num" data-testid="records">
+                <td data-label="Records" class="num" data-testid="records">
                   {r.records.toLocaleString('en-US')}
                 </td>
-                <td>{when(r.last_run_at)}</td>
-                <td data-testid="last-error">{r.last_error ? <span class="wrap badge failing">{r.last_error}</span> : '—'}</td>
+                <td data-label="Last run">{when(r.last_run_at)}</td>
+                <td data-label="Last error" data-testid="last-error">
+                  {r.last_error ? <span class="wrap badge failing">{r.last_error}</span> : '—'}
+                </td>
               </tr>
             ))}
           </tbody>

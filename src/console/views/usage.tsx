@@ -1,6 +1,6 @@
 /** Usage: a stacked chart over time per kind, grouped by model, project, user or key, with tables. */
 import { allBuckets, type Bucket, type UsageResult } from '../api.js';
-import { SeriesTable, StackedBars } from '../components/stacked-bars.js';
+import { ChartOptions, chartKindOf, SeriesTable, StackedBars } from '../components/stacked-bars.js';
 import { Empty, ErrorBox } from '../components/status.js';
 import { formatBytes, formatCompact, formatInt, nowSeconds, utcDate } from '../format.js';
 import { navigate, type Route } from '../router.js';
@@ -24,13 +24,30 @@ interface UsageState {
 /** At most this many buckets in a custom range (the API pages, the chart must stay readable). */
 const CUSTOM_MAX_BUCKETS = 1440;
 
+/**
+ * `from` and `to` are UTC days (`YYYY-MM-DD`, `to` included) or, from a zoom into hours or minutes,
+ * UTC times (`YYYY-MM-DDTHH:MM`, `to` the start of the last bucket included).
+ */
 function customRange(p: URLSearchParams, widthSeconds: number): { start: number; end: number } | null {
   if (p.get('range') !== 'custom') return null;
-  const day = (d: string | null) => (d && /^\d{4}-\d{2}-\d{2}$/.test(d) ? Date.parse(`${d}T00:00:00Z`) / 1000 : Number.NaN);
-  const start = day(p.get('from'));
-  const to = day(p.get('to'));
-  if (!Number.isFinite(start) || !Number.isFinite(to) || to < start) return null;
-  return { start, end: Math.min(to + 86_400, start + CUSTOM_MAX_BUCKETS * widthSeconds) };
+  const parse = (d: string | null): { t: number; day: boolean } | null => {
+    if (d && /^\d{4}-\d{2}-\d{2}$/.test(d)) return { t: Date.parse(`${d}T00:00:00Z`) / 1000, day: true };
+    if (d && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(d)) return { t: Date.parse(`${d}:00Z`) / 1000, day: false };
+    return null;
+  };
+  const from = parse(p.get('from'));
+  const to = parse(p.get('to'));
+  if (!from || !to || !Number.isFinite(from.t) || !Number.isFinite(to.t) || to.t < from.t) return null;
+  const start = Math.floor(from.t / widthSeconds) * widthSeconds;
+  const end = to.day ? to.t + 86_400 : Math.floor(to.t / widthSeconds) * widthSeconds + widthSeconds;
+  return { start, end: Math.min(end, start + CUSTOM_MAX_BUCKETS * widthSeconds) };
+}
+
+/** A zoom's range as `from` and `to` URL values: whole days for daily buckets, UTC minutes otherwise. */
+function zoomParams(start: number, end: number, widthSeconds: number): Record<string, string> {
+  const minute = (t: number) => new Date(t * 1000).toISOString().slice(0, 16);
+  if (widthSeconds >= 86_400) return { range: 'custom', from: utcDate(start), to: utcDate(end - 1) };
+  return { range: 'custom', from: minute(start), to: minute(end - widthSeconds) };
 }
 
 function stateFrom(p: URLSearchParams): UsageState {
@@ -133,6 +150,7 @@ export function UsageView({ route }: { route: Route }) {
   const buckets = load.data ?? [];
   // Top 8 with the rest as "others" unless the reader asked for every series (?all=1).
   const showAll = route.params.get('all') === '1';
+  const kind = chartKindOf(route.params);
   const chart = buildSeries(buckets, (r) => groupValue(r, s.group), measureOf, { maxSeries: showAll ? Number.POSITIVE_INFINITY : 8 });
   const table = buildSeries(buckets, (r) => groupValue(r, s.group), measureOf, { maxSeries: Number.POSITIVE_INFINITY });
   const isLevel = LEVEL_MEASURES.has(s.measure);
@@ -238,7 +256,8 @@ export function UsageView({ route }: { route: Route }) {
           </span>
         </h2>
         <div class={load.loading && load.data ? 'stale' : ''}>
-          <StackedBars data={chart} format={format} title={title} />
+          <ChartOptions kind={kind} onKind={(k) => set(route, { chart: k === 'lines' ? 'lines' : '' })} zoomable={buckets.length > 1} />
+          <StackedBars data={chart} format={format} title={title} kind={kind} onZoom={(start, end) => set(route, zoomParams(start, end, s.width.seconds))} />
         </div>
         {load.data && table.total === 0 && <Empty>No {label(s.kind.name).toLowerCase()} usage in this range.</Empty>}
         {table.series.length > 8 && (

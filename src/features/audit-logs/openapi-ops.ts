@@ -1,5 +1,6 @@
 /** The audit-log extension operations of the served OpenAPI document (src/openapi.ts). */
-import { ingestOperation, type OpenApiPaths } from '../../lib/openapi.js';
+import { ADMIN_KEY_SECURITY, INGEST_ERRORS, ingestOperation, type OpenApiPaths } from '../../lib/openapi.js';
+import { AuditCountsResponse, auditCountsQuerySchema, MAX_COUNT_BUCKETS } from './counts.js';
 import { IngestAuditLogsBody, IngestAuditLogsResponse } from './schemas.js';
 
 export function addAuditLogOperations(paths: OpenApiPaths): void {
@@ -13,5 +14,21 @@ export function addAuditLogOperations(paths: OpenApiPaths): void {
       body: IngestAuditLogsBody,
       response: IngestAuditLogsResponse,
     }),
+  };
+  const query = auditCountsQuerySchema();
+  paths['/organization/audit_logs/counts'] = {
+    get: {
+      operationId: 'count-audit-logs',
+      summary: 'Count audit events per type and period (orgledger extension)',
+      description: `Counts of the given event types in periods of bucket_width (1h, 1d or 7d, default 1d) from start_time to end_time (default now); the first period starts at start_time, the last ends at end_time. Each period lists only the types it holds. At most ${MAX_COUNT_BUCKETS} periods. Needs the audit_logs.read scope.`,
+      security: ADMIN_KEY_SECURITY,
+      parameters: [
+        { name: 'event_types[]', in: 'query', required: true, schema: query.properties.event_types },
+        { name: 'start_time', in: 'query', required: true, schema: query.properties.start_time },
+        { name: 'end_time', in: 'query', required: false, schema: query.properties.end_time },
+        { name: 'bucket_width', in: 'query', required: false, schema: query.properties.bucket_width },
+      ],
+      responses: { 200: { description: 'Counts per period', content: { 'application/json': { schema: AuditCountsResponse } } }, ...INGEST_ERRORS },
+    },
   };
 }

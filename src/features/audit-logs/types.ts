@@ -59,3 +59,12 @@ export interface AuditListQuery {
   direction: 'desc' | 'asc';
   fetch: number;
 }
+
+/** Counts of events per type and period: the periods are `width` seconds long from `start`, up to `end` (exclusive). */
+export interface AuditCountQuery {
+  orgId: string;
+  types: string[];
+  start: number;
+  end: number;
+  width: number;
+}

@@ -1,7 +1,7 @@
 /** The audit log on PostgreSQL: reads on the pool, writes on the group commit's client. */
 import type pg from 'pg';
 import type { AuditReads, AuditWrites } from '../../features/audit-logs/store.js';
-import type { AuditListQuery, AuditPosition, ListedAuditEvent, StoredAuditEvent } from '../../features/audit-logs/types.js';
+import type { AuditCountQuery, AuditListQuery, AuditPosition, ListedAuditEvent, StoredAuditEvent } from '../../features/audit-logs/types.js';
 import { AUDIT_EVENT_COLUMNS, auditEventValues } from '../rows.js';
 import { auditListSql } from './audit-list-sql.js';
 import { copyRows } from './bulk-insert.js';
@@ -24,6 +24,15 @@ export class PgAuditReads implements AuditReads {
   async listAuditEvents(query: AuditListQuery): Promise<ListedAuditEvent[]> {
     const { text, values } = auditListSql(query);
     return (await this.rows<AuditEventRow>(undefined, text, values)).map(eventFromRow);
+  }
+
+  async countAuditEvents(q: AuditCountQuery): Promise<{ type: string; bucket: number; count: number }[]> {
+    return this.rows<{ type: string; bucket: number; count: number }>(
+      'audit_counts',
+      `SELECT type, ((effective_at - $2::bigint) / $3::bigint)::int AS bucket, count(*)::int AS count FROM audit_events
+       WHERE org_id = $1 AND type = ANY($4::text[]) AND effective_at >= $2::bigint AND effective_at < $5::bigint GROUP BY 1, 2`,
+      [q.orgId, q.start, q.width, q.types, q.end],
+    );
   }
 }
 

@@ -1,7 +1,7 @@
 /** The audit log on SQLite: reads on the read-only connection, writes inside the group commit. */
 import type Database from 'better-sqlite3';
 import type { AuditReads, AuditWrites } from '../../features/audit-logs/store.js';
-import type { AuditListQuery, AuditPosition, ListedAuditEvent, StoredAuditEvent } from '../../features/audit-logs/types.js';
+import type { AuditCountQuery, AuditListQuery, AuditPosition, ListedAuditEvent, StoredAuditEvent } from '../../features/audit-logs/types.js';
 import { AUDIT_EVENT_COLUMNS, type AuditEventRow, auditEventValues, eventFromRow } from '../rows.js';
 import { auditListSql } from './audit-list-sql.js';
 import { ledgerAppender } from './ledger-store.js';
@@ -57,6 +57,14 @@ export class SqliteAuditReads implements AuditReads {
       rows.length = Math.min(rows.length, query.fetch);
     }
     return rows.map(eventFromRow);
+  }
+
+  async countAuditEvents(q: AuditCountQuery): Promise<{ type: string; bucket: number; count: number }[]> {
+    // The type index holds (type, effective_at): each type's period is one index range, no row is read.
+    return this.read(
+      `SELECT type, CAST((effective_at - ?) / ? AS INTEGER) AS bucket, count(*) AS count FROM audit_events INDEXED BY audit_events_type
+       WHERE org_id = ? AND type IN (SELECT value FROM json_each(?)) AND effective_at >= ? AND effective_at < ? GROUP BY type, bucket`,
+    ).all(q.start, q.width, q.orgId, JSON.stringify(q.types), q.start, q.end) as { type: string; bucket: number; count: number }[];
   }
 }
 
