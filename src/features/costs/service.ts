@@ -11,7 +11,7 @@ import { errors } from '../../lib/errors.js';
 import { clientIdsOf, type IdempotencyRule, settleLostRaces, splitReplays } from '../../lib/idempotent-batch.js';
 import { newId } from '../../lib/ids.js';
 import { describeAjvError } from '../../lib/validator.js';
-import { boundByResults, pageWindow, plan } from '../usage/buckets.js';
+import { boundByResults, compareSortKeys, pageWindow, plan, type SortKey } from '../usage/buckets.js';
 import { bucketsOf, checkRange, type UsagePage } from '../usage/query.js';
 import type { CostsQuery } from '../usage/schemas.js';
 import { MAX_COST_ENTRIES, validateCostEntry } from './schemas.js';
@@ -33,13 +33,14 @@ function mergeCosts(rows: CostGroupRow[]): CostGroupRow[] {
       if (cur.quantityUnit !== r.quantityUnit) cur.quantityUnit = null;
     }
   }
-  const keyed = [...out.values()].map((row) => ({
-    row,
-    key: [row.lineItem, row.projectId, row.apiKeyId, row.userId, row.apiSource].map((v) => v ?? '').join('\u0000'),
-  }));
-  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const keyed = [...out.values()].map((row) => ({ row, key: [row.lineItem, row.projectId, row.apiKeyId, row.userId, row.apiSource].map((v) => v ?? null) }));
+  keyed.sort((a, b) => compareSortKeys(a.key, b.key));
   return keyed.map((k) => k.row);
 }
+
+/** The sort key of a shaped result, in mergeCosts' order: what a cursor inside a bucket continues after. */
+const costKey = (r: Record<string, unknown>): SortKey =>
+  [r.line_item, r.project_id, r.api_key_id, r.user_id, r.api_source].map((v) => (v ?? null) as string | null);
 
 function costResult(r: CostGroupRow, byLineItem: boolean): Record<string, unknown> {
   return {
@@ -82,6 +83,7 @@ export async function queryCosts(store: CostStore, orgId: string, q: CostsQuery,
       (r) => r.bucketStart,
       (r) => costResult(r, byLineItem),
     ),
+    costKey,
   );
   return { object: 'page', data, has_more: nextPage !== null, next_page: nextPage };
 }
