@@ -34,8 +34,9 @@ export async function costRoutes(app: FastifyInstance, deps: CostRouteDeps): Pro
     item: ['cost entry', 'cost entries'],
     maxItems: MAX_COST_ENTRIES,
     handle: async (request, data) => {
-      const orgId = principalOf(request).orgId;
-      const result = await ingestCostEntries(deps, orgId, data);
+      const principal = principalOf(request);
+      const orgId = principal.orgId;
+      const result = await ingestCostEntries(deps, orgId, data, { keyId: principal.keyId, requestId: request.id });
       return { ...result, data: await withLeafIndexes(deps.leafIndexes, orgId, result.data) };
     },
   });

@@ -14,6 +14,7 @@ import { describeAjvError } from '../../lib/validator.js';
 import { boundByResults, compareSortKeys, pageWindow, plan, type SortKey } from '../usage/buckets.js';
 import { bucketsOf, checkRange, type UsagePage } from '../usage/query.js';
 import type { CostsQuery } from '../usage/schemas.js';
+import type { IngestProvenance } from '../usage/types.js';
 import { MAX_COST_ENTRIES, validateCostEntry } from './schemas.js';
 import type { CostStore } from './store.js';
 import type { CostDimension, CostEntry, CostGroupRow } from './types.js';
@@ -126,11 +127,12 @@ const COST_RULE: IdempotencyRule<CostEntry, { contentHash: string | null; create
   conflictMessage: (id) => `A cost entry with id '${id}' already exists with different content.`,
 };
 
-export async function ingestCostEntries(deps: { store: CostStore; clock: Clock }, orgId: string, entries: unknown[]) {
+export async function ingestCostEntries(deps: { store: CostStore; clock: Clock }, orgId: string, entries: unknown[], provenance?: IngestProvenance) {
   if (entries.length === 0) throw errors.invalidBody("'data' must hold at least one cost entry.", 'data');
   if (entries.length > MAX_COST_ENTRIES) throw errors.invalidBody(`'data' holds ${entries.length} entries; at most ${MAX_COST_ENTRIES} are accepted.`, 'data');
   const now = deps.clock.nowSeconds();
-  const prepared = entries.map((e, i) => prepareEntry(e, i, now));
+  const stamp = provenance ? { ingestedBy: provenance.keyId, requestId: provenance.requestId, ingestedAt: now } : {};
+  const prepared = entries.map((e, i) => ({ ...prepareEntry(e, i, now), ...stamp }));
   let acked = new Map<number, number>();
   await deps.store.write(async (tx) => {
     const find = (ids: string[]) => tx.costs.findCostEntryHashes(orgId, ids);

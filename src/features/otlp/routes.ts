@@ -111,7 +111,8 @@ export async function otlpRoutes(app: FastifyInstance, deps: OtlpRouteDeps): Pro
   app.post('/v1/traces', { decompress: false, config: { scope: 'usage.write', rawOtlpBody: true } }, async (request, reply) => {
     if (deps.store.pendingWrites() >= deps.maxPendingWrites) throw new OtlpError(429, 'orgledger is writing as fast as it can; retry shortly.', 1);
     const spans = await spansOf(request, deps);
-    const outcome = await exportSpans(deps, principalOf(request).orgId, spans);
+    const principal = principalOf(request);
+    const outcome = await exportSpans(deps, principal.orgId, spans, { keyId: principal.keyId, requestId: request.id });
     request.log.info(
       { spans: outcome.spans, recorded: outcome.recorded, ignored: outcome.ignored, rejected: outcome.partial?.rejectedSpans ?? 0 },
       'otlp export',

@@ -49,8 +49,9 @@ export async function usageRoutes(app: FastifyInstance, deps: UsageRouteDeps): P
       item: ['record', 'usage records'],
       maxItems: MAX_RECORDS_PER_BATCH,
       handle: async (request, data) => {
-        const orgId = principalOf(request).orgId;
-        const result = await ingestUsage(deps, orgId, kind.name, data);
+        const principal = principalOf(request);
+        const orgId = principal.orgId;
+        const result = await ingestUsage(deps, orgId, kind.name, data, { keyId: principal.keyId, requestId: request.id });
         result.data = await withLeafIndexes(deps.leafIndexes, orgId, result.data);
         for (const w of result.warnings) request.log.warn({ kind: kind.name, model: w.model, tier: w.tier, records: w.records }, 'unpriced usage');
         return result.warnings.length
