@@ -43,6 +43,15 @@ function closingQuote(text: string, i: number): number {
   }
 }
 
+/** JSON whitespace: space, tab, LF, CR. */
+const isSpace = (c: number) => c === 32 || c === 10 || c === 13 || c === 9;
+
+/** Whether text[from, to) is whitespace only, without copying it. */
+function blank(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (!isSpace(text.charCodeAt(i))) return false;
+  return true;
+}
+
 function parseError(param: string | null, message: string) {
   const where = param ? ` in '${param}'` : '';
   return errors.invalidBody(`We could not parse the JSON body of your request${where}: ${message}`, param);
@@ -106,7 +115,7 @@ interface Outline {
  */
 async function outline(text: string, param: string | null, pause: ParseYield): Promise<Outline> {
   let top = 0;
-  while (top < text.length && /\s/.test(text.charAt(top))) top++;
+  while (top < text.length && isSpace(text.charCodeAt(top))) top++;
   const o: Outline = { top, close: -1, commas: [], colons: [], arrays: new Map() };
   let depth = 0;
   let open: ArraySpan | null = null;
@@ -134,7 +143,7 @@ async function outline(text: string, param: string | null, pause: ParseYield): P
       if (depth < 0) throw parseError(param, `Unexpected '${text.charAt(i)}' at position ${i}`);
       if (depth === 0) {
         o.close = i;
-        if (text.slice(i + 1).trim() !== '') throw parseError(param, `Unexpected non-whitespace character after JSON at position ${i + 1}`);
+        if (!blank(text, i + 1, text.length)) throw parseError(param, `Unexpected non-whitespace character after JSON at position ${i + 1}`);
         break;
       }
     } else if (c === 44) {
@@ -157,7 +166,7 @@ class SliceParser {
 
   async parse(from: number, to: number, where: string): Promise<unknown> {
     const piece = this.text.slice(from, to);
-    if (piece.trim() === '') throw parseError(this.param, `Unexpected token at position ${from} (an empty member or element)`);
+    if (blank(piece, 0, piece.length)) throw parseError(this.param, `Unexpected token at position ${from} (an empty member or element)`);
     let value: unknown;
     try {
       value = JSON.parse(piece);
@@ -174,7 +183,7 @@ class SliceParser {
 
   /** The elements of the array spanning [open, close], commas at depth one inside it. */
   async elements(a: ArraySpan, where: string, check: (n: number) => void): Promise<unknown[]> {
-    const empty = a.commas.length === 0 && this.text.slice(a.open + 1, a.close).trim() === '';
+    const empty = a.commas.length === 0 && blank(this.text, a.open + 1, a.close);
     const n = empty ? 0 : a.commas.length + 1;
     check(n);
     const bounds = [a.open, ...a.commas, a.close];
@@ -198,7 +207,9 @@ export async function parseJsonInSlices(text: string, param: string | null, paus
     if (count && Array.isArray(data) && data.length > count.max) throw tooManyItems(data.length, count);
     return value;
   }
-  const opener = text.trimStart().charCodeAt(0);
+  let first = 0;
+  while (first < text.length && isSpace(text.charCodeAt(first))) first++;
+  const opener = text.charCodeAt(first);
   // A scalar has no members to slice (and no route takes one).
   if (opener !== 91 && opener !== 123) return parseJson(text, param);
   if (text.includes('"__proto__"')) throw errors.invalidBody("The JSON body uses the forbidden key '__proto__'.", param);
@@ -209,7 +220,7 @@ export async function parseJsonInSlices(text: string, param: string | null, paus
     value = await p.elements({ open: o.top, close: o.close, commas: o.commas }, '', () => {});
   } else if (opener === 123) {
     const obj: Record<string, unknown> = {};
-    const empty = o.commas.length === 0 && text.slice(o.top + 1, o.close).trim() === '';
+    const empty = o.commas.length === 0 && blank(text, o.top + 1, o.close);
     const bounds = [o.top, ...o.commas, o.close];
     for (let m = 0; !empty && m < bounds.length - 1; m++) {
       const from = (bounds[m] as number) + 1;
@@ -220,7 +231,7 @@ export async function parseJsonInSlices(text: string, param: string | null, paus
       if (typeof key !== 'string') throw parseError(param, `Expected a property name at position ${from}`);
       const array = o.arrays.get(m);
       // The member's value is that array only when nothing but whitespace stands around it.
-      const whole = array && array.open > colon && text.slice(colon + 1, array.open).trim() === '' && text.slice(array.close + 1, to).trim() === '';
+      const whole = array && array.open > colon && blank(text, colon + 1, array.open) && blank(text, array.close + 1, to);
       const member =
         array && whole
           ? await p.elements(array, key, (n) => {
@@ -277,7 +288,7 @@ export function registerBodyParsers(app: FastifyInstance, opts: BodyParserOption
   app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, async (req: FastifyRequest, body: string) => {
     checkCharset(req);
-    if (body.trim() === '') throw errors.invalidBody('The request body is empty; send a JSON object.');
+    if (blank(body, 0, body.length)) throw errors.invalidBody('The request body is empty; send a JSON object.');
     return parseJsonInSlices(body, null, pause, req.routeOptions.config.itemCount);
   });
   app.addContentTypeParser('application/x-ndjson', { parseAs: 'string' }, async (req: FastifyRequest, body: string) => {
