@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runAuditBench } from './audit.js';
+import { runBodyBlockingBench } from './body-blocking.js';
 import { runConsolePaintBench } from './console-paint.js';
 import { runFairnessBench } from './fairness.js';
 import { runIngestBench } from './ingest.js';
@@ -42,6 +43,7 @@ async function suites(): Promise<Suite[]> {
   list.push({ name: 'ingest', run: runIngestBench });
   list.push({ name: 'ledger', run: runLedgerBench });
   list.push({ name: 'fairness', run: runFairnessBench });
+  list.push({ name: 'body-blocking', run: runBodyBlockingBench });
   return list;
 }
 

@@ -26,7 +26,7 @@ import { otlpRoutes } from './features/otlp/routes.js';
 import { syncRoutes } from './features/sync/routes.js';
 import { loadPriceTable } from './features/usage/price-table.js';
 import { usageRoutes } from './features/usage/routes.js';
-import { registerBodyParsers } from './http/body-parsers.js';
+import { type ParseYield, registerBodyParsers } from './http/body-parsers.js';
 import { registerErrorHandling, send } from './http/error-handler.js';
 import { clientErrorHandler, HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, requestIdOf } from './http/hardening.js';
 import { parseQueryString, registerQueryNormalization } from './http/query-string.js';
@@ -52,6 +52,8 @@ export interface AppDeps {
   logger?: boolean;
   /** The ledger's checkpoint signer (serve: the key file); default a fresh key for this app only (tests). */
   ledgerSigner?: NoteSigner;
+  /** The turn a large body's parse gives the event loop between slices (http/body-parsers.ts); tests hold it with a gate. */
+  bodyParseYield?: ParseYield;
 }
 
 export interface AppServices {
@@ -135,8 +137,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   });
   // gzip or br as the client's Accept-Encoding allows (the costs view's pages run to megabytes of
   // JSON); small bodies stay plain. Brotli's default quality 11 costs far more CPU than it saves here.
+  // Request bodies are not inflated by the plugin (it has no bound on the inflated size): the body
+  // parsers inflate gzip and deflate themselves, bounded (http/inflate.ts).
   await app.register(compress, {
     global: true,
+    globalDecompression: false,
     threshold: 1024,
     encodings: ['br', 'gzip'],
     brotliOptions: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } },
@@ -144,7 +149,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const storeHealth = new StoreHealth();
   registerErrorHandling(app, storeHealth);
   registerQueryNormalization(app);
-  registerBodyParsers(app);
+  registerBodyParsers(app, { bodyLimitBytes: config.bodyLimitBytes, ...(deps.bodyParseYield ? { pause: deps.bodyParseYield } : {}) });
   registerTextGuard(app);
   registerAuth(app, services.keys, store);
   registerReadLimits(app, { perKey: config.readConcurrencyPerKey, perOrg: config.readConcurrencyPerOrg, retryAfterSeconds: 1 });

@@ -5,6 +5,7 @@ import { eventTypes } from '../features/audit-logs/event-types.js';
 import { ALL_DIMENSIONS, ALL_MEASURES, USAGE_KIND_NAMES, type UsageKindName, usageKind } from '../features/usage/kinds.js';
 import { type AuditQuery, type AuditReader, allBuckets, auditEvents, openSource, type SourceOptions, sourceOptions } from './api-source.js';
 import { exportProof, proofPathOf } from './export-checkpoint.js';
+import { openRawSource, PROVENANCE_FIELDS, type RawWhat, rawRecords } from './export-records.js';
 import { type CostRow, FOCUS_COLUMNS, focusRow } from './focus.js';
 import { type AuditFilterOptions, auditFilterOptions, auditQueryFrom } from './logs.js';
 import { isoTime } from './output.js';
@@ -21,6 +22,7 @@ interface ExportOptions extends SourceOptions, AuditFilterOptions, BucketFilterO
   kind?: string[];
   width?: '1m' | '1h' | '1d';
   withCheckpoint?: boolean;
+  provenance?: boolean;
 }
 
 const LOG_COLUMNS = [
@@ -180,6 +182,37 @@ async function exportBuckets(what: 'usage' | 'costs', opts: ExportOptions): Prom
   return count;
 }
 
+/** Raw usage records or cost entries of a local store, with their provenance when asked (export-records.ts). */
+async function exportRaw(what: RawWhat, opts: ExportOptions): Promise<number> {
+  if (opts.format === 'focus') throw new InvalidArgumentError(`--format focus is for costs, not ${what}`);
+  const kinds = opts.kind;
+  for (const k of kinds ?? []) if (!(USAGE_KIND_NAMES as readonly string[]).includes(k)) throw new InvalidArgumentError(`unknown usage kind '${k}'`);
+  const { endpoint, orgId } = await openRawSource(opts);
+  const sink = new LineSink(opts.output);
+  const columns: string[] =
+    what === 'usage-records'
+      ? ['kind', 'created_at', 'id', ...ALL_DIMENSIONS, ...ALL_MEASURES, 'price_id', 'content_hash', 'provider']
+      : ['id', 'created_at', 'project_id', 'api_key_id', 'line_item', 'amount_nano', 'currency', 'quantity', 'quantity_unit', 'content_hash'];
+  if (opts.provenance) columns.push(...PROVENANCE_FIELDS);
+  let count = 0;
+  try {
+    if (opts.format === 'csv') await sink.write(csvLine(columns));
+    for await (const rec of rawRecords(endpoint, what, orgId, {
+      ...(kinds ? { kinds } : {}),
+      since: opts.since,
+      until: opts.until,
+      provenance: opts.provenance,
+    })) {
+      await sink.write(opts.format === 'csv' ? csvLine(columns.map((c) => rec[c])) : JSON.stringify(rec));
+      count++;
+    }
+  } finally {
+    await sink.end();
+    await endpoint.close();
+  }
+  return count;
+}
+
 function format(value: string): Format {
   if (value !== 'jsonl' && value !== 'csv' && value !== 'focus') throw new InvalidArgumentError('must be jsonl, csv or focus');
   return value;
@@ -194,7 +227,7 @@ export function registerExport(program: Command): void {
   const cmd = program
     .command('export')
     .description('Stream audit logs, usage or costs to a file (or stdout) as JSONL or CSV; costs also as FinOps FOCUS 1.2 CSV.')
-    .argument('<what>', 'logs, usage or costs');
+    .argument('<what>', 'logs, usage or costs; usage-records or cost-entries (raw, local store)');
   bucketFilterOptions(auditFilterOptions(sourceOptions(cmd)), '30d', false)
     .requiredOption('--format <format>', 'jsonl, csv, or focus (costs only)', format, 'jsonl')
     .option('-o, --output <file>', 'write here instead of stdout')
@@ -202,6 +235,7 @@ export function registerExport(program: Command): void {
     .option('--width <width>', 'usage bucket width: 1m, 1h or 1d (default 1d)', width)
     .option('--with-checkpoint', "logs: also write FILE.ledger.json: the signed audit checkpoint and each event's inclusion proof (check with verify --export)")
     .option('--no-tenant', 'logs: leave out tenant-scoped events (by default every event is exported)')
+    .option('--provenance', 'usage-records, cost-entries: add ingested_by (admin key id), request_id and ingested_at of each record')
     .addHelpText(
       'after',
       `
@@ -215,10 +249,24 @@ Examples:
   orgledger export logs --format csv --since 30d --type login.failed -o failed-logins.csv
   orgledger export usage --format csv --kind completions --width 1h --since 7d -o usage.csv
   orgledger export costs --format focus --since 2026-06-01 --until 2026-07-01 -o focus-june.csv
-  orgledger export logs --url https://api.openai.com --key sk-admin-... -o openai-audit.jsonl`,
+  orgledger export logs --url https://api.openai.com --key sk-admin-... -o openai-audit.jsonl
+  orgledger export usage-records --kind completions --since 1d --provenance --format csv -o who-ingested.csv
+  orgledger export cost-entries --provenance
+
+usage-records and cost-entries read the raw records of a local store (--data or --database-url; not
+--url: the API serves aggregates only); --provenance adds which admin key ingested each record, the
+request id (x-request-id) and when, for records ingested since migration 5 (null for older records
+and for what orgledger recorded itself, e.g. sync).`,
     )
     .action(async (what: string, opts: ExportOptions) => {
-      if (what !== 'logs' && what !== 'usage' && what !== 'costs') throw new InvalidArgumentError(`export logs, usage or costs (not '${what}')`);
+      if (what === 'usage-records' || what === 'cost-entries') {
+        const count = await exportRaw(what, opts);
+        if (opts.output && opts.output !== '-') process.stderr.write(`exported ${count.toLocaleString('en-US')} ${what.replace('-', ' ')} to ${opts.output}\n`);
+        return;
+      }
+      if (opts.provenance) throw new InvalidArgumentError('--provenance is for usage-records and cost-entries (the API-shaped exports never carry it)');
+      if (what !== 'logs' && what !== 'usage' && what !== 'costs')
+        throw new InvalidArgumentError(`export logs, usage, costs, usage-records or cost-entries (not '${what}')`);
       const count = what === 'logs' ? await exportLogs(opts) : await exportBuckets(what, opts);
       if (opts.output && opts.output !== '-')
         process.stderr.write(`exported ${count.toLocaleString('en-US')} ${what === 'logs' ? 'events' : 'rows'} to ${opts.output}\n`);

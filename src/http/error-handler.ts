@@ -15,7 +15,7 @@ export function send(reply: FastifyReply, err: ApiError): FastifyReply {
   return reply.send(err.toBody());
 }
 
-function translate(err: FastifyError): ApiError | null {
+function translate(err: FastifyError, bodyLimitBytes: number): ApiError | null {
   if (err instanceof ApiError) return err;
   if (err.validation && err.validation.length > 0) {
     const first = err.validation[0] as Parameters<typeof describeAjvError>[1];
@@ -29,7 +29,7 @@ function translate(err: FastifyError): ApiError | null {
   }
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return errors.tooLarge('The request body is larger than this server accepts (see the bodyLimit setting).');
+      return errors.tooLarge(`The request body is larger than ${bodyLimitBytes} bytes, the most this server accepts (ORGLEDGER_BODY_LIMIT_BYTES).`);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return errors.unsupportedMediaType(String(err.message.split(': ').pop() ?? ''));
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
@@ -55,7 +55,7 @@ export function registerErrorHandling(app: FastifyInstance, storeHealth?: StoreH
       request.log.error({ err }, 'store failing');
       return send(reply, errors.unavailable(`The store is failing: ${failure.reason}. Nothing was changed by this request; retry later.`));
     }
-    const known = translate(err);
+    const known = translate(err, app.initialConfig.bodyLimit ?? 0);
     if (known) return send(reply, known);
     request.log.error({ err }, 'unhandled error');
     return send(reply, errors.internal());

@@ -31,6 +31,8 @@ export interface IngestRoute<R> {
   /** One item's bound as JSON (ingest-limits.ts), and its members holding Unix seconds. */
   maxItemBytes: number;
   timeFields: readonly string[];
+  /** Most items one request may hold: a larger batch is refused by the body parser before its items are parsed. */
+  maxItems: number;
   /** Writes queued but not yet committed, and the bound beyond which ingest answers 429. */
   pendingWrites: () => number;
   maxPendingWrites: number;
@@ -38,19 +40,23 @@ export interface IngestRoute<R> {
 }
 
 export function registerIngestRoute<R>(app: FastifyInstance, route: IngestRoute<R>): void {
-  app.post<{ Body: { data?: unknown } }>(route.path, { config: { scope: route.scope }, schema: { response: { 200: route.response } } }, async (request) => {
-    if (route.pendingWrites() >= route.maxPendingWrites) throw errors.overloaded(1);
-    const body = request.body;
-    if (!body || typeof body !== 'object' || Array.isArray(body))
-      throw errors.invalidBody(`The body must be an object {"data": [${route.item[0]}, ...]}.`, null);
-    if (!Array.isArray(body.data)) throw errors.invalidBody(`'data' must be an array of ${route.item[1]}.`, 'data');
-    const settings = app.ingestSettings;
-    checkIngestItems(body.data, {
-      maxItemBytes: route.maxItemBytes,
-      timeFields: route.timeFields,
-      nowSeconds: settings.clock.nowSeconds(),
-      maxClockSkewSeconds: settings.maxClockSkewSeconds,
-    });
-    return route.handle(request, body.data);
-  });
+  app.post<{ Body: { data?: unknown } }>(
+    route.path,
+    { config: { scope: route.scope, itemCount: { max: route.maxItems, names: route.item } }, schema: { response: { 200: route.response } } },
+    async (request) => {
+      if (route.pendingWrites() >= route.maxPendingWrites) throw errors.overloaded(1);
+      const body = request.body;
+      if (!body || typeof body !== 'object' || Array.isArray(body))
+        throw errors.invalidBody(`The body must be an object {"data": [${route.item[0]}, ...]}.`, null);
+      if (!Array.isArray(body.data)) throw errors.invalidBody(`'data' must be an array of ${route.item[1]}.`, 'data');
+      const settings = app.ingestSettings;
+      checkIngestItems(body.data, {
+        maxItemBytes: route.maxItemBytes,
+        timeFields: route.timeFields,
+        nowSeconds: settings.clock.nowSeconds(),
+        maxClockSkewSeconds: settings.maxClockSkewSeconds,
+      });
+      return route.handle(request, body.data);
+    },
+  );
 }

@@ -185,6 +185,15 @@ export const costEntryValues = (orgId: string, e: CostEntry): (string | number |
   e.contentHash,
 ];
 
+/** Provenance columns of usage_records and cost_entries (migration 5), in the order both engines insert them; PostgreSQL types alike. */
+export const PROVENANCE_COLUMNS = ['ingested_by', 'request_id', 'ingested_at'];
+export const PROVENANCE_TYPES = ['text', 'text', 'bigint'];
+export const provenanceValues = (r: { ingestedBy?: string | null; requestId?: string | null; ingestedAt?: number | null }): (string | number | null)[] => [
+  r.ingestedBy ?? null,
+  r.requestId ?? null,
+  r.ingestedAt ?? null,
+];
+
 /** The stored content hashes (and creation times) of ids an idempotent insert looked up. */
 export interface HashRow {
   id: string;

@@ -5,7 +5,7 @@ import { registerIngestRoute } from '../../http/ingest-route.js';
 import { principalOf } from '../../http/principal.js';
 import { AuditCountsResponse, auditCountsQuerySchema, countAuditEvents } from './counts.js';
 import { IngestAuditLogsResponse, listAuditLogsQuerySchema } from './schemas.js';
-import type { AuditLogService } from './service.js';
+import { type AuditLogService, MAX_EVENTS_PER_BATCH } from './service.js';
 import type { AuditStore } from './store.js';
 
 export interface AuditLogRouteDeps {
@@ -40,6 +40,7 @@ export async function auditLogRoutes(app: FastifyInstance, deps: AuditLogRouteDe
     response: IngestAuditLogsResponse,
     item: ['event', 'events'],
     maxItemBytes: MAX_AUDIT_EVENT_BYTES,
+    maxItems: MAX_EVENTS_PER_BATCH,
     timeFields: ['effective_at'],
     pendingWrites: () => deps.store.pendingWrites(),
     maxPendingWrites: deps.maxPendingWrites,

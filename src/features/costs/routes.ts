@@ -7,7 +7,7 @@ import { type LeafIndexes, withLeafIndexes } from '../usage/leaf-indexes.js';
 import type { PriceTable } from '../usage/price-table.js';
 import { usageWriteRoute } from '../usage/routes.js';
 import { costsQuerySchema } from '../usage/schemas.js';
-import { IngestCostsResponse, UnpricedUsageList } from './schemas.js';
+import { IngestCostsResponse, MAX_COST_ENTRIES, UnpricedUsageList } from './schemas.js';
 import { ingestCostEntries, queryCosts } from './service.js';
 import type { CostStore } from './store.js';
 
@@ -32,9 +32,11 @@ export async function costRoutes(app: FastifyInstance, deps: CostRouteDeps): Pro
     ...usageWriteRoute(deps),
     response: IngestCostsResponse,
     item: ['cost entry', 'cost entries'],
+    maxItems: MAX_COST_ENTRIES,
     handle: async (request, data) => {
-      const orgId = principalOf(request).orgId;
-      const result = await ingestCostEntries(deps, orgId, data);
+      const principal = principalOf(request);
+      const orgId = principal.orgId;
+      const result = await ingestCostEntries(deps, orgId, data, { keyId: principal.keyId, requestId: request.id });
       return { ...result, data: await withLeafIndexes(deps.leafIndexes, orgId, result.data) };
     },
   });

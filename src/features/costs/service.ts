@@ -11,9 +11,10 @@ import { errors } from '../../lib/errors.js';
 import { clientIdsOf, type IdempotencyRule, settleLostRaces, splitReplays } from '../../lib/idempotent-batch.js';
 import { newId } from '../../lib/ids.js';
 import { describeAjvError } from '../../lib/validator.js';
-import { boundByResults, pageWindow, plan } from '../usage/buckets.js';
+import { boundByResults, compareSortKeys, pageWindow, plan, type SortKey } from '../usage/buckets.js';
 import { bucketsOf, checkRange, type UsagePage } from '../usage/query.js';
 import type { CostsQuery } from '../usage/schemas.js';
+import type { IngestProvenance } from '../usage/types.js';
 import { MAX_COST_ENTRIES, validateCostEntry } from './schemas.js';
 import type { CostStore } from './store.js';
 import type { CostDimension, CostEntry, CostGroupRow } from './types.js';
@@ -33,13 +34,14 @@ function mergeCosts(rows: CostGroupRow[]): CostGroupRow[] {
       if (cur.quantityUnit !== r.quantityUnit) cur.quantityUnit = null;
     }
   }
-  const keyed = [...out.values()].map((row) => ({
-    row,
-    key: [row.lineItem, row.projectId, row.apiKeyId, row.userId, row.apiSource].map((v) => v ?? '').join('\u0000'),
-  }));
-  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const keyed = [...out.values()].map((row) => ({ row, key: [row.lineItem, row.projectId, row.apiKeyId, row.userId, row.apiSource].map((v) => v ?? null) }));
+  keyed.sort((a, b) => compareSortKeys(a.key, b.key));
   return keyed.map((k) => k.row);
 }
+
+/** The sort key of a shaped result, in mergeCosts' order: what a cursor inside a bucket continues after. */
+const costKey = (r: Record<string, unknown>): SortKey =>
+  [r.line_item, r.project_id, r.api_key_id, r.user_id, r.api_source].map((v) => (v ?? null) as string | null);
 
 function costResult(r: CostGroupRow, byLineItem: boolean): Record<string, unknown> {
   return {
@@ -82,6 +84,7 @@ export async function queryCosts(store: CostStore, orgId: string, q: CostsQuery,
       (r) => r.bucketStart,
       (r) => costResult(r, byLineItem),
     ),
+    costKey,
   );
   return { object: 'page', data, has_more: nextPage !== null, next_page: nextPage };
 }
@@ -124,11 +127,12 @@ const COST_RULE: IdempotencyRule<CostEntry, { contentHash: string | null; create
   conflictMessage: (id) => `A cost entry with id '${id}' already exists with different content.`,
 };
 
-export async function ingestCostEntries(deps: { store: CostStore; clock: Clock }, orgId: string, entries: unknown[]) {
+export async function ingestCostEntries(deps: { store: CostStore; clock: Clock }, orgId: string, entries: unknown[], provenance?: IngestProvenance) {
   if (entries.length === 0) throw errors.invalidBody("'data' must hold at least one cost entry.", 'data');
   if (entries.length > MAX_COST_ENTRIES) throw errors.invalidBody(`'data' holds ${entries.length} entries; at most ${MAX_COST_ENTRIES} are accepted.`, 'data');
   const now = deps.clock.nowSeconds();
-  const prepared = entries.map((e, i) => prepareEntry(e, i, now));
+  const stamp = provenance ? { ingestedBy: provenance.keyId, requestId: provenance.requestId, ingestedAt: now } : {};
+  const prepared = entries.map((e, i) => ({ ...prepareEntry(e, i, now), ...stamp }));
   let acked = new Map<number, number>();
   await deps.store.write(async (tx) => {
     const find = (ids: string[]) => tx.costs.findCostEntryHashes(orgId, ids);

@@ -12,6 +12,10 @@ export interface CostEntry {
   quantity: number | null;
   quantityUnit: string | null;
   contentHash: string | null;
+  /** Provenance (migration 5), as on usage records. */
+  ingestedBy?: string | null;
+  requestId?: string | null;
+  ingestedAt?: number | null;
 }
 
 export type CostDimension = 'project_id' | 'api_key_id' | 'line_item' | 'user_id' | 'api_source';

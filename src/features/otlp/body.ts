@@ -1,11 +1,13 @@
 /**
- * The request body as bytes: gzip undone with a bound on the inflated size, so a small compressed
- * body that would inflate to gigabytes (a gzip bomb) is refused after reading at most the bound.
+ * The request body as bytes: gzip (OTLP's encoding) or deflate undone off the event loop with a bound
+ * on the inflated size, so a small compressed body that would inflate to gigabytes (a zip bomb) is
+ * refused after inflating at most the bound (zlib stops at maxOutputLength).
  */
 import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
+import { gunzip, inflate } from 'node:zlib';
 
 const gunzipAsync = promisify(gunzip);
+const inflateAsync = promisify(inflate);
 
 export class BodyError extends Error {
   constructor(
@@ -19,12 +21,13 @@ export class BodyError extends Error {
 export async function decodedBody(raw: Buffer, encoding: string | undefined, maxBytes: number): Promise<Buffer> {
   const e = encoding?.trim().toLowerCase();
   if (!e || e === 'identity') return raw;
-  if (e !== 'gzip') throw new BodyError(415, `Unsupported Content-Encoding '${e}'; send gzip or no encoding.`);
+  const name = e === 'x-gzip' ? 'gzip' : e;
+  if (name !== 'gzip' && name !== 'deflate') throw new BodyError(415, `Unsupported Content-Encoding '${e}'; send gzip, deflate or no encoding.`);
   try {
-    return await gunzipAsync(raw, { maxOutputLength: maxBytes });
+    return await (name === 'gzip' ? gunzipAsync : inflateAsync)(raw, { maxOutputLength: maxBytes });
   } catch (err) {
     if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')
-      throw new BodyError(413, `The gzip body inflates to more than ${maxBytes} bytes, the most this server accepts.`);
-    throw new BodyError(400, `The body is not valid gzip: ${(err as Error).message}`);
+      throw new BodyError(413, `The ${name} body inflates to more than ${maxBytes} bytes, the most this server accepts (ORGLEDGER_BODY_LIMIT_BYTES).`);
+    throw new BodyError(400, `The body is not valid ${name}: ${(err as Error).message}`);
   }
 }

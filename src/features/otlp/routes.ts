@@ -9,7 +9,7 @@ import { parseJson } from '../../http/body-parsers.js';
 import { principalOf } from '../../http/principal.js';
 import { type StoreHealth, storeFailureOf } from '../../http/store-failure.js';
 import type { Clock } from '../../lib/clock.js';
-import { ApiError } from '../../lib/errors.js';
+import { ApiError, errors } from '../../lib/errors.js';
 import type { PriceTable } from '../usage/price-table.js';
 import type { UsageStore } from '../usage/store.js';
 import type { AttributeMap } from './attribute-map.js';
@@ -69,9 +69,10 @@ function sendStatus(request: FastifyRequest, reply: FastifyReply, err: OtlpError
   return reply.type(PROTOBUF).send(Buffer.from(encodeStatus(code, err.message)));
 }
 
-function otlpErrorOf(err: FastifyError, storeHealth: StoreHealth | undefined): OtlpError | null {
+function otlpErrorOf(err: FastifyError, storeHealth: StoreHealth | undefined, bodyLimitBytes: number): OtlpError | null {
   if (err instanceof OtlpError) return err;
-  if (err instanceof BodyError) return new OtlpError(err.status, err.message);
+  // A 413 carries the envelope's request_too_large code, as every other route's 413 does.
+  if (err instanceof BodyError) return new OtlpError(err.status, err.message, undefined, err.status === 413 ? errors.tooLarge(err.message) : undefined);
   if (err instanceof OtlpDecodeError) return new OtlpError(400, err.message);
   if (err instanceof ApiError) return new OtlpError(err.status, err.message, err.retryAfterSeconds, err);
   const failure = storeFailureOf(err);
@@ -79,7 +80,10 @@ function otlpErrorOf(err: FastifyError, storeHealth: StoreHealth | undefined): O
     storeHealth?.note(failure);
     return new OtlpError(503, `The store is failing: ${failure.reason}. Nothing was written; retry later.`, 1);
   }
-  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new OtlpError(413, 'The request body is larger than this server accepts.');
+  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    const message = `The request body is larger than ${bodyLimitBytes} bytes, the most this server accepts (ORGLEDGER_BODY_LIMIT_BYTES).`;
+    return new OtlpError(413, message, undefined, errors.tooLarge(message));
+  }
   if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) return new OtlpError(err.statusCode, err.message);
   return null;
 }
@@ -97,7 +101,7 @@ export async function otlpRoutes(app: FastifyInstance, deps: OtlpRouteDeps): Pro
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.bodyLimitBytes }, (_req, body, done) => done(null, body));
   app.setErrorHandler((err: FastifyError, request, reply) => {
-    const known = otlpErrorOf(err, deps.storeHealth);
+    const known = otlpErrorOf(err, deps.storeHealth, deps.bodyLimitBytes);
     if (known) return sendStatus(request, reply, known);
     request.log.error({ err }, 'unhandled error');
     return sendStatus(request, reply, new OtlpError(500, 'The server had an error; the request id in x-request-id identifies it in the server log.'));
@@ -107,7 +111,8 @@ export async function otlpRoutes(app: FastifyInstance, deps: OtlpRouteDeps): Pro
   app.post('/v1/traces', { decompress: false, config: { scope: 'usage.write', rawOtlpBody: true } }, async (request, reply) => {
     if (deps.store.pendingWrites() >= deps.maxPendingWrites) throw new OtlpError(429, 'orgledger is writing as fast as it can; retry shortly.', 1);
     const spans = await spansOf(request, deps);
-    const outcome = await exportSpans(deps, principalOf(request).orgId, spans);
+    const principal = principalOf(request);
+    const outcome = await exportSpans(deps, principal.orgId, spans, { keyId: principal.keyId, requestId: request.id });
     request.log.info(
       { spans: outcome.spans, recorded: outcome.recorded, ignored: outcome.ignored, rejected: outcome.partial?.rejectedSpans ?? 0 },
       'otlp export',

@@ -6,6 +6,7 @@ import type { Clock } from '../../lib/clock.js';
 import { ingestUsageOfKinds, type UnpricedWarning } from '../usage/ingest.js';
 import type { PriceTable } from '../usage/price-table.js';
 import type { UsageStore } from '../usage/store.js';
+import type { IngestProvenance } from '../usage/types.js';
 import type { AttributeMap } from './attribute-map.js';
 import { mapSpan, type OtlpKind } from './mapping.js';
 import type { PartialSuccess } from './proto.js';
@@ -32,6 +33,7 @@ export async function exportSpans(
   deps: { store: UsageStore; clock: Clock; prices: PriceTable; attributeMap: AttributeMap },
   orgId: string,
   spans: OtlpSpan[],
+  provenance?: IngestProvenance,
 ): Promise<ExportOutcome> {
   const byKind = new Map<OtlpKind, Record<string, unknown>[]>();
   const rejected: { span: OtlpSpan; reason: string }[] = [];
@@ -47,7 +49,7 @@ export async function exportSpans(
     }
   }
   const batches = [...byKind].map(([kind, records]) => ({ kind, records }));
-  const results = batches.length > 0 ? await ingestUsageOfKinds(deps, orgId, batches) : [];
+  const results = batches.length > 0 ? await ingestUsageOfKinds(deps, orgId, batches, provenance) : [];
   const recorded = batches.reduce((n, b) => n + b.records.length, 0);
   return {
     spans: spans.length,

@@ -5,8 +5,9 @@
  * an unaligned start_time gives a short first bucket [start_time, next grid line), then whole grid
  * buckets (docs/usage-and-costs.md). With end_time the last bucket ends at end_time (exclusive);
  * without it the range runs to the end of the grid bucket holding "now". A page holds `limit`
- * buckets; its cursor names the next bucket, the pinned end and a hash of the query, so a cursor from
- * another query is refused with a 400 on `page`.
+ * buckets and at most MAX_RESULTS_PER_PAGE results; its cursor names the next bucket (and, when the
+ * page was cut inside a bucket, the key of the last result served), the pinned end and a hash of the
+ * query, so a cursor from another query is refused with a 400 on `page`.
  */
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../lib/canonical-json.js';
@@ -37,55 +38,119 @@ export interface PageWindow {
   /** The pinned end of the range and the query's hash, which a cursor carries. */
   end?: number;
   hash?: string;
+  /** The page continues inside its first bucket, after the result with this key (cursor version 2). */
+  after?: SortKey;
 }
 
 /**
- * Most result objects one page holds (summed over its buckets). The page stops after the bucket that
- * reaches it and its next_page continues at the next bucket, so the heaviest legal query
- * (1440 one-minute buckets grouped by every dimension) answers a few MB per page instead of ~60 MB.
- * A single bucket larger than this is still answered whole.
+ * Most result objects one page holds (summed over its buckets). A page stops when it holds this
+ * many: its next_page continues at the next bucket, or inside the bucket it cut (cursor version 2),
+ * so the heaviest legal query answers a few MB per page instead of ~60 MB, however many groups one
+ * bucket holds.
  */
 export const MAX_RESULTS_PER_PAGE = 10_000;
 
-/** `buckets` cut after the bucket where the running count of results reaches `max`; the cursor continues there. */
-export function boundByResults<B extends { start_time: number; results: unknown[] }>(
+/** Where a result stands in its bucket: its grouped values, in the feature's order. */
+export type SortKey = (string | boolean | null)[];
+
+/**
+ * The order of results inside a bucket, shared by usage and costs: the values compared one by one,
+ * null first, then as strings (code units); the first difference decides. Results of one bucket
+ * differ in at least one value, so the order is total and the same on every request.
+ */
+export function compareSortKeys(a: SortKey, b: SortKey): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a[i] ?? null;
+    const y = b[i] ?? null;
+    if (x === y) continue;
+    if (x === null) return -1;
+    if (y === null) return 1;
+    const sx = String(x);
+    const sy = String(y);
+    if (sx !== sy) return sx < sy ? -1 : 1;
+  }
+  return a.length - b.length;
+}
+
+/**
+ * The page cut by result count. On a page that continues inside a bucket (`w.after`), its first
+ * bucket keeps only the results after the cursor's key. Then buckets are taken while the running
+ * count of results stays within `max`: the page ends after the bucket that reaches `max` exactly
+ * (next_page: the next bucket), or inside the bucket that would pass it, keeping the results that
+ * fit (next_page: that bucket, after the key of its last result kept). Each bucket's results must be
+ * sorted by compareSortKeys of `keyOf`.
+ */
+export function boundByResults<R, B extends { start_time: number; results: R[] }>(
   w: PageWindow,
   buckets: B[],
+  keyOf: (result: R) => SortKey,
   max = MAX_RESULTS_PER_PAGE,
 ): { data: B[]; nextPage: string | null } {
+  const data: B[] = [];
   let count = 0;
-  for (let i = 0; i < buckets.length - 1; i++) {
-    count += (buckets[i] as B).results.length;
-    if (count >= max && w.end !== undefined && w.hash !== undefined) {
-      const next = (buckets[i + 1] as B).start_time;
-      return { data: buckets.slice(0, i + 1), nextPage: encodeCursor({ next, end: w.end, hash: w.hash }) };
+  for (let i = 0; i < buckets.length; i++) {
+    let b = buckets[i] as B;
+    if (i === 0 && w.after) {
+      const after = w.after;
+      const from = b.results.findIndex((r) => compareSortKeys(keyOf(r), after) > 0);
+      b = { ...b, results: from < 0 ? [] : b.results.slice(from) };
     }
+    const cursorable = w.end !== undefined && w.hash !== undefined;
+    if (count + b.results.length > max && cursorable) {
+      const kept = b.results.slice(0, max - count);
+      data.push({ ...b, results: kept });
+      const last = kept[kept.length - 1];
+      const after = last === undefined ? undefined : keyOf(last);
+      return { data, nextPage: encodeCursor({ next: b.start_time, end: w.end as number, hash: w.hash as string, ...(after ? { after } : {}) }) };
+    }
+    data.push(b);
+    count += b.results.length;
+    const next = buckets[i + 1];
+    if (count >= max && next && cursorable) return { data, nextPage: encodeCursor({ next: next.start_time, end: w.end as number, hash: w.hash as string }) };
   }
-  return { data: buckets, nextPage: w.nextPage };
+  return { data, nextPage: w.nextPage };
 }
 
 interface Cursor {
+  /** The bucket the next page starts with. */
   next: number;
   end: number;
   hash: string;
+  /** Version 2: the next page continues inside bucket `next`, after the result with this key. */
+  after?: SortKey;
 }
 
 export function queryHash(identity: unknown): string {
   return createHash('sha256').update(canonicalJson(identity)).digest('base64url').slice(0, 16);
 }
 
+/**
+ * `page_` + base64url of a JSON array. Version 1 `[1, next, end, hash]` starts at a bucket; version 2
+ * `[2, next, end, hash, after]` continues inside one. Only a cut inside a bucket writes version 2, so
+ * every other cursor is byte for byte what earlier releases wrote, and their cursors still work.
+ */
 function encodeCursor(c: Cursor): string {
-  return `page_${Buffer.from(JSON.stringify([1, c.next, c.end, c.hash])).toString('base64url')}`;
+  const body = c.after ? [2, c.next, c.end, c.hash, c.after] : [1, c.next, c.end, c.hash];
+  return `page_${Buffer.from(JSON.stringify(body)).toString('base64url')}`;
 }
+
+const MAX_KEY_VALUES = 16;
 
 function decodeCursor(page: string): Cursor | null {
   if (!page.startsWith('page_')) return null;
   try {
     const parsed = JSON.parse(Buffer.from(page.slice(5), 'base64url').toString('utf8')) as unknown;
-    if (!Array.isArray(parsed) || parsed.length !== 4 || parsed[0] !== 1) return null;
-    const [, next, end, hash] = parsed as [number, unknown, unknown, unknown];
+    if (!Array.isArray(parsed)) return null;
+    const v2 = parsed[0] === 2 && parsed.length === 5;
+    if (!(parsed[0] === 1 && parsed.length === 4) && !v2) return null;
+    const [, next, end, hash, after] = parsed as [number, unknown, unknown, unknown, unknown];
     if (!Number.isSafeInteger(next) || !Number.isSafeInteger(end) || typeof hash !== 'string') return null;
-    return { next: next as number, end: end as number, hash };
+    if (!v2) return { next: next as number, end: end as number, hash };
+    const validKey =
+      Array.isArray(after) && after.length <= MAX_KEY_VALUES && after.every((v) => v === null || typeof v === 'string' || typeof v === 'boolean');
+    if (!validKey) return null;
+    return { next: next as number, end: end as number, hash, after: after as SortKey };
   } catch {
     return null;
   }
@@ -112,13 +177,17 @@ export function pageWindow(r: WindowRequest): PageWindow {
   const hash = queryHash(r.identity);
   let end = r.end ?? Math.max(nextGridLine(r.start, r.width), nextGridLine(r.now, r.width));
   let from = r.start;
+  let after: SortKey | undefined;
   if (r.page !== undefined) {
     const c = decodeCursor(r.page);
     // Every bucket after the first starts on the grid.
-    const fits = c && c.hash === hash && c.next > r.start && c.next < c.end && c.next % r.width === 0;
+    // A cursor inside a bucket may name the first bucket, which starts at start_time, on the grid or not.
+    const onGrid = c && (c.next % r.width === 0 || (c.after !== undefined && c.next === r.start));
+    const fits = c && onGrid && c.hash === hash && (c.next > r.start || (c.after !== undefined && c.next === r.start)) && c.next < c.end;
     if (!c || !fits) throw errors.invalidParam('page', "Invalid 'page': not a next_page cursor of this query (same parameters, except limit).");
     from = c.next;
     end = c.end;
+    after = c.after;
   }
   if (r.end === undefined && r.start > r.now) end = r.start;
   const buckets: { start: number; end: number }[] = [];
@@ -130,7 +199,7 @@ export function pageWindow(r: WindowRequest): PageWindow {
   }
   const to = buckets.length ? (buckets[buckets.length - 1] as { end: number }).end : from;
   const nextPage = s < end ? encodeCursor({ next: s, end, hash }) : null;
-  return { from, to, start: r.start, width: r.width, buckets, nextPage, end, hash };
+  return { from, to, start: r.start, width: r.width, buckets, nextPage, end, hash, ...(after ? { after } : {}) };
 }
 
 export interface PlanSegment {

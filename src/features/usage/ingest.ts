@@ -15,7 +15,7 @@ import type { PriceTable } from './price-table.js';
 import { priceKeyOf, priceRecord, tierOf } from './price-usage.js';
 import { MAX_COST_NANO, MAX_COST_USD, MAX_RECORDS_PER_BATCH, recordValidator } from './record-schema.js';
 import type { UsageStore } from './store.js';
-import type { CostLine, DimValues, MeasureValues, UnpricedUsage, UsageRecord } from './types.js';
+import type { CostLine, DimValues, IngestProvenance, MeasureValues, UnpricedUsage, UsageRecord } from './types.js';
 
 export interface UnpricedWarning {
   code: 'unpriced_model';
@@ -152,11 +152,12 @@ export async function ingestUsage(
   orgId: string,
   kindName: UsageKindName,
   records: unknown[],
+  provenance?: IngestProvenance,
 ): Promise<IngestResult> {
   if (records.length === 0) throw errors.invalidBody("'data' must hold at least one record.", 'data');
   if (records.length > MAX_RECORDS_PER_BATCH)
     throw errors.invalidBody(`'data' holds ${records.length} records; at most ${MAX_RECORDS_PER_BATCH} are accepted per request.`, 'data');
-  const [result] = await ingestUsageOfKinds(deps, orgId, [{ kind: kindName, records }]);
+  const [result] = await ingestUsageOfKinds(deps, orgId, [{ kind: kindName, records }], provenance);
   return result as IngestResult;
 }
 
@@ -168,8 +169,10 @@ export async function ingestUsageOfKinds(
   deps: { store: UsageStore; clock: Clock; prices: PriceTable },
   orgId: string,
   batches: { kind: UsageKindName; records: unknown[] }[],
+  provenance?: IngestProvenance,
 ): Promise<IngestResult[]> {
   const now = deps.clock.nowSeconds();
+  const stamp = provenance ? { ingestedBy: provenance.keyId, requestId: provenance.requestId, ingestedAt: now } : {};
   const prepared = batches.map((b) => ({ kind: b.kind, items: b.records.map((raw, i) => prepare(usageKind(b.kind), raw, i, now, deps.prices)) }));
   const acksOf = prepared.map(() => new Map<number, number>());
   await deps.store.write(async (tx) => {
@@ -179,7 +182,7 @@ export async function ingestUsageOfKinds(
       const batch = splitReplays(items, await find(clientIdsOf(items, rule.keyOf)), rule);
       acksOf[i] = batch.acks;
       const todo = batch.fresh.map((f) => f.item);
-      const inserted = new Set(await tx.usage.insertUsage({ orgId, kind: kindName, records: todo.map((p) => p.record) }));
+      const inserted = new Set(await tx.usage.insertUsage({ orgId, kind: kindName, records: todo.map((p) => ({ ...p.record, ...stamp })) }));
       await settleLostRaces(batch, inserted, find, rule);
       const tally = unpricedTally(todo.filter((p) => inserted.has(p.record.id)));
       if (tally.size > 0)

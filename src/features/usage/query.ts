@@ -4,7 +4,7 @@
  * (every dimension present, null unless grouped).
  */
 import { errors } from '../../lib/errors.js';
-import { type BucketWidth, boundByResults, LIMITS, type PageWindow, pageWindow, plan, WIDTH_SECONDS } from './buckets.js';
+import { type BucketWidth, boundByResults, compareSortKeys, LIMITS, type PageWindow, pageWindow, plan, type SortKey, WIDTH_SECONDS } from './buckets.js';
 import type { Dimension, UsageKind } from './kinds.js';
 import type { UsageQuery } from './schemas.js';
 import type { UsageStore } from './store.js';
@@ -80,20 +80,19 @@ function merge(kind: UsageKind, rows: UsageGroupRow[], groupBy: Dimension[]): Us
   return [...out.values()];
 }
 
-/** Rows in group order: each dimension compared as a string (null as ''), the first difference decides. */
+/** Rows in group order (compareSortKeys over the grouped dimensions): the order a cursor continues in. */
 function sortByDims(rows: UsageGroupRow[], groupBy: Dimension[]): UsageGroupRow[] {
   if (groupBy.length === 0) return rows;
-  const keyed = rows.map((row) => ({ row, key: groupBy.map((d) => String(row.dims[d] ?? '')) }));
-  keyed.sort((a, b) => {
-    for (let i = 0; i < a.key.length; i++) {
-      const x = a.key[i] as string;
-      const y = b.key[i] as string;
-      if (x !== y) return x < y ? -1 : 1;
-    }
-    return 0;
-  });
+  const keyed = rows.map((row) => ({ row, key: groupBy.map((d) => row.dims[d] ?? null) }));
+  keyed.sort((a, b) => compareSortKeys(a.key, b.key));
   return keyed.map((k) => k.row);
 }
+
+/** The sort key of a shaped result: its grouped dimensions, as sortByDims orders them. */
+const resultKey =
+  (groupBy: Dimension[]) =>
+  (result: Record<string, unknown>): SortKey =>
+    groupBy.map((d) => (result[d] ?? null) as string | boolean | null);
 
 export function resultOf(kind: UsageKind, row: UsageGroupRow): Record<string, unknown> {
   const out: Record<string, unknown> = { object: kind.object };
@@ -154,6 +153,7 @@ export async function queryUsage(store: UsageStore, orgId: string, kind: UsageKi
       (r) => r.bucketStart,
       (r) => resultOf(kind, r),
     ),
+    resultKey(groupBy),
   );
   return { object: 'page', data, has_more: nextPage !== null, next_page: nextPage };
 }

@@ -8,7 +8,7 @@ import { usageKinds } from './kinds.js';
 import { type LeafIndexes, withLeafIndexes } from './leaf-indexes.js';
 import type { PriceTable } from './price-table.js';
 import { queryUsage } from './query.js';
-import { IngestUsageResponse } from './record-schema.js';
+import { IngestUsageResponse, MAX_RECORDS_PER_BATCH } from './record-schema.js';
 import { type UsageQuery, usageQuerySchema } from './schemas.js';
 import type { UsageStore } from './store.js';
 
@@ -47,9 +47,11 @@ export async function usageRoutes(app: FastifyInstance, deps: UsageRouteDeps): P
       ...usageWriteRoute(deps),
       response: IngestUsageResponse,
       item: ['record', 'usage records'],
+      maxItems: MAX_RECORDS_PER_BATCH,
       handle: async (request, data) => {
-        const orgId = principalOf(request).orgId;
-        const result = await ingestUsage(deps, orgId, kind.name, data);
+        const principal = principalOf(request);
+        const orgId = principal.orgId;
+        const result = await ingestUsage(deps, orgId, kind.name, data, { keyId: principal.keyId, requestId: request.id });
         result.data = await withLeafIndexes(deps.leafIndexes, orgId, result.data);
         for (const w of result.warnings) request.log.warn({ kind: kind.name, model: w.model, tier: w.tier, records: w.records }, 'unpriced usage');
         return result.warnings.length

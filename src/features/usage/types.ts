@@ -6,6 +6,12 @@ export type DimValue = string | boolean | null;
 export type DimValues = Partial<Record<Dimension, DimValue>>;
 export type MeasureValues = Partial<Record<Measure, number>>;
 
+/** Who ingested a batch (the admin key and the request id): kept with each record, shown to admins only (never in OpenAI-shaped responses). */
+export interface IngestProvenance {
+  keyId: string;
+  requestId: string;
+}
+
 /** Where a query's rows come from: the daily or hourly rollups, or the raw records. */
 export type UsageSource = '1d' | '1h' | 'raw';
 
@@ -41,6 +47,10 @@ export interface UsageRecord {
    * kept on the raw record only (migration 9) and never in rollups or results; null when not said.
    */
   provider?: string | null;
+  /** Provenance (migration 5): the admin key that ingested it, the request id, when; absent for what orgledger recorded itself (sync). */
+  ingestedBy?: string | null;
+  requestId?: string | null;
+  ingestedAt?: number | null;
   /** Cost line items of this record; written only if the record itself is new. */
   costs: CostLine[];
 }

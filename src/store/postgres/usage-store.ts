@@ -24,7 +24,18 @@ import type {
   UsageRecord,
   UsageSegmentQuery,
 } from '../../features/usage/types.js';
-import { COST_ENTRY_COLUMNS, costEntryValues, costGroupFromRow, costLineOfEntry, type HashRow, hashesOf, unpricedFromRow } from '../rows.js';
+import {
+  COST_ENTRY_COLUMNS,
+  costEntryValues,
+  costGroupFromRow,
+  costLineOfEntry,
+  type HashRow,
+  hashesOf,
+  PROVENANCE_COLUMNS,
+  PROVENANCE_TYPES,
+  provenanceValues,
+  unpricedFromRow,
+} from '../rows.js';
 import { COST_ROLLUP_COLUMNS, COST_ROLLUP_KEY, costRollupDeltas, costRollupValues, usageRollupDeltas } from '../usage-rollup.js';
 import { type CopyValue, copyRows } from './bulk-insert.js';
 import { appendUsageLeaves } from './ledger-store.js';
@@ -35,8 +46,30 @@ import { costSegmentSql, toRawValue, toRollupValue, usageSegmentSql } from './us
 type Hashes = Map<string, { contentHash: string | null; createdAt: number }>;
 
 const dimType = (d: Dimension) => (d === 'batch' ? 'smallint' : 'text');
-const RECORD_COLUMNS = ['org_id', 'kind', 'created_at', 'id', ...ALL_DIMENSIONS, ...ALL_MEASURES, 'price_id', 'content_hash', 'provider'];
-const RECORD_TYPES = ['text', 'text', 'bigint', 'text', ...ALL_DIMENSIONS.map(dimType), ...ALL_MEASURES.map(() => 'bigint'), 'text', 'text', 'text'];
+const RECORD_COLUMNS = [
+  'org_id',
+  'kind',
+  'created_at',
+  'id',
+  ...ALL_DIMENSIONS,
+  ...ALL_MEASURES,
+  'price_id',
+  'content_hash',
+  'provider',
+  ...PROVENANCE_COLUMNS,
+];
+const RECORD_TYPES = [
+  'text',
+  'text',
+  'bigint',
+  'text',
+  ...ALL_DIMENSIONS.map(dimType),
+  ...ALL_MEASURES.map(() => 'bigint'),
+  'text',
+  'text',
+  'text',
+  ...PROVENANCE_TYPES,
+];
 const unnestOf = (types: string[], first = 1) => types.map((t, i) => `$${first + i}::${t}[]`).join(', ');
 
 const INSERT_RECORDS = `
@@ -88,11 +121,12 @@ const UPSERT_UNPRICED = `
   ON CONFLICT (org_id, kind, model, tier) DO UPDATE SET first_at = least(x.first_at, excluded.first_at),
     last_at = greatest(x.last_at, excluded.last_at), records = x.records + excluded.records`;
 
+const ENTRY_COLUMNS = [...COST_ENTRY_COLUMNS, ...PROVENANCE_COLUMNS];
 const INSERT_ENTRIES = `
-  INSERT INTO cost_entries (${COST_ENTRY_COLUMNS.join(', ')})
-  SELECT ${COST_ENTRY_COLUMNS.join(', ')}
-  FROM unnest(${unnestOf(['text', 'text', 'bigint', 'text', 'text', 'text', 'bigint', 'text', 'float8', 'text', 'text'])})
-    WITH ORDINALITY AS t(${COST_ENTRY_COLUMNS.join(', ')}, ord)
+  INSERT INTO cost_entries (${ENTRY_COLUMNS.join(', ')})
+  SELECT ${ENTRY_COLUMNS.join(', ')}
+  FROM unnest(${unnestOf(['text', 'text', 'bigint', 'text', 'text', 'text', 'bigint', 'text', 'float8', 'text', 'text', ...PROVENANCE_TYPES])})
+    WITH ORDINALITY AS t(${ENTRY_COLUMNS.join(', ')}, ord)
   ORDER BY ord
   ON CONFLICT DO NOTHING RETURNING id`;
 
@@ -162,6 +196,7 @@ export class PgUsageWriter implements UsageWrites, CostWrites {
       r.priceId,
       r.contentHash,
       r.provider ?? null,
+      ...provenanceValues(r),
     ]);
     const ids = await this.insertRecords(rows);
     const inserted = records.filter((r) => ids.has(r.id));
@@ -261,11 +296,11 @@ export class PgUsageWriter implements UsageWrites, CostWrites {
     const unique = new Map<string, CostEntry>();
     for (const e of entries) if (!unique.has(e.id)) unique.set(e.id, e);
     const sorted = [...unique.values()].sort(byString((e) => e.id));
-    const rows = sorted.map((e) => costEntryValues(orgId, e));
+    const rows = sorted.map((e) => [...costEntryValues(orgId, e), ...provenanceValues(e)]);
     const { rows: returned } = await this.client.query<{ id: string }>({
       name: 'orgledger_tx_entries_insert',
       text: INSERT_ENTRIES,
-      values: columnsOf(rows, COST_ENTRY_COLUMNS.length),
+      values: columnsOf(rows, ENTRY_COLUMNS.length),
     });
     const ids = new Set(returned.map((r) => r.id));
     await this.insertCostLines(orgId, sorted.filter((e) => ids.has(e.id)).map(costLineOfEntry));

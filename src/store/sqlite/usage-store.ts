@@ -13,7 +13,17 @@ import { costEntryLeafData, usageLeafData } from '../../features/ledger/leaf-dat
 import { ALL_DIMENSIONS, ALL_MEASURES, type Dimension, type Measure, usageKind } from '../../features/usage/kinds.js';
 import type { UsageReads, UsageWrites } from '../../features/usage/store.js';
 import type { CostLine, DimValues, MeasureValues, UnpricedUsage, UsageGroupRow, UsageInsert, UsageSegmentQuery } from '../../features/usage/types.js';
-import { costEntryValues, costGroupFromRow, costLineOfEntry, type HashRow, hashesOf, unpricedFromRow } from '../rows.js';
+import {
+  COST_ENTRY_COLUMNS,
+  costEntryValues,
+  costGroupFromRow,
+  costLineOfEntry,
+  type HashRow,
+  hashesOf,
+  PROVENANCE_COLUMNS,
+  provenanceValues,
+  unpricedFromRow,
+} from '../rows.js';
 import { COST_ROLLUP_COLUMNS, COST_ROLLUP_KEY, costRollupDeltas, costRollupValues, usageRollupDeltas } from '../usage-rollup.js';
 import { ledgerAppender } from './ledger-store.js';
 import { usageJournaler } from './log-stream-store.js';
@@ -21,7 +31,18 @@ import { costSegmentSql, toRollupValue, usageSegmentSql } from './usage-sql.js';
 
 type DB = Database.Database;
 
-const RECORD_COLUMNS = ['org_id', 'kind', 'created_at', 'id', ...ALL_DIMENSIONS, ...ALL_MEASURES, 'price_id', 'content_hash', 'provider'];
+const RECORD_COLUMNS = [
+  'org_id',
+  'kind',
+  'created_at',
+  'id',
+  ...ALL_DIMENSIONS,
+  ...ALL_MEASURES,
+  'price_id',
+  'content_hash',
+  'provider',
+  ...PROVENANCE_COLUMNS,
+];
 const ROLLUP_KEY = ['org_id', 'kind', 'grain', 'cube', 'bucket', ...ALL_DIMENSIONS];
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 
@@ -64,8 +85,8 @@ export class UsageWriter implements UsageWrites, CostWrites {
       ),
       entryHashes: db.prepare('SELECT id, content_hash, created_at FROM cost_entries WHERE org_id = ? AND id IN (SELECT value FROM json_each(?))'),
       insertEntry: db.prepare(
-        `INSERT INTO cost_entries (org_id, id, created_at, project_id, api_key_id, line_item, amount_nano, currency, quantity, quantity_unit, content_hash)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+        `INSERT INTO cost_entries (${[...COST_ENTRY_COLUMNS, ...PROVENANCE_COLUMNS].join(', ')})
+         VALUES (${placeholders(COST_ENTRY_COLUMNS.length + PROVENANCE_COLUMNS.length)}) ON CONFLICT DO NOTHING`,
       ),
     };
   }
@@ -84,7 +105,7 @@ export class UsageWriter implements UsageWrites, CostWrites {
         values.push(v === undefined || v === null ? null : typeof v === 'boolean' ? (v ? 1 : 0) : v);
       }
       for (const m of ALL_MEASURES) values.push(r.measures[m] ?? null);
-      values.push(r.priceId, r.contentHash, r.provider ?? null);
+      values.push(r.priceId, r.contentHash, r.provider ?? null, ...provenanceValues(r));
       return this.s.insertRecord.run(...values).changes === 1;
     });
     this.journal(
@@ -123,7 +144,7 @@ export class UsageWriter implements UsageWrites, CostWrites {
   }
 
   async insertCostEntries(orgId: string, entries: CostEntry[]): Promise<string[]> {
-    const inserted = entries.filter((e) => this.s.insertEntry.run(...costEntryValues(orgId, e)).changes === 1);
+    const inserted = entries.filter((e) => this.s.insertEntry.run(...costEntryValues(orgId, e), ...provenanceValues(e)).changes === 1);
     this.insertCostLines(orgId, inserted.map(costLineOfEntry));
     this.ledger.usage(
       orgId,
