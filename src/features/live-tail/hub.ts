@@ -210,7 +210,12 @@ export class OrgHub {
       for (let i = 0; i < rows.length; i++) if (group.matches(rows[i] as ListedAuditEvent)) picked.push(i);
       if (picked.length === 0) continue;
       // Clients following everything (the common case) share one set of pieces.
-      const pieces = picked.length === rows.length ? (all ??= cut(rows, picked, bytesOf)) : cut(rows, picked, bytesOf);
+      let pieces: Piece[];
+      if (picked.length < rows.length) pieces = cut(rows, picked, bytesOf);
+      else {
+        all ??= cut(rows, picked, bytesOf);
+        pieces = all;
+      }
       const members = [...group.members];
       const start = (this.turn * SLICE) % members.length;
       work.push({ members: members.slice(start).concat(members.slice(0, start)), pieces });
