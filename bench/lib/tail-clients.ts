@@ -70,23 +70,31 @@ function track(res: IncomingMessage, client: Client, joined: () => void): void {
   });
 }
 
+/** Connections opened at once: more would overflow the server's accept queue on a loaded machine. */
+const WAVE = 100;
+
+function connect(agent: Agent, msg: Open): Promise<void> {
+  const client: Client = { requests: [], arrivals: [] };
+  clients.push(client);
+  return new Promise<void>((resolve, reject) => {
+    const req = get(msg.url, { agent, headers: { authorization: `Bearer ${msg.key}`, accept: 'text/event-stream' } }, (res) => {
+      if (res.statusCode !== 200) {
+        res.resume();
+        reject(new Error(`the stream answered ${res.statusCode}`));
+        return;
+      }
+      client.response = res;
+      track(res, client, resolve);
+      res.once('close', () => reject(new Error('the stream closed before it was joined')));
+    });
+    req.on('error', reject);
+  });
+}
+
 async function open(msg: Open): Promise<void> {
   const agent = new Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
-  const joined: Promise<void>[] = [];
-  for (let i = 0; i < msg.clients; i++) {
-    const client: Client = { requests: [], arrivals: [] };
-    clients.push(client);
-    joined.push(
-      new Promise<void>((resolve, reject) => {
-        const req = get(msg.url, { agent, headers: { authorization: `Bearer ${msg.key}`, accept: 'text/event-stream' } }, (res) => {
-          client.response = res;
-          track(res, client, resolve);
-        });
-        req.on('error', reject);
-      }),
-    );
-  }
-  await Promise.all(joined);
+  for (let opened = 0; opened < msg.clients; opened += WAVE)
+    await Promise.all(Array.from({ length: Math.min(WAVE, msg.clients - opened) }, () => connect(agent, msg)));
   cpu = process.cpuUsage();
 }
 
