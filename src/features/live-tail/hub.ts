@@ -37,7 +37,7 @@ const MAX_GAP_MS = 250;
 /** The share of the process's time one hub's writes may take, which spaces its polls. */
 const FANOUT_SHARE = 0.1;
 /** Clients written per turn of the event loop. */
-export const SLICE = 250;
+const SLICE = 250;
 
 /**
  * Milliseconds since `start` once the socket writes of a slice have run: Node's HTTP responses cork
