@@ -48,7 +48,7 @@ export function benchDatabaseUrl(): string | undefined {
 }
 
 /** A fresh database on the bench server, dropped by drop(). */
-async function freshDatabase(base: string, tag: string): Promise<{ url: string; drop(): Promise<void> }> {
+export async function freshDatabase(base: string, tag: string): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `orgledger_bench_${tag}_${process.pid}`;
   const admin = new pg.Client({ connectionString: base });
   await admin.connect();

@@ -1,6 +1,6 @@
 /**
  * GET /v1/organization/audit_logs/stream, the live tail, on a real listener and store (both engines):
- * the list's filters, resume by Last-Event-ID, heartbeats, the slow-client drop, a revoked key ending
+ * the list's filters, resume by Last-Event-ID, heartbeats, the slow-client drop (and its resume), a revoked key ending
  * the stream, and many clients sharing one poll of the store.
  */
 import { request as httpRequest } from 'node:http';
@@ -140,6 +140,17 @@ describe('live tail', () => {
     const error = JSON.parse(last.split('\n')[1]?.replace(/^data: /, '') as string).error;
     expect(error.code).toBe('slow_client');
     expect(error.message).toContain('Last-Event-ID');
+
+    // Reconnecting with the last id it received, the dropped client gets the rest: no gap, no repeat.
+    const received = text
+      .split('\n\n')
+      .filter((block) => block.startsWith('id: '))
+      .map((block) => ({ seq: (block.split('\n')[0] as string).slice(4), id: JSON.parse(block.split('\n')[1]?.slice(6) as string).id as string }));
+    expect(received.map((r) => r.id)).toEqual(ids.slice(0, received.length));
+    const resumed = await openSse(`${server.url}${PATH}`, server.adminKey, { 'last-event-id': received.at(-1)?.seq as string });
+    await resumed.next((m) => idOf(m) === ids[ids.length - 1]);
+    expect(resumed.messages.map(idOf)).toEqual(ids.slice(received.length));
+    resumed.close();
   });
 
   it('ends the stream when its key is revoked', async () => {

@@ -43,8 +43,8 @@ export class Subscriber {
     this.onCloseHandlers.push(fn);
   }
 
-  /** Live events from the organization's hub, already matched, and their SSE text: one write for the lot. */
-  deliver(events: ListedAuditEvent[], text: string): void {
+  /** Live events from the organization's hub, already matched, and their SSE bytes (shared): one write for the lot. */
+  deliver(events: ListedAuditEvent[], chunk: Buffer): void {
     if (this.closed || events.length === 0) return;
     if (this.pending) {
       for (const e of events) {
@@ -59,7 +59,7 @@ export class Subscriber {
       return;
     }
     this.lastSeq = (events[events.length - 1] as ListedAuditEvent).seq;
-    this.write(text);
+    this.write(chunk);
   }
 
   /** Holds live events while the backlog is sent. */
@@ -123,7 +123,7 @@ export class Subscriber {
     this.write(sseText(e));
   }
 
-  private write(chunk: string): void {
+  private write(chunk: string | Buffer): void {
     if (this.closed) return;
     if (this.res.writableLength + chunk.length > this.maxBytes) {
       this.end('slow_client', this.slowMessage());

@@ -1,6 +1,9 @@
 /**
  * The live tail on PostgreSQL. audit_events is partitioned by time, so the sequence is found through
  * audit_event_ids' unique (org_id, seq) index and joined back by the primary key (both tenant values).
+ * The join is a LATERAL lookup with LIMIT 1 so it stays one primary-key probe per row: as a plain join,
+ * with statistics that lag a growing table, PostgreSQL chose a hash join over every event of the
+ * organization (92 ms for 10 new rows at 36k events, growing with the table; 0.2 ms as probes).
  * Sequence numbers become visible in order: writers of one organization hold its row lock until commit.
  */
 import type { ListedAuditEvent } from '../../features/audit-logs/types.js';
@@ -17,9 +20,10 @@ export class PgLiveTailReads implements LiveTailReads {
   async auditEventsAfter(orgId: string, afterSeq: number, limit: number): Promise<ListedAuditEvent[]> {
     const rows = await this.rows<AuditEventRow>(
       'live_tail_after',
-      `SELECT ${COLUMNS} FROM (SELECT effective_at, seq FROM audit_event_ids WHERE org_id = $1 AND seq > $2 ORDER BY seq LIMIT $3) i
-       JOIN audit_events e ON e.org_id = $1 AND e.tenant IN (false, true) AND e.effective_at = i.effective_at AND e.seq = i.seq
-       ORDER BY e.seq`,
+      `SELECT e.* FROM (SELECT effective_at, seq FROM audit_event_ids WHERE org_id = $1 AND seq > $2 ORDER BY seq LIMIT $3) i
+       CROSS JOIN LATERAL (SELECT ${COLUMNS} FROM audit_events e
+         WHERE e.org_id = $1 AND e.tenant IN (false, true) AND e.effective_at = i.effective_at AND e.seq = i.seq LIMIT 1) e
+       ORDER BY i.seq`,
       [orgId, afterSeq, limit],
     );
     return rows.map(eventFromRow);
