@@ -1,6 +1,9 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import type { AuditReads } from '../../features/audit-logs/store.js';
+import type { CostReads } from '../../features/costs/store.js';
+import type { UsageReads } from '../../features/usage/store.js';
 import { CommittingStore } from '../committing-store.js';
 import { GroupCommitter, type TransactionDriver } from '../group-commit.js';
 import type { Store, WriteTx } from '../store.js';
@@ -10,6 +13,7 @@ import { SqliteLedgerReads, SqliteLedgerWrites } from './ledger-store.js';
 import { SqliteLiveTailReads } from './live-tail-store.js';
 import { SqliteLogStreamReads, SqliteLogStreamWrites } from './log-stream-store.js';
 import { sqliteMigrations } from './migrations.js';
+import { ReaderPool } from './reader-pool.js';
 import { SqliteSyncReads, SqliteSyncWrites } from './sync-store.js';
 import { UsageReader, UsageWriter } from './usage-store.js';
 
@@ -21,6 +25,15 @@ export interface SqliteOptions {
   autoMigrate: boolean;
   /** PRAGMA quick_check at open (default true); off for very large stores where it takes too long. */
   quickCheck?: boolean;
+  /**
+   * Reader worker threads for the heavy reads (usage, costs, audit lists); 0 runs them on the main
+   * thread (an in-memory store always does). Default 2.
+   */
+  readers?: number;
+  /** Time budget of one heavy read on a worker, in ms (ORGLEDGER_READ_TIMEOUT_MS); 0 or unset: none. */
+  readTimeoutMs?: number;
+  /** Tests: the module the reader workers run instead of reader-worker.ts, and its workerData. */
+  readerModule?: { url: URL; data?: Record<string, unknown> };
 }
 
 type DB = Database.Database;
@@ -154,12 +167,14 @@ export class SqliteStore extends CommittingStore<SqliteWriteTx> implements Store
   private readonly reader: DB;
   protected readonly committer: GroupCommitter<SqliteWriteTx>;
   private readonly stmtCache = new Map<string, Database.Statement>();
+  /** The reader workers of the heavy reads; none for an in-memory store or readers: 0. */
+  readonly readerPool: ReaderPool | undefined;
   readonly keys = new SqliteKeyReads((sql) => this.read(sql));
-  readonly audit = new SqliteAuditReads((sql) => this.read(sql));
+  readonly audit: AuditReads;
   readonly liveTail = new SqliteLiveTailReads((sql) => this.read(sql));
   /** Usage and costs read the same rollups: one reader answers both parts. */
-  readonly usage = new UsageReader((sql) => this.read(sql));
-  readonly costs = this.usage;
+  readonly usage: UsageReads & CostReads;
+  readonly costs: CostReads;
   readonly logStreams = new SqliteLogStreamReads((sql) => this.read(sql));
   readonly ledger = new SqliteLedgerReads((sql) => this.read(sql));
   readonly sync = new SqliteSyncReads((sql) => this.read(sql));
@@ -173,6 +188,33 @@ export class SqliteStore extends CommittingStore<SqliteWriteTx> implements Store
     this.writer = writer;
     this.reader = reader;
     this.committer = new GroupCommitter(new SqliteDriver(this.writer), options.maxJobsPerBatch);
+    const audit = new SqliteAuditReads((sql) => this.read(sql));
+    const usage = new UsageReader((sql) => this.read(sql));
+    const readers = options.readers ?? 2;
+    if (readers > 0 && options.path !== ':memory:' && !options.path.startsWith('file::memory:')) {
+      const pool = new ReaderPool({
+        path: options.path,
+        size: readers,
+        budgetMs: options.readTimeoutMs ?? 0,
+        module: options.readerModule?.url,
+        data: options.readerModule?.data,
+      });
+      this.readerPool = pool;
+      // Only the reads whose cost grows with the data leave the main thread; lookups stay on its connection.
+      this.audit = {
+        findAuditPosition: (orgId, id) => audit.findAuditPosition(orgId, id),
+        listAuditEvents: (query) => pool.run('audit', 'listAuditEvents', [query]),
+      };
+      this.usage = {
+        queryUsage: (query) => pool.run('usage', 'queryUsage', [query]),
+        queryCosts: (query) => pool.run('usage', 'queryCosts', [query]),
+        listUnpricedUsage: (orgId) => usage.listUnpricedUsage(orgId),
+      };
+    } else {
+      this.audit = audit;
+      this.usage = usage;
+    }
+    this.costs = this.usage;
   }
 
   write<T>(work: (tx: WriteTx) => Promise<T>): Promise<T> {
@@ -180,6 +222,7 @@ export class SqliteStore extends CommittingStore<SqliteWriteTx> implements Store
   }
 
   protected async shutdown(): Promise<void> {
+    await this.readerPool?.close();
     await this.committer.close();
     this.reader.close();
     this.writer.close();
