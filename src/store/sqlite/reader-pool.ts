@@ -34,6 +34,8 @@ interface Job {
 
 interface Slot {
   worker: Worker;
+  /** Its connection is open (the budget starts when a ready worker takes a read, not at its start-up). */
+  ready: boolean;
   job?: Job;
   timer?: NodeJS.Timeout;
 }
@@ -86,9 +88,13 @@ export class ReaderPool {
 
   private dispatch(): void {
     while (this.queue.length > 0) {
-      let slot = this.slots.find((s) => !s.job);
-      if (!slot && this.slots.length < Math.max(1, this.options.size)) slot = this.spawn();
-      if (!slot) return;
+      const slot = this.slots.find((s) => s.ready && !s.job);
+      if (!slot) {
+        // A worker starting up takes the next read when ready; start one more while the pool is not full.
+        const starting = this.slots.filter((s) => !s.ready).length;
+        if (starting < this.queue.length && this.slots.length < Math.max(1, this.options.size)) this.spawn();
+        return;
+      }
       const job = this.queue.shift() as Job;
       slot.job = job;
       const budget = this.options.budgetMs;
@@ -101,8 +107,13 @@ export class ReaderPool {
     const module = this.options.module ?? new URL(fromSource ? './reader-worker.ts' : './reader-worker.js', import.meta.url);
     const worker = startWorker(module, { ...this.options.data, path: this.options.path });
     worker.unref();
-    const slot: Slot = { worker };
-    worker.on('message', (reply: ReadReply) => {
+    const slot: Slot = { worker, ready: false };
+    worker.on('message', (reply: ReadReply | 'ready') => {
+      if (reply === 'ready') {
+        slot.ready = true;
+        this.dispatch();
+        return;
+      }
       const job = slot.job;
       if (!job || job.request.id !== reply.id) return;
       this.finish(slot);
@@ -112,7 +123,10 @@ export class ReaderPool {
     });
     const lost = (err: unknown) => {
       if (!this.remove(slot)) return;
-      slot.job?.reject(err instanceof Error ? err : new Error(`a SQLite reader worker stopped (${String(err)})`));
+      const error = err instanceof Error ? err : new Error(`a SQLite reader worker stopped (${String(err)})`);
+      slot.job?.reject(error);
+      // A worker that cannot even start (the file is gone, the module fails) would fail its successors too.
+      if (!slot.ready) for (const job of this.queue.splice(0)) job.reject(error);
       this.dispatch();
     };
     worker.on('error', lost);

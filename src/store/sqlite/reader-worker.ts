@@ -1,8 +1,8 @@
 /**
  * A SQLite reader worker (node:worker_threads): its own read-only connection on the store's WAL file,
  * answering the heavy reads (usage, costs, audit lists) the pool sends it, so a long query runs on
- * this thread and never on the event loop. Messages: { id, part, method, args } in; { id, value } or
- * { id, error } out. The pool stops a worker that runs past the time budget and starts another.
+ * this thread and never on the event loop. Messages: 'ready' once the connection is open, then
+ * { id, part, method, args } in and { id, value } or { id, error } out. The pool stops a worker that runs past the time budget and starts another.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
@@ -62,7 +62,8 @@ export function serveReads(beforeRead?: (request: ReadRequest) => void): void {
     }
     port.postMessage(reply);
   });
+  port.postMessage('ready');
 }
 
-// Started as a worker by the pool (workerData.path set): serve. Imported by a test's worker module: it calls serveReads itself.
-if (parentPort && (workerData as Partial<ReaderWorkerData> & { custom?: boolean })?.path && !(workerData as { custom?: boolean }).custom) serveReads();
+// Started as a worker by the pool: serve. A test's worker module (workerData.custom) imports this file and calls serveReads itself.
+if (parentPort && (workerData as Partial<ReaderWorkerData> | undefined)?.path && !(workerData as { custom?: boolean }).custom) serveReads();
