@@ -14,6 +14,7 @@ import { SqliteLiveTailReads } from './live-tail-store.js';
 import { SqliteLogStreamReads, SqliteLogStreamWrites } from './log-stream-store.js';
 import { sqliteMigrations } from './migrations.js';
 import { ReaderPool } from './reader-pool.js';
+import type { ReadPart } from './reader-worker.js';
 import { SqliteSyncReads, SqliteSyncWrites } from './sync-store.js';
 import { UsageReader, UsageWriter } from './usage-store.js';
 
@@ -200,16 +201,10 @@ export class SqliteStore extends CommittingStore<SqliteWriteTx> implements Store
         data: options.readerModule?.data,
       });
       this.readerPool = pool;
-      // Only the reads whose cost grows with the data leave the main thread; lookups stay on its connection.
-      this.audit = {
-        findAuditPosition: (orgId, id) => audit.findAuditPosition(orgId, id),
-        listAuditEvents: (query) => pool.run('audit', 'listAuditEvents', [query]),
-      };
-      this.usage = {
-        queryUsage: (query) => pool.run('usage', 'queryUsage', [query]),
-        queryCosts: (query) => pool.run('usage', 'queryCosts', [query]),
-        listUnpricedUsage: (orgId) => usage.listUnpricedUsage(orgId),
-      };
+      // Only the reads whose cost grows with the data leave the main thread; lookups (and any read not
+      // named here) stay on its connection.
+      this.audit = pooled(audit, pool, 'audit', ['listAuditEvents']);
+      this.usage = pooled(usage, pool, 'usage', ['queryUsage', 'queryCosts']);
     } else {
       this.audit = audit;
       this.usage = usage;
@@ -237,6 +232,18 @@ export class SqliteStore extends CommittingStore<SqliteWriteTx> implements Store
     }
     return stmt;
   }
+}
+
+/** `local` with the named methods answered by the reader pool (the worker runs the same class). */
+function pooled<T extends object>(local: T, pool: ReaderPool, part: ReadPart, methods: readonly (keyof T & string)[]): T {
+  const remote = new Set<string>(methods);
+  return new Proxy(local, {
+    get(target, prop) {
+      if (typeof prop === 'string' && remote.has(prop)) return (...args: unknown[]) => pool.run(part, prop, args);
+      const v = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
 }
 
 class SqliteDriver implements TransactionDriver<SqliteWriteTx> {
