@@ -136,8 +136,10 @@ const SETTINGS = {
   readConcurrencyPerKey: setting('ORGLEDGER_READ_CONCURRENCY_PER_KEY', 8, int(1, 10000)),
   /** Reads one organization may have running at once, over all its keys. */
   readConcurrencyPerOrg: setting('ORGLEDGER_READ_CONCURRENCY_PER_ORG', 16, int(1, 10000)),
-  /** PostgreSQL: time budget of one audit-log, usage or costs query (statement_timeout); past it a 503 query_timeout. 0: none. */
+  /** Time budget of one audit-log, usage or costs query (PostgreSQL statement_timeout; SQLite: its reader worker is stopped); past it a 503 query_timeout. 0: none. */
   readTimeoutMs: setting('ORGLEDGER_READ_TIMEOUT_MS', 15000, int(0, 3600000)),
+  /** SQLite: reader worker threads for audit-log, usage and costs reads (0: on the main thread, as before). */
+  sqliteReaders: setting('ORGLEDGER_SQLITE_READERS', 2, int(0, 64)),
 };
 
 type Settings = typeof SETTINGS;

@@ -32,6 +32,8 @@ export function openStore(config: Config): Store {
     maxJobsPerBatch: config.maxBatchJobs,
     autoMigrate: config.autoMigrate,
     quickCheck: config.sqliteQuickCheck,
+    readers: config.sqliteReaders,
+    readTimeoutMs: config.readTimeoutMs,
   });
 }
 

@@ -112,6 +112,56 @@ export function boundByResults<R, B extends { start_time: number; results: R[] }
   return { data, nextPage: w.nextPage };
 }
 
+/** Buckets the first read of a page covers: every default page (and 1d pages, 1h up to four days) in one read. */
+export const FIRST_READ_BUCKETS = 96;
+
+/** The buckets [a, b) of a page window, as a window of their own (plan() reads exactly them). */
+function sliceWindow(w: PageWindow, a: number, b: number): PageWindow {
+  const buckets = w.buckets.slice(a, b);
+  return { ...w, from: (buckets[0] as { start: number }).start, to: (buckets[buckets.length - 1] as { end: number }).end, buckets };
+}
+
+/**
+ * Reads a page's buckets in slices, in order, until the rows read reach `max` (or the page ends), so
+ * a page that boundByResults cuts after a few buckets does not read, parse and hold all of them (the
+ * heaviest legal usage query read ~200k rows for a page of 10,000 results: seconds of main-thread
+ * work per request). The first slice is FIRST_READ_BUCKETS buckets; later ones are sized from the
+ * rows per bucket seen so far. Returns the rows and the window of the buckets read: when reading
+ * stopped early its nextPage continues at the first bucket not read, so boundByResults over it cuts
+ * where it would have cut over the whole page. `read` gets a window of whole buckets and returns
+ * one row per bucket and group (rows of two slices never share a bucket).
+ */
+export async function readUntilBound<R>(
+  w: PageWindow,
+  read: (slice: PageWindow) => Promise<R[]>,
+  max = MAX_RESULTS_PER_PAGE,
+): Promise<{ window: PageWindow; rows: R[] }> {
+  const n = w.buckets.length;
+  if (n <= FIRST_READ_BUCKETS || w.end === undefined || w.hash === undefined) return { window: w, rows: await read(w) };
+  const rows: R[] = [];
+  let done = 0;
+  // A page continuing inside its first bucket (cursor version 2) serves only part of that bucket:
+  // it is read alone and not counted, so the reading never stops before the cut boundByResults makes.
+  if (w.after) {
+    for (const r of await read(sliceWindow(w, 0, 1))) rows.push(r);
+    done = 1;
+  }
+  const uncounted = rows.length;
+  const counted = () => rows.length - uncounted;
+  let take = Math.min(FIRST_READ_BUCKETS, n - done);
+  while (done < n) {
+    for (const r of await read(sliceWindow(w, done, done + take))) rows.push(r);
+    done += take;
+    if (counted() >= max) break;
+    const perBucket = counted() / done;
+    take = perBucket > 0 ? Math.ceil(((max - counted()) / perBucket) * 1.25) : take * 4;
+    take = Math.max(1, Math.min(take, n - done));
+  }
+  if (done >= n) return { window: w, rows };
+  const next = (w.buckets[done] as { start: number }).start;
+  return { window: { ...sliceWindow(w, 0, done), nextPage: encodeCursor({ next, end: w.end, hash: w.hash }) }, rows };
+}
+
 interface Cursor {
   /** The bucket the next page starts with. */
   next: number;

@@ -4,7 +4,7 @@
  * (every dimension present, null unless grouped).
  */
 import { errors } from '../../lib/errors.js';
-import { type BucketWidth, boundByResults, compareSortKeys, LIMITS, type PageWindow, pageWindow, plan, type SortKey, WIDTH_SECONDS } from './buckets.js';
+import { type BucketWidth, boundByResults, compareSortKeys, LIMITS, type PageWindow, pageWindow, plan, readUntilBound, type SortKey, WIDTH_SECONDS } from './buckets.js';
 import type { Dimension, UsageKind } from './kinds.js';
 import type { UsageQuery } from './schemas.js';
 import type { UsageStore } from './store.js';
@@ -126,29 +126,34 @@ export async function queryUsage(store: UsageStore, orgId: string, kind: UsageKi
   const w = pageWindow({ start: q.start_time, end: q.end_time, width: WIDTH_SECONDS[width], limit, page: q.page, now, identity });
   // A level is combined per series across segments, so its segments always keep every dimension.
   const segmentGroupBy = kind.levelMeasure ? kind.dimensions : groupBy;
-  const parts = await Promise.all(
-    plan(w).map((s) =>
-      store.usage.queryUsage({
-        orgId,
-        kind: kind.name,
-        // Rollups do not key on the provider: a providers filter reads raw records only.
-        source: providers ? 'raw' : s.source,
-        from: s.from,
-        to: s.to,
-        origin: s.origin,
-        width: w.width,
-        groupBy: segmentGroupBy,
-        filters,
-        ...(providers ? { providers } : {}),
-      }),
-    ),
-  );
-  // One segment of a sum kind is already one row per bucket and group: nothing to merge.
-  const rows = sortByDims(parts.length === 1 && !kind.levelMeasure ? (parts[0] as UsageGroupRow[]) : merge(kind, parts.flat(), groupBy), groupBy);
+  const readSlice = async (slice: PageWindow): Promise<UsageGroupRow[]> => {
+    const parts = await Promise.all(
+      plan(slice).map((s) =>
+        store.usage.queryUsage({
+          orgId,
+          kind: kind.name,
+          // Rollups do not key on the provider: a providers filter reads raw records only.
+          source: providers ? 'raw' : s.source,
+          from: s.from,
+          to: s.to,
+          origin: s.origin,
+          width: slice.width,
+          groupBy: segmentGroupBy,
+          filters,
+          ...(providers ? { providers } : {}),
+        }),
+      ),
+    );
+    // One segment of a sum kind is already one row per bucket and group: nothing to merge.
+    return parts.length === 1 && !kind.levelMeasure ? (parts[0] as UsageGroupRow[]) : merge(kind, parts.flat(), groupBy);
+  };
+  // Only the buckets the page can hold are read (buckets.ts readUntilBound).
+  const { window, rows: read } = await readUntilBound(w, readSlice);
+  const rows = sortByDims(read, groupBy);
   const { data, nextPage } = boundByResults(
-    w,
+    window,
     bucketsOf(
-      w,
+      window,
       rows,
       (r) => r.bucketStart,
       (r) => resultOf(kind, r),

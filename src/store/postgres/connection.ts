@@ -97,17 +97,8 @@ export class StoreUnavailableError extends Error {
   }
 }
 
-/** A read that ran past its budget (statement_timeout, SQLSTATE 57014); the error handler answers 503 without retry. */
-export class ReadTimeoutError extends Error {
-  override name = 'ReadTimeoutError';
-  readonly code = 'ORGLEDGER_READ_TIMEOUT';
-  constructor(
-    readonly budgetMs: number,
-    cause: unknown,
-  ) {
-    super(`The query ran longer than its budget of ${budgetMs} ms.`, { cause });
-  }
-}
+/** A read that ran past its budget (statement_timeout, SQLSTATE 57014): shared with SQLite's reader pool. */
+export { ReadTimeoutError } from '../read-timeout.js';
 
 export function storeError(err: unknown): unknown {
   return isConnectionError(err) ? new StoreUnavailableError(err) : err;

@@ -1,6 +1,9 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import type { AuditReads } from '../../features/audit-logs/store.js';
+import type { CostReads } from '../../features/costs/store.js';
+import type { UsageReads } from '../../features/usage/store.js';
 import { CommittingStore } from '../committing-store.js';
 import { GroupCommitter, type TransactionDriver } from '../group-commit.js';
 import type { Store, WriteTx } from '../store.js';
@@ -10,6 +13,8 @@ import { SqliteLedgerReads, SqliteLedgerWrites } from './ledger-store.js';
 import { SqliteLiveTailReads } from './live-tail-store.js';
 import { SqliteLogStreamReads, SqliteLogStreamWrites } from './log-stream-store.js';
 import { sqliteMigrations } from './migrations.js';
+import { ReaderPool } from './reader-pool.js';
+import type { ReadPart } from './reader-worker.js';
 import { SqliteSyncReads, SqliteSyncWrites } from './sync-store.js';
 import { UsageReader, UsageWriter } from './usage-store.js';
 
@@ -21,6 +26,15 @@ export interface SqliteOptions {
   autoMigrate: boolean;
   /** PRAGMA quick_check at open (default true); off for very large stores where it takes too long. */
   quickCheck?: boolean;
+  /**
+   * Reader worker threads for the heavy reads (usage, costs, audit lists); 0 runs them on the main
+   * thread (an in-memory store always does). Default 2.
+   */
+  readers?: number;
+  /** Time budget of one heavy read on a worker, in ms (ORGLEDGER_READ_TIMEOUT_MS); 0 or unset: none. */
+  readTimeoutMs?: number;
+  /** Tests: the module the reader workers run instead of reader-worker.ts, and its workerData. */
+  readerModule?: { url: URL; data?: Record<string, unknown> };
 }
 
 type DB = Database.Database;
@@ -154,12 +168,14 @@ export class SqliteStore extends CommittingStore<SqliteWriteTx> implements Store
   private readonly reader: DB;
   protected readonly committer: GroupCommitter<SqliteWriteTx>;
   private readonly stmtCache = new Map<string, Database.Statement>();
+  /** The reader workers of the heavy reads; none for an in-memory store or readers: 0. */
+  readonly readerPool: ReaderPool | undefined;
   readonly keys = new SqliteKeyReads((sql) => this.read(sql));
-  readonly audit = new SqliteAuditReads((sql) => this.read(sql));
+  readonly audit: AuditReads;
   readonly liveTail = new SqliteLiveTailReads((sql) => this.read(sql));
   /** Usage and costs read the same rollups: one reader answers both parts. */
-  readonly usage = new UsageReader((sql) => this.read(sql));
-  readonly costs = this.usage;
+  readonly usage: UsageReads & CostReads;
+  readonly costs: CostReads;
   readonly logStreams = new SqliteLogStreamReads((sql) => this.read(sql));
   readonly ledger = new SqliteLedgerReads((sql) => this.read(sql));
   readonly sync = new SqliteSyncReads((sql) => this.read(sql));
@@ -173,6 +189,27 @@ export class SqliteStore extends CommittingStore<SqliteWriteTx> implements Store
     this.writer = writer;
     this.reader = reader;
     this.committer = new GroupCommitter(new SqliteDriver(this.writer), options.maxJobsPerBatch);
+    const audit = new SqliteAuditReads((sql) => this.read(sql));
+    const usage = new UsageReader((sql) => this.read(sql));
+    const readers = options.readers ?? 2;
+    if (readers > 0 && options.path !== ':memory:' && !options.path.startsWith('file::memory:')) {
+      const pool = new ReaderPool({
+        path: options.path,
+        size: readers,
+        budgetMs: options.readTimeoutMs ?? 0,
+        module: options.readerModule?.url,
+        data: options.readerModule?.data,
+      });
+      this.readerPool = pool;
+      // Only the reads whose cost grows with the data leave the main thread; lookups (and any read not
+      // named here) stay on its connection.
+      this.audit = pooled(audit, pool, 'audit', ['listAuditEvents']);
+      this.usage = pooled(usage, pool, 'usage', ['queryUsage', 'queryCosts']);
+    } else {
+      this.audit = audit;
+      this.usage = usage;
+    }
+    this.costs = this.usage;
   }
 
   write<T>(work: (tx: WriteTx) => Promise<T>): Promise<T> {
@@ -180,6 +217,7 @@ export class SqliteStore extends CommittingStore<SqliteWriteTx> implements Store
   }
 
   protected async shutdown(): Promise<void> {
+    await this.readerPool?.close();
     await this.committer.close();
     this.reader.close();
     this.writer.close();
@@ -194,6 +232,18 @@ export class SqliteStore extends CommittingStore<SqliteWriteTx> implements Store
     }
     return stmt;
   }
+}
+
+/** `local` with the named methods answered by the reader pool (the worker runs the same class). */
+function pooled<T extends object>(local: T, pool: ReaderPool, part: ReadPart, methods: readonly (keyof T & string)[]): T {
+  const remote = new Set<string>(methods);
+  return new Proxy(local, {
+    get(target, prop) {
+      if (typeof prop === 'string' && remote.has(prop)) return (...args: unknown[]) => pool.run(part, prop, args);
+      const v = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
 }
 
 class SqliteDriver implements TransactionDriver<SqliteWriteTx> {
