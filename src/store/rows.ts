@@ -215,3 +215,9 @@ export const checkpointFromRow = (r: Record<string, unknown>): StoredCheckpoint 
   signedAt: Number(r.signed_at),
   note: r.note as string,
 });
+
+/** Usage records and cost entries that no usage-log leaf names (one engine-neutral statement; `org`: the organization's placeholder). */
+export const UNLOGGED_USAGE_SQL = (org: string) => `SELECT r.id, 'usage_records ' || r.kind AS at FROM usage_records r WHERE r.org_id = ${org}
+    AND NOT EXISTS (SELECT 1 FROM ledger_usage_leaves l WHERE l.org_id = r.org_id AND l.record_id = r.id AND l.kind = r.kind AND l.created_at = r.created_at)
+  UNION ALL SELECT c.id, 'cost_entries' AS at FROM cost_entries c WHERE c.org_id = ${org}
+    AND NOT EXISTS (SELECT 1 FROM ledger_usage_leaves l WHERE l.org_id = c.org_id AND l.record_id = c.id AND l.kind = 'cost')`;

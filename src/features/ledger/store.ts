@@ -42,6 +42,14 @@ export interface LedgerReads {
   ledgerUsageLeafIndexes(orgId: string, recordIds: string[]): Promise<Map<string, number>>;
   /** Leaves [from, to) in leaf order, rebuilt from the stored records (a missing record is skipped). */
   ledgerLeaves(orgId: string, log: LogName, from: number, to: number): Promise<LedgerLeaf[]>;
+  /** How many records of this log are stored, counted in the record tables themselves (not through the leaf index). */
+  ledgerRecordCount(orgId: string, log: LogName): Promise<number>;
+  /**
+   * Stored records that ledgerLeaves cannot reach at any leaf index (e.g. a row forged only in
+   * PostgreSQL's partitioned audit_events, with no audit_event_ids row; a usage record with no leaf).
+   * `verify` asks only when ledgerRecordCount exceeds the records it found through the leaves.
+   */
+  ledgerUnloggedRecords(orgId: string, log: LogName): Promise<{ recordId: string; where: string }[]>;
 }
 
 export interface LedgerWrites {

@@ -78,6 +78,7 @@ export async function verifyLedger(
     }
     const bySize = new Map(checkpoints.map((c) => [c.treeSize, c]));
     const frontier = new Frontier();
+    let found = 0; // records reached through the leaves
     for (let from = 0; from < s.size; from += PAGE) {
       const to = Math.min(s.size, from + PAGE);
       const leaves = await reads.ledgerLeaves(s.orgId, s.log, from, to);
@@ -91,6 +92,7 @@ export async function verifyLedger(
       for (let i = from; i < to; i++) {
         const logged = stored.get(storedHashIndex(0, i));
         const rows = byIndex.get(i) ?? [];
+        found += rows.length;
         let h = logged;
         if (rows.length === 0) problem(i, null, 'the record of this leaf is missing (deleted)');
         for (const row of rows) {
@@ -111,8 +113,18 @@ export async function verifyLedger(
       progress(result.leaves, total);
     }
     // Records past the end of the log were inserted behind orgledger's back.
-    for (const extra of await reads.ledgerLeaves(s.orgId, s.log, s.size, Number.MAX_SAFE_INTEGER))
+    for (const extra of await reads.ledgerLeaves(s.orgId, s.log, s.size, Number.MAX_SAFE_INTEGER)) {
+      found++;
       problem(extra.leafIndex, extra.recordId, `a record sits at leaf ${extra.leafIndex}, beyond the log's ${s.size} leaves (inserted)`);
+    }
+    // Records no leaf reaches at all (e.g. a row only in PostgreSQL's partitioned audit_events): the
+    // record tables hold more rows than the walk met.
+    const stored = await reads.ledgerRecordCount(s.orgId, s.log);
+    if (stored > found) {
+      const unlogged = await reads.ledgerUnloggedRecords(s.orgId, s.log);
+      for (const u of unlogged) problem(null, u.recordId, `a record is stored (${u.where}) that no leaf of the log names (inserted behind orgledger's back)`);
+      if (unlogged.length === 0) problem(null, null, `${stored} records are stored but the log's leaves name only ${found} (inserted behind orgledger's back)`);
+    }
   }
   return result;
 }

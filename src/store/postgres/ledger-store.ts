@@ -16,7 +16,7 @@ import {
   USAGE_LEAF_COLUMNS_V9,
   usageLeafFromRow,
 } from '../../features/ledger/usage-leaf-rows.js';
-import { checkpointFromRow } from '../rows.js';
+import { checkpointFromRow, UNLOGGED_USAGE_SQL } from '../rows.js';
 import { copyRows } from './bulk-insert.js';
 import type { ReadRows } from './rows.js';
 
@@ -160,6 +160,26 @@ export class PgLedgerReads implements LedgerReads {
     const usage = await this.rows<LeafRow>('ledger_usage_leaves', USAGE_LEAVES_SQL, [orgId, from, to]);
     const costs = await this.rows<LeafRow>('ledger_cost_leaves', COST_LEAVES_SQL, [orgId, from, to]);
     return leavesOf([...usage, ...costs]);
+  }
+
+  async ledgerRecordCount(orgId: string, log: LogName): Promise<number> {
+    // audit_events itself, every partition: the id table is what a forger would leave out.
+    const sql =
+      log === 'audit'
+        ? 'SELECT count(*) AS n FROM audit_events WHERE org_id = $1'
+        : 'SELECT (SELECT count(*) FROM usage_records WHERE org_id = $1) + (SELECT count(*) FROM cost_entries WHERE org_id = $1) AS n';
+    const [row] = await this.rows<{ n: string }>(`ledger_count_${log}`, sql, [orgId]);
+    return Number(row?.n ?? 0);
+  }
+
+  async ledgerUnloggedRecords(orgId: string, log: LogName): Promise<{ recordId: string; where: string }[]> {
+    const sql =
+      log === 'audit'
+        ? `SELECT e.id, 'seq ' || e.seq || ' in ' || e.tableoid::regclass AS at FROM audit_events e WHERE e.org_id = $1
+             AND (e.seq < 1 OR NOT EXISTS (SELECT 1 FROM audit_event_ids i WHERE i.org_id = e.org_id AND i.seq = e.seq AND i.effective_at = e.effective_at))`
+        : UNLOGGED_USAGE_SQL('$1');
+    const rows = await this.rows<{ id: string; at: string }>(`ledger_unlogged_${log}`, sql, [orgId]);
+    return rows.map((r) => ({ recordId: r.id, where: r.at }));
   }
 }
 

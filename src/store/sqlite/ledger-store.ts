@@ -15,7 +15,7 @@ import {
   USAGE_LEAF_COLUMNS_V9,
   usageLeafFromRow,
 } from '../../features/ledger/usage-leaf-rows.js';
-import { checkpointFromRow } from '../rows.js';
+import { checkpointFromRow, UNLOGGED_USAGE_SQL } from '../rows.js';
 
 type DB = Database.Database;
 
@@ -141,6 +141,20 @@ export class SqliteLedgerReads implements LedgerReads {
        WHERE l.org_id = ? AND l.leaf_index >= ? AND l.leaf_index < ? AND l.kind = 'cost'`,
     ).all(orgId, from, to) as LeafRow[];
     return leavesOf([...usage, ...costs]);
+  }
+
+  async ledgerRecordCount(orgId: string, log: LogName): Promise<number> {
+    const sql =
+      log === 'audit'
+        ? 'SELECT count(*) AS n FROM audit_events WHERE org_id = @org'
+        : 'SELECT (SELECT count(*) FROM usage_records WHERE org_id = @org) + (SELECT count(*) FROM cost_entries WHERE org_id = @org) AS n';
+    return (this.read(sql).get({ org: orgId }) as { n: number }).n;
+  }
+
+  async ledgerUnloggedRecords(orgId: string, log: LogName): Promise<{ recordId: string; where: string }[]> {
+    // Audit leaves are read by seq > 0; usage leaves through ledger_usage_leaves.
+    const sql = log === 'audit' ? "SELECT id, 'seq ' || seq AS at FROM audit_events WHERE org_id = @org AND seq < 1" : UNLOGGED_USAGE_SQL('@org');
+    return (this.read(sql).all({ org: orgId }) as { id: string; at: string }[]).map((r) => ({ recordId: r.id, where: r.at }));
   }
 }
 
