@@ -6,7 +6,7 @@ import type { ListedAuditEvent, StoredAuditEvent } from '../features/audit-logs/
 import type { CostEntry, CostGroupRow, CostSegmentQuery } from '../features/costs/types.js';
 import type { AdminKeyRecord, KeyOwner, Organization, Scope } from '../features/keys/types.js';
 import type { LogName } from '../features/ledger/leaf-data.js';
-import type { StoredCheckpoint } from '../features/ledger/store.js';
+import type { RetentionPolicy, StoredCheckpoint, StoredPrune } from '../features/ledger/store.js';
 import type { CostLine, UnpricedUsage } from '../features/usage/types.js';
 
 export interface OrganizationRow {
@@ -213,6 +213,21 @@ export const checkpointFromRow = (r: Record<string, unknown>): StoredCheckpoint 
   treeSize: Number(r.tree_size),
   rootHash: r.root_hash as string,
   signedAt: Number(r.signed_at),
+  note: r.note as string,
+});
+
+export const retentionFromRow = (r: Record<string, unknown>): RetentionPolicy => ({
+  orgId: r.org_id as string,
+  log: r.log as LogName,
+  seconds: Number(r.seconds),
+  updatedAt: Number(r.updated_at),
+});
+
+export const pruneFromRow = (r: Record<string, unknown>): StoredPrune => ({
+  orgId: r.org_id as string,
+  log: r.log as LogName,
+  prunedSize: Number(r.pruned_size),
+  prunedAt: Number(r.pruned_at),
   note: r.note as string,
 });
 
