@@ -4,7 +4,7 @@
  * "pruned by retention up to leaf K", and a row deleted afterwards above K still makes it exit 1.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -77,6 +77,24 @@ describe('orgledger retention', () => {
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
     expect(verify.stdout).toContain(`organization org-default, log audit: pruned by retention up to leaf ${OLD} (recorded `);
     expect(verify.stdout).toContain(`${OLD + NEW} leaves (${OLD} pruned by retention), 1 checkpoint(s) checked: ok`);
+  });
+
+  it('a complete export after pruning verifies offline: its leaves start at the signed pruned size', async () => {
+    const file = join(dir, 'events.jsonl');
+    const exported = await runCli(['export', 'logs', '-o', file, '--with-checkpoint', '--data', dir]);
+    expect(exported.code, exported.stderr).toBe(0);
+    const vkey = (await runCli(['ledger', 'key', '--data', dir])).stdout.trim();
+    const checked = await runCli(['verify', '--export', file, '--vkey', vkey]);
+    expect(checked.stdout).toContain(`${NEW} record(s) against orgledger.local/org-default/audit at tree size ${OLD + NEW}: ok`);
+    expect(checked.code).toBe(0);
+    // Without the prune record the leading leaves count as dropped.
+    const proofFile = `${file}.ledger.json`;
+    const proof = JSON.parse(readFileSync(proofFile, 'utf8'));
+    expect(proof.pruned).toMatch(new RegExp(`^orgledger.local/org-default/audit\npruned ${OLD}\n`));
+    writeFileSync(proofFile, JSON.stringify({ ...proof, pruned: undefined }));
+    const without = await runCli(['verify', '--export', file, '--vkey', vkey]);
+    expect(without.code).toBe(1);
+    expect(without.stdout).toContain('leaf 0: missing from a complete export (dropped)');
   });
 
   it('a row deleted above the pruned range still fails verify', async () => {

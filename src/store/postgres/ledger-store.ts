@@ -252,7 +252,8 @@ export class PgLedgerWrites implements LedgerWrites {
       // Count the records themselves: audit_events (the 2nd), usage_records and cost_entries (2nd, 3rd).
       if (prune.log === 'audit' ? i === 1 : i > 0) deleted += result.rowCount ?? 0;
     }
-    await this.client.query('INSERT INTO ledger_prunes (org_id, log, pruned_size, pruned_at, note) VALUES ($1, $2, $3, $4, $5)', [
+    // Two processes applying the same chunk at once store one record.
+    await this.client.query('INSERT INTO ledger_prunes (org_id, log, pruned_size, pruned_at, note) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', [
       prune.orgId,
       prune.log,
       prune.prunedSize,

@@ -225,7 +225,8 @@ export class SqliteLedgerWrites implements LedgerWrites {
         .run(range).changes;
     }
     this.db
-      .prepare('INSERT INTO ledger_prunes (org_id, log, pruned_size, pruned_at, note) VALUES (?, ?, ?, ?, ?)')
+      // Two processes applying the same chunk at once store one record.
+      .prepare('INSERT OR IGNORE INTO ledger_prunes (org_id, log, pruned_size, pruned_at, note) VALUES (?, ?, ?, ?, ?)')
       .run(orgId, prune.log, prune.prunedSize, prune.prunedAt, prune.note);
     return deleted;
   }
