@@ -14,6 +14,7 @@ import { directoryRoutes } from './features/directory/routes.js';
 import { keyRoutes } from './features/keys/routes.js';
 import { KeyService } from './features/keys/service.js';
 import { type NoteSigner, noteSigner } from './features/ledger/note.js';
+import { RetentionService } from './features/ledger/retention.js';
 import { ledgerRoutes } from './features/ledger/routes.js';
 import { LedgerService } from './features/ledger/service.js';
 import { liveTailRoutes } from './features/live-tail/routes.js';
@@ -60,6 +61,7 @@ export interface AppServices {
   keys: KeyService;
   auditLogs: AuditLogService;
   ledger: LedgerService;
+  retention: RetentionService;
 }
 
 /** One registered route: what the auth matrix and the OpenAPI check walk, so a new route cannot be forgotten. */
@@ -107,10 +109,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   const signer =
     deps.ledgerSigner ?? noteSigner(config.ledgerOrigin, generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }) as string);
+  const ledger = new LedgerService(store, signer, config.ledgerOrigin, clock);
   const services: AppServices = {
     keys: new KeyService(store, clock, config.adminKey),
     auditLogs: new AuditLogService(store, clock, async (orgId, keyId) => (await store.keys.getAdminKey(orgId, keyId)) !== null),
-    ledger: new LedgerService(store, signer, config.ledgerOrigin, clock),
+    ledger,
+    retention: new RetentionService(store, clock, ledger),
   };
   liveTail = new LiveTail(
     store.liveTail,
@@ -167,9 +171,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(usageRoutes, { store, clock, prices, maxPendingWrites: config.maxPendingWrites, leafIndexes });
   await app.register(costRoutes, { store, clock, prices, maxPendingWrites: config.maxPendingWrites, leafIndexes });
   await app.register(logStreamRoutes, { logStreams: new LogStreamService(store, clock) });
-  await app.register(ledgerRoutes, { ledger: services.ledger });
+  await app.register(ledgerRoutes, { ledger: services.ledger, retention: services.retention });
   await app.register(syncRoutes, { store, clock });
-  app.addHook('onClose', () => services.ledger.stop());
+  app.addHook('onClose', async () => {
+    await services.retention.stop();
+    await services.ledger.stop();
+  });
   if (config.logStreamPollMs > 0) {
     // Log streams deliver from this process (a lease per stream keeps one deliverer per stream across processes).
     const deliverer = new Deliverer(

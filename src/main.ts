@@ -9,6 +9,7 @@ import { registerLedger } from './cli/ledger.js';
 import { registerLogs } from './cli/logs.js';
 import { registerMigrate } from './cli/migrate.js';
 import { registerOrgsAndKeys } from './cli/orgs-keys.js';
+import { registerRetention } from './cli/retention.js';
 import { registerServe } from './cli/serve.js';
 import { quietOnBrokenPipe } from './cli/sink.js';
 import { registerStreams } from './cli/streams.js';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerImport(program);
   registerCopy(program);
   registerLedger(program);
+  registerRetention(program);
   registerStreams(program);
   registerSync(program);
   return program;

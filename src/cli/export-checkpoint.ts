@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { inclusionProof, leafHash, rootFromInclusion, withStoredHashes } from '../features/ledger/merkle.js';
 import { openCheckpoint } from '../features/ledger/note.js';
+import { openPrune } from '../features/ledger/retention.js';
 import { canonicalJson } from '../lib/canonical-json.js';
 import type { Source } from './api-source.js';
 
@@ -23,6 +24,8 @@ export interface ExportProof {
   checkpoint: string;
   /** True when the export was not filtered: then its leaves must be 0..n-1 without a gap. */
   complete: boolean;
+  /** The log's latest signed prune note, when retention pruned it: a complete export starts at its size. */
+  pruned?: string;
   records: ExportProofRecord[];
 }
 
@@ -31,6 +34,7 @@ export const proofPathOf = (exportFile: string): string => `${exportFile}.ledger
 interface ProofReader {
   checkpoint(): Promise<{ note: string; treeSize: number } | null>;
   inclusion(id: string, treeSize: number): Promise<{ leaf_index: number; hashes: string[] }>;
+  pruned(): Promise<string | null>;
 }
 
 function proofReader(source: Source): ProofReader {
@@ -45,6 +49,12 @@ function proofReader(source: Source): ProofReader {
         return { note, treeSize: Number(note.split('\n')[1]) };
       },
       inclusion: (id, treeSize) => remote.get('/organization/ledger/audit/proof/inclusion', { id, tree_size: treeSize }),
+      async pruned() {
+        const res = await fetch(`${remote.base}/v1/organization/ledger/audit/pruned`, { headers: { authorization: `Bearer ${remote.key}` } });
+        if (res.status === 404) return null;
+        if (!res.ok) throw new Error(`${res.status} from ${remote.base} reading the audit prune record`);
+        return res.text();
+      },
     };
   }
   const store = source.store;
@@ -54,6 +64,9 @@ function proofReader(source: Source): ProofReader {
     async checkpoint() {
       const cp = await store.ledger.ledgerCheckpoint(await orgId(), 'audit');
       return cp ? { note: cp.note, treeSize: cp.treeSize } : null;
+    },
+    async pruned() {
+      return (await store.ledger.ledgerPrunes(await orgId(), 'audit')).at(-1)?.note ?? null;
     },
     async inclusion(id, treeSize) {
       const org = await orgId();
@@ -89,7 +102,10 @@ export async function exportProof(source: Source, ids: string[], complete: boole
         }
       }
     }
-    if (cp && uncovered === null) return { object: 'ledger.export_proof', log: 'audit', checkpoint: cp.note, complete, records };
+    if (cp && uncovered === null) {
+      const pruned = complete ? await reader.pruned() : null;
+      return { object: 'ledger.export_proof', log: 'audit', checkpoint: cp.note, complete, ...(pruned ? { pruned } : {}), records };
+    }
     if (Date.now() > deadline)
       throw new Error(
         cp ? `no signed checkpoint covers event ${uncovered} (is serve running?)` : 'no checkpoint of the audit log was signed yet (is serve running?)',
@@ -148,7 +164,18 @@ export function checkExport(exportFile: string, proofFile: string, vkey: string)
     // An unfiltered export holds every leaf up to its newest: a gap is a record dropped from both files.
     const leaves = new Set(proof.records.map((r) => r.leaf_index));
     const max = Math.max(-1, ...leaves);
-    for (let k = 0; k <= max; k++) if (!leaves.has(k)) problems.push(`leaf ${k}: missing from a complete export (dropped)`);
+    let from = 0;
+    if (proof.pruned) {
+      // Leaves below a signed pruned size were deleted by retention, not dropped from the export.
+      try {
+        const pruned = openPrune(proof.pruned, vkey);
+        if (pruned.origin !== cp.origin) throw new Error(`it names ${pruned.origin}`);
+        from = pruned.prunedSize;
+      } catch (err) {
+        problems.push(`the prune record does not verify (${(err as Error).message}): leaves below it count as dropped`);
+      }
+    }
+    for (let k = from; k <= max; k++) if (!leaves.has(k)) problems.push(`leaf ${k}: missing from a complete export (dropped)`);
   }
   return { treeSize: cp.treeSize, origin: cp.origin, records: seen.size, problems };
 }

@@ -8,6 +8,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { leafHash, rootFromLeafHashes, verifyConsistency } from '../features/ledger/merkle.js';
 import { type Checkpoint, openCheckpoint } from '../features/ledger/note.js';
+import { openPrune } from '../features/ledger/retention.js';
 import { TILE_WIDTH, tileIndexPath } from '../features/ledger/tiles.js';
 
 export interface RemoteAuditOptions {
@@ -58,11 +59,22 @@ async function ok(res: Response, what: string): Promise<Response> {
   return res;
 }
 
-/** Every leaf the server serves in entry bundles up to `size`, hashed. */
-async function leafHashesOf(opts: RemoteAuditOptions, log: string, size: number): Promise<Buffer[]> {
+/**
+ * Every leaf hash up to `size`: hashed from the entry bundles the server serves, except bundles that
+ * hold a leaf below `prunedSize` (retention deleted their records), whose leaf hashes come from the
+ * level-0 hash tile; the signed root checks those.
+ */
+async function leafHashesOf(opts: RemoteAuditOptions, log: string, size: number, prunedSize: number): Promise<Buffer[]> {
   const out: Buffer[] = [];
   for (let n = 0; n * TILE_WIDTH < size; n++) {
     const w = Math.min(TILE_WIDTH, size - n * TILE_WIDTH);
+    if (n * TILE_WIDTH < prunedSize) {
+      const path = `/${log}/tile/0/${tileIndexPath(n)}${w < TILE_WIDTH ? `.p/${w}` : ''}`;
+      const bytes = Buffer.from(await (await ok(await get(opts, path), `hash tile ${path}`)).arrayBuffer());
+      if (bytes.length !== w * 32) throw new Error(`hash tile ${path} holds ${bytes.length} bytes, expected ${w * 32}`);
+      for (let i = 0; i < w; i++) out.push(bytes.subarray(i * 32, i * 32 + 32));
+      continue;
+    }
     const path = `/${log}/tile/entries/${tileIndexPath(n)}${w < TILE_WIDTH ? `.p/${w}` : ''}`;
     const bytes = Buffer.from(await (await ok(await get(opts, path), `entry bundle ${path}`)).arrayBuffer());
     let count = 0;
@@ -76,8 +88,19 @@ async function leafHashesOf(opts: RemoteAuditOptions, log: string, size: number)
   return out;
 }
 
+/** The signed pruned size of a log (0 when retention never pruned it); throws when the note does not verify. */
+async function prunedSizeOf(opts: RemoteAuditOptions, log: string, cp: Checkpoint): Promise<number> {
+  const res = await get(opts, `/${log}/pruned`);
+  if (res.status === 404) return 0;
+  const note = await (await ok(res, `${log} prune record`)).text();
+  const pruned = openPrune(note, opts.vkey);
+  if (pruned.origin !== cp.origin) throw new Error(`the prune record names ${pruned.origin}, not this log`);
+  if (pruned.prunedSize > cp.treeSize) throw new Error(`the prune record (${pruned.prunedSize}) is beyond the checkpoint (${cp.treeSize})`);
+  return pruned.prunedSize;
+}
+
 /** Checks one log; returns a problem message, or null when the checkpoint is good. */
-async function auditLog(opts: RemoteAuditOptions, log: string, cp: Checkpoint, saved: SavedLog | undefined): Promise<string | null> {
+async function auditLog(opts: RemoteAuditOptions, log: string, cp: Checkpoint, saved: SavedLog | undefined, prunedSize: number): Promise<string | null> {
   if (saved) {
     const savedRoot = Buffer.from(saved.root_hash, 'base64');
     if (cp.treeSize < saved.tree_size) return `rollback: tree size ${cp.treeSize} is smaller than the ${saved.tree_size} seen before`;
@@ -92,7 +115,7 @@ async function auditLog(opts: RemoteAuditOptions, log: string, cp: Checkpoint, s
     }
   }
   if (opts.full) {
-    const root = rootFromLeafHashes(await leafHashesOf(opts, log, cp.treeSize));
+    const root = rootFromLeafHashes(await leafHashesOf(opts, log, cp.treeSize, prunedSize));
     if (!root.equals(cp.rootHash)) return `the ${cp.treeSize} leaves served as entry bundles hash to ${root.toString('base64')}, not the signed root`;
   }
   return null;
@@ -123,14 +146,23 @@ export async function remoteAudit(opts: RemoteAuditOptions): Promise<RemoteAudit
       continue;
     }
     const saved = state.logs[cp.origin];
-    const problem = await auditLog(opts, name, cp, saved);
+    let prunedSize: number;
+    try {
+      prunedSize = await prunedSizeOf(opts, name, cp);
+    } catch (err) {
+      problems.push(`${cp.origin}: prune record: ${(err as Error).message}`);
+      continue;
+    }
+    const problem = await auditLog(opts, name, cp, saved, prunedSize);
     if (problem) {
       problems.push(`${cp.origin}: ${problem}`);
       continue;
     }
     next.logs[cp.origin] = { tree_size: cp.treeSize, root_hash: cp.rootHash.toString('base64'), note };
     const from = saved ? `consistent with ${saved.tree_size}` : 'first seen';
-    lines.push(`${cp.origin}: tree size ${cp.treeSize}, ${from}${opts.full ? ', all leaves rehashed' : ''}: ok`);
+    const pruned = prunedSize > 0 ? `, pruned by retention up to leaf ${prunedSize} (signed)` : '';
+    const rehashed = !opts.full ? '' : prunedSize > 0 ? ', leaves rehashed (bundles with pruned leaves from their hash tiles)' : ', all leaves rehashed';
+    lines.push(`${cp.origin}: tree size ${cp.treeSize}, ${from}${pruned}${rehashed}: ok`);
   }
   if (problems.length === 0 && opts.state) writeState(opts.state, next);
   return { lines, problems };

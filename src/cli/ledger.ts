@@ -102,7 +102,12 @@ export function registerLedger(program: Command): void {
         ];
         process.stdout.write(`${where.filter(Boolean).join(', ')}: ${p.what}\n`);
       }
-      const summary = `${describeStore(config)}: ${result.logs} log(s), ${result.leaves} leaves, ${result.checkpoints} checkpoint(s) checked`;
+      for (const p of result.pruned)
+        process.stdout.write(
+          `organization ${p.orgId}, log ${p.log}: pruned by retention up to leaf ${p.prunedSize} (recorded ${new Date(p.prunedAt * 1000).toISOString()}; ${p.gone} record(s) gone, their leaf hashes kept)\n`,
+        );
+      const pruned = result.pruned.reduce((n, p) => n + p.gone, 0);
+      const summary = `${describeStore(config)}: ${result.logs} log(s), ${result.leaves} leaves${pruned ? ` (${pruned} pruned by retention)` : ''}, ${result.checkpoints} checkpoint(s) checked`;
       process.stdout.write(result.problems.length === 0 ? `${summary}: ok\n` : `${summary}: ${result.problems.length} problem(s)\n`);
       if (result.problems.length > 0) process.exitCode = 1;
     });

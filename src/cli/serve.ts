@@ -68,6 +68,8 @@ export function registerServe(program: Command): void {
       const ledgerSigner = noteSigner(config.ledgerOrigin, loadOrCreateKeyFile(ledgerKeyPath(config)));
       const app = await buildApp(config, { store, ledgerSigner });
       app.services.ledger.start(config.ledgerCheckpointMs, (err) => app.log.error({ err }, 'ledger checkpoint failed'));
+      if (config.retentionIntervalSeconds > 0)
+        app.services.retention.start(config.retentionIntervalSeconds * 1000, (err) => app.log.error({ err }, 'retention failed'));
       const address = await app.listen({ host: config.host, port: config.port });
       const url = address.replace('[::1]', 'localhost');
 

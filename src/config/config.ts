@@ -114,6 +114,8 @@ const SETTINGS = {
   ledgerKeyFile: setting<string | undefined>('ORGLEDGER_LEDGER_KEY_FILE', undefined, str),
   /** How often serve signs checkpoints of the logs that grew (at most one per log per interval). */
   ledgerCheckpointMs: setting('ORGLEDGER_LEDGER_CHECKPOINT_MS', 250, int(10, 60000)),
+  /** How often serve applies retention policies (docs/ledger.md, Retention); 0 turns the job off in this process. */
+  retentionIntervalSeconds: setting('ORGLEDGER_RETENTION_INTERVAL_SECONDS', 3600, int(0, 7 * 86400)),
   /** Live tail (GET /v1/organization/audit_logs/stream): how often each organization's hub polls the store. */
   liveTailPollMs: setting('ORGLEDGER_LIVE_TAIL_POLL_MS', 250, int(10, 60000)),
   /** Live tail: a comment line goes to a client idle this long. */

@@ -164,6 +164,16 @@ export const COPY_ENTITIES: readonly CopyEntity[] = [
     mode: 'insert',
     sum: ['tree_size'],
   }),
+  // Retention (migration 10): the policies, and the signed prune records that tell pruned leaves
+  // from deleted ones in the copy too.
+  entity({ table: 'retention_policies', columns: ['org_id', 'log', 'seconds', 'updated_at'], key: ['org_id', 'log'], mode: 'overwrite', sum: ['seconds'] }),
+  entity({
+    table: 'ledger_prunes',
+    columns: ['org_id', 'log', 'pruned_size', 'pruned_at', 'note'],
+    key: ['org_id', 'log', 'pruned_size'],
+    mode: 'insert',
+    sum: ['pruned_size'],
+  }),
 ];
 
 /** Rows and the sum of the entity's sum columns, of one organization (sum as a decimal string: it may pass 2^53). */

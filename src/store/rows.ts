@@ -6,7 +6,7 @@ import type { ListedAuditEvent, StoredAuditEvent } from '../features/audit-logs/
 import type { CostEntry, CostGroupRow, CostSegmentQuery } from '../features/costs/types.js';
 import type { AdminKeyRecord, KeyOwner, Organization, Scope } from '../features/keys/types.js';
 import type { LogName } from '../features/ledger/leaf-data.js';
-import type { StoredCheckpoint } from '../features/ledger/store.js';
+import type { RetentionPolicy, StoredCheckpoint, StoredPrune } from '../features/ledger/store.js';
 import type { CostLine, UnpricedUsage } from '../features/usage/types.js';
 
 export interface OrganizationRow {
@@ -224,3 +224,24 @@ export const checkpointFromRow = (r: Record<string, unknown>): StoredCheckpoint 
   signedAt: Number(r.signed_at),
   note: r.note as string,
 });
+
+export const retentionFromRow = (r: Record<string, unknown>): RetentionPolicy => ({
+  orgId: r.org_id as string,
+  log: r.log as LogName,
+  seconds: Number(r.seconds),
+  updatedAt: Number(r.updated_at),
+});
+
+export const pruneFromRow = (r: Record<string, unknown>): StoredPrune => ({
+  orgId: r.org_id as string,
+  log: r.log as LogName,
+  prunedSize: Number(r.pruned_size),
+  prunedAt: Number(r.pruned_at),
+  note: r.note as string,
+});
+
+/** Usage records and cost entries that no usage-log leaf names (one engine-neutral statement; `org`: the organization's placeholder). */
+export const UNLOGGED_USAGE_SQL = (org: string) => `SELECT r.id, 'usage_records ' || r.kind AS at FROM usage_records r WHERE r.org_id = ${org}
+    AND NOT EXISTS (SELECT 1 FROM ledger_usage_leaves l WHERE l.org_id = r.org_id AND l.record_id = r.id AND l.kind = r.kind AND l.created_at = r.created_at)
+  UNION ALL SELECT c.id, 'cost_entries' AS at FROM cost_entries c WHERE c.org_id = ${org}
+    AND NOT EXISTS (SELECT 1 FROM ledger_usage_leaves l WHERE l.org_id = c.org_id AND l.record_id = c.id AND l.kind = 'cost')`;

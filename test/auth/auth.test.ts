@@ -62,6 +62,8 @@ const SAMPLES: Record<string, Sample> = {
   }),
   'POST /v1/organization/log_streams/:stream_id/rotate_secret': async (s) => ({ path: `/v1/organization/log_streams/${await freshStreamId(s)}/rotate_secret` }),
   'GET /v1/organization/ledger': async () => ({ path: '/v1/organization/ledger' }),
+  'GET /v1/organization/ledger/retention': async () => ({ path: '/v1/organization/ledger/retention' }),
+  'POST /v1/organization/ledger/retention': async () => ({ path: '/v1/organization/ledger/retention', body: { usage_seconds: 0 } }),
   'POST /v1/traces': async () => ({ path: '/v1/traces', body: { resourceSpans: [] } }),
   // follow=false: the stream ends after the backlog, so the matrix reads a whole response.
   'GET /v1/organization/audit_logs/stream': async () => ({ path: '/v1/organization/audit_logs/stream?follow=false&last_event_id=0' }),
@@ -84,6 +86,8 @@ for (const log of ['audit', 'usage']) {
   SAMPLES[`GET ${base}/checkpoint`] = after(`${base}/checkpoint`);
   SAMPLES[`GET ${base}/tile/*`] = after(`${base}/tile/entries/000.p/1`);
   SAMPLES[`GET ${base}/proof/consistency`] = after(`${base}/proof/consistency?first=1&second=1`);
+  // Nothing is pruned in this store: past the scope check the answer is 404 (test/ledger/retention.test.ts reads a pruned one).
+  SAMPLES[`GET ${base}/pruned`] = async () => ({ path: `${base}/pruned` });
   SAMPLES[`GET ${base}/proof/inclusion`] = async (s) => {
     await signed(s);
     const leaf = splitBundle((await getBytes(s, `${base}/tile/entries/000.p/1`)).bytes)[0] as Buffer;
@@ -108,6 +112,7 @@ const ROUTES: AuthRoute[] = scoped
       .replace(/\/tile\/\*$/, '/tile/{tile_path}'),
     scope: r.scope as Scope,
     prepare: SAMPLES[`${r.method} ${r.url}`] as Sample,
+    ...(r.url.endsWith('/pruned') ? { okStatus: 404 } : {}),
   }));
 
 describe('auth matrix for every route', () => {

@@ -132,6 +132,7 @@ export async function makeSource(dir: string): Promise<Source> {
   const other = await cliJson(['orgs', 'create', '--name', 'Acme Research', '--data', dir]);
   const gateway = await cliJson(['keys', 'create', '--name', 'gateway', '--scopes', 'audit_logs.write', '--data', dir]);
   await cliJson(['keys', 'create', '--name', 'ci', '--expires-in', '86400', '--data', dir]);
+  await cliJson(['retention', 'set', '--audit', '3650d', '--json', '--data', dir]);
   const revoked = await runCli(['keys', 'revoke', gateway.id, '--data', dir]);
   if (revoked.code !== 0) throw new Error(revoked.stderr);
   const source: Source = {

@@ -3,7 +3,9 @@
  * sumdb/tlog (test/ledger/go/verify) verifies the checkpoint signature, rebuilds the root from the
  * tiles, checks every entry bundle and the server's inclusion and consistency proofs, at tree sizes
  * around the tile edge (255, 256, 257) and past two tiles (600); then while writers and the
- * checkpointer run concurrently.
+ * checkpointer run concurrently; then at the edge of the first level-2 tile (65535, 65536, 65537),
+ * filled through the store's own insert path (the engine's insert and ledger append, as ingest
+ * commits), which is fast enough for 65537 leaves where HTTP ingest is not.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -43,8 +45,8 @@ async function grow(to: number) {
   await server.app.services.ledger.checkpointNow();
 }
 
-const goVerify = async (ids: string[], sizes: number[]) =>
-  (await run(bin, [server.url, server.adminKey, vkey, 'audit', ids.join(','), sizes.join(',')])).stdout.trim();
+const goVerify = async (ids: string[], sizes: number[], on: TestServer = server, key = vkey) =>
+  (await run(bin, [on.url, on.adminKey, key, 'audit', ids.join(','), sizes.join(',')], { maxBuffer: 1 << 20 })).stdout.trim();
 
 describe('the Go sumdb verifier', () => {
   it('accepts signature, tiles, entries and proofs at sizes 255, 256, 257 and 600', async () => {
@@ -90,4 +92,68 @@ describe('the Go sumdb verifier', () => {
     expect(result.problems).toEqual([]);
     expect(await goVerify(['evt_c0_0', 'evt_c7_49'], [start, start + 1])).toBe(`ok ${total}`);
   });
+});
+
+describe('the Go sumdb verifier at the level-2 tile edge', () => {
+  let big: TestServer;
+  let bigKey: string;
+  let filled = 0;
+  beforeAll(async () => {
+    big = await startServer();
+    bigKey = big.app.services.ledger.signer.verifierKey;
+  });
+  afterAll(async () => {
+    await big?.close();
+  });
+
+  /** Audit events up to `to` through store.write: seq allocation, the engine's insert and the ledger append, 5000 per commit. */
+  async function fill(to: number) {
+    const now = Math.floor(Date.now() / 1000);
+    while (filled < to) {
+      const n = Math.min(5000, to - filled);
+      await big.store.write(async (tx) => {
+        const first = await tx.audit.allocateAuditSeq('org-default', n);
+        await tx.audit.insertAuditEvents(
+          Array.from({ length: n }, (_, i) => {
+            const id = `evt_f${first - 1 + i}`;
+            return {
+              orgId: 'org-default',
+              seq: first + i,
+              id,
+              effectiveAt: now,
+              type: 'login.succeeded',
+              tenant: false,
+              projectId: null,
+              actorEmail: null,
+              actorIds: [],
+              resourceId: null,
+              contentHash: id,
+              body: JSON.stringify({ id, type: 'login.succeeded', effective_at: now }),
+              ingestedAt: now,
+            };
+          }),
+        );
+      });
+      filled += n;
+    }
+    await big.app.services.ledger.checkpointNow();
+  }
+
+  it.each([65535, 65536, 65537])(
+    'size %i: signature, every tile and entry bundle, inclusion and consistency proofs',
+    async (size) => {
+      await fill(size);
+      const leaves = [0, 255, 256, 65279, 65280, size - 2, size - 1];
+      const firsts = [1, 256, 65280, 65535, 65536].filter((f) => f < size);
+      expect(
+        await goVerify(
+          leaves.map((i) => `evt_f${i}`),
+          firsts,
+          big,
+          bigKey,
+        ),
+      ).toBe(`ok ${size}`);
+    },
+    600_000,
+  );
 });

@@ -90,6 +90,28 @@ describe('verify catches tampering', () => {
     expect(problems.some((p) => p.includes(`checkpoint of size ${N}: the stored records do not give its signed root`))).toBe(true);
   });
 
+  it('names a row forged in the record tables with no leaf (PostgreSQL: only in the partitioned audit_events, no id row)', async () => {
+    // PostgreSQL: a row in audit_events alone, in another month's partition, with a fresh seq and no
+    // audit_event_ids row; SQLite: a row at seq 0, which no leaf index reaches.
+    const seq = server.store.engine === 'postgres' ? N + 5 : 0;
+    await tamper(
+      server,
+      `INSERT INTO audit_events (org_id, seq, id, effective_at, type, tenant, project_id, actor_email, resource_id, content_hash, ingested_at, body)
+       SELECT org_id, ${seq}, 'evt_hidden', effective_at - 40 * 86400, type, tenant, project_id, actor_email, resource_id, content_hash, ingested_at, replace(body, 'evt_t1', 'evt_hidden')
+       FROM audit_events WHERE org_id = 'org-default' AND seq = 2`,
+    );
+    // a usage record with no usage-log leaf
+    await tamper(
+      server,
+      "INSERT INTO usage_records (org_id, kind, created_at, id, model, input_tokens) SELECT org_id, kind, created_at, 'u_hidden', model, 5 FROM usage_records WHERE org_id = 'org-default' AND id = 'u1'",
+    );
+    const problems = await problemsAt();
+    const hidden = problems.filter((p) => p.includes('evt_hidden'));
+    expect(hidden, problems.join('\n')).toHaveLength(1);
+    expect(hidden[0]).toMatch(new RegExp(`^audit null evt_hidden: a record is stored \\(seq ${seq}.*\\) that no leaf of the log names`));
+    expect(problems.filter((p) => p.startsWith('usage null u_hidden: a record is stored (usage_records completions) that no leaf'))).toHaveLength(1);
+  });
+
   it('rewritten checkpoints fail their signature', async () => {
     await tamper(server, "UPDATE ledger_checkpoints SET note = replace(note, '\n40\n', '\n39\n') WHERE org_id = 'org-default' AND log = 'audit'");
     const problems = await problemsAt();

@@ -2,8 +2,8 @@
  * Tree sizes 65535, 65536 and 65537: the edge of the first level-2 tile (height 8: 256^2 leaves). The
  * tree is built with the append code the engines run (appendHashes, in batches carrying only the
  * frontier, as a commit does), then roots, inclusion and consistency proofs are checked against the
- * independent RFC 6962 arithmetic in helpers.ts. The Go verifier covers the tile edges 255/256/257 over
- * HTTP (go-verifier.test.ts); building 65537 leaves through ingest is too slow for a test.
+ * independent RFC 6962 arithmetic in helpers.ts. The Go verifier checks the same sizes over HTTP on a
+ * real store (go-verifier.test.ts).
  */
 import { describe, expect, it } from 'vitest';
 import {

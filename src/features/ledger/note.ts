@@ -49,8 +49,8 @@ export interface Checkpoint {
 
 export const checkpointText = (c: Checkpoint): string => `${c.origin}\n${c.treeSize}\n${c.rootHash.toString('base64')}\n`;
 
-/** Parses and verifies a signed checkpoint against a verifier key; throws with the reason when it does not verify. */
-export function openCheckpoint(note: string, verifierKey: string): Checkpoint {
+/** Verifies a signed note against a verifier key and returns its text; throws with the reason when it does not verify. */
+export function openNote(note: string, verifierKey: string): string {
   // The base64 key may itself hold '+': only the first two separate fields.
   const [name, hashHex, ...rest] = verifierKey.split('+');
   const keyB64 = rest.join('+');
@@ -70,7 +70,12 @@ export function openCheckpoint(note: string, verifierKey: string): Checkpoint {
     if (sig.subarray(0, 4).toString('hex') === hashHex && verify(null, Buffer.from(text), spki, sig.subarray(4))) ok = true;
   }
   if (!ok) throw new Error(`no valid signature by ${name}`);
-  const lines = text.split('\n');
+  return text;
+}
+
+/** Parses and verifies a signed checkpoint against a verifier key; throws with the reason when it does not verify. */
+export function openCheckpoint(note: string, verifierKey: string): Checkpoint {
+  const lines = openNote(note, verifierKey).split('\n');
   const treeSize = Number(lines[1]);
   if (lines.length < 4 || !/^\d+$/.test(lines[1] ?? '') || !Number.isSafeInteger(treeSize)) throw new Error('malformed checkpoint');
   return { origin: lines[0] as string, treeSize, rootHash: Buffer.from(lines[2] as string, 'base64') };

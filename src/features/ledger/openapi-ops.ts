@@ -1,7 +1,7 @@
 /** The ledger extension operations of the served OpenAPI document (src/openapi.ts). */
 import { ADMIN_KEY_SECURITY, type OpenApiPaths } from '../../lib/openapi.js';
 import { LOG_NAMES } from './leaf-data.js';
-import { ConsistencyProof, InclusionProof, LedgerSummary } from './schemas.js';
+import { ConsistencyProof, InclusionProof, LedgerSummary, RetentionSummary, RetentionUpdate } from './schemas.js';
 
 const errorResponse = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponse' } } } };
 const ERRORS = Object.fromEntries([400, 401, 403, 404].map((s) => [s, errorResponse]));
@@ -22,6 +22,23 @@ export function addLedgerOperations(paths: OpenApiPaths): void {
       description: 'Needs audit_logs.read. See docs/ledger.md.',
       security: ADMIN_KEY_SECURITY,
       responses: json('The logs and their latest checkpoints', LedgerSummary),
+    },
+  };
+  paths['/organization/ledger/retention'] = {
+    get: {
+      operationId: 'get-ledger-retention',
+      summary: "The organization's retention of audit and usage record bodies, and what was pruned (orgledger extension)",
+      description: 'Needs audit_logs.read. See docs/ledger.md, Retention.',
+      security: ADMIN_KEY_SECURITY,
+      responses: json('Retention per log', RetentionSummary),
+    },
+    post: {
+      operationId: 'set-ledger-retention',
+      summary: 'Sets (seconds) or removes (0) the retention of audit and usage record bodies (orgledger extension)',
+      description: "Needs admin_api_keys.manage. Applied by serve's retention job or `orgledger retention apply`.",
+      security: ADMIN_KEY_SECURITY,
+      requestBody: { required: true, content: { 'application/json': { schema: RetentionUpdate } } },
+      responses: json('Retention per log', RetentionSummary),
     },
   };
   for (const log of LOG_NAMES) {
@@ -45,6 +62,15 @@ export function addLedgerOperations(paths: OpenApiPaths): void {
         security: ADMIN_KEY_SECURITY,
         parameters: [{ name: 'tile_path', in: 'path', required: true, schema: { type: 'string' } }],
         responses: { 200: { description: 'Tile bytes', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } }, ...ERRORS },
+      },
+    };
+    paths[`${base}/pruned`] = {
+      get: {
+        operationId: `get-ledger-${log}-pruned`,
+        summary: `The latest signed record of what retention pruned from the ${log} log (orgledger extension)`,
+        description: `A signed note: origin, \`pruned <size>\` (leaves below it may have no record; their hashes stay), Unix time. Needs ${scope}.`,
+        security: ADMIN_KEY_SECURITY,
+        responses: { 200: { description: 'The signed note', content: { 'text/plain': { schema: { type: 'string' } } } }, ...ERRORS },
       },
     };
     paths[`${base}/proof/inclusion`] = {

@@ -9,17 +9,34 @@ import { principalOf } from '../../http/principal.js';
 import { errors } from '../../lib/errors.js';
 import type { Scope } from '../../lib/principal.js';
 import { LOG_NAMES, type LogName } from './leaf-data.js';
-import { CheckpointQuery as CheckpointQuerySchema, ConsistencyQuery as ConsistencyQuerySchema, InclusionQuery as InclusionQuerySchema } from './schemas.js';
+import type { RetentionService } from './retention.js';
+import {
+  CheckpointQuery as CheckpointQuerySchema,
+  ConsistencyQuery as ConsistencyQuerySchema,
+  InclusionQuery as InclusionQuerySchema,
+  RetentionUpdate as RetentionUpdateSchema,
+} from './schemas.js';
 import type { LedgerService } from './service.js';
 import { parseTilePath } from './tiles.js';
 
 export const LOG_SCOPES: Record<LogName, Scope> = { audit: 'audit_logs.read', usage: 'usage.read' };
 
-export async function ledgerRoutes(app: FastifyInstance, deps: { ledger: LedgerService }): Promise<void> {
+export async function ledgerRoutes(app: FastifyInstance, deps: { ledger: LedgerService; retention: RetentionService }): Promise<void> {
   // Schemas type the handlers: request.query, .params and .body are Static<schema>.
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
-  const { ledger } = deps;
+  const { ledger, retention } = deps;
   app.get('/v1/organization/ledger', { config: { scope: 'audit_logs.read' } }, async (request) => ledger.summary(principalOf(request).orgId));
+  app.get('/v1/organization/ledger/retention', { config: { scope: 'audit_logs.read' } }, async (request) => retention.show(principalOf(request).orgId));
+  // Shortening retention deletes audit history: the organization owner's scope, not audit_logs.write.
+  typed.post('/v1/organization/ledger/retention', { config: { scope: 'admin_api_keys.manage' }, schema: { body: RetentionUpdateSchema } }, async (request) => {
+    const { orgId } = principalOf(request);
+    for (const [log, seconds] of [
+      ['audit', request.body.audit_seconds],
+      ['usage', request.body.usage_seconds],
+    ] as const)
+      if (seconds !== undefined) await retention.set(orgId, log, seconds === 0 ? null : seconds);
+    return retention.show(orgId);
+  });
 
   for (const log of LOG_NAMES) {
     const base = `/v1/organization/ledger/${log}`;
@@ -35,6 +52,11 @@ export async function ledgerRoutes(app: FastifyInstance, deps: { ledger: LedgerS
       // A full tile never changes; a partial one is replaced by a wider one as the log grows.
       reply.header('cache-control', tile.width === 256 ? 'public, max-age=31536000, immutable' : 'no-cache');
       return reply.type('application/octet-stream').send(bytes);
+    });
+    app.get(`${base}/pruned`, { config }, async (request, reply) => {
+      const note = await retention.pruneNote(principalOf(request).orgId, log);
+      if (!note) throw errors.notFound(`Retention has not pruned the ${log} log.`);
+      return reply.type('text/plain; charset=utf-8').send(note);
     });
     typed.get(`${base}/proof/inclusion`, { config, schema: { querystring: InclusionQuerySchema } }, async (request) =>
       ledger.inclusion(principalOf(request).orgId, log, request.query.id, request.query.tree_size),

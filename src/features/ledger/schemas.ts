@@ -37,3 +37,20 @@ export const ConsistencyProof = Type.Object({
   second: Type.Integer(),
   hashes: Type.Array(Base64Hash),
 });
+
+const Seconds = Type.Integer({ minimum: 0, maximum: 3_155_760_000, description: 'How long record bodies are kept, in seconds; 0 keeps them for ever' });
+
+export const RetentionUpdate = Type.Object({ audit_seconds: Type.Optional(Seconds), usage_seconds: Type.Optional(Seconds) }, { additionalProperties: false });
+export type RetentionUpdate = Static<typeof RetentionUpdate>;
+
+export const RetentionSummary = Type.Object({
+  object: Type.Literal('ledger.retention'),
+  logs: Type.Array(
+    Type.Object({
+      name: Type.Union([Type.Literal('audit'), Type.Literal('usage')]),
+      retention_seconds: Type.Union([Type.Integer(), Type.Null()]),
+      pruned_size: Type.Integer({ description: 'Leaves below this index were pruned by retention (their hashes stay)' }),
+      pruned_at: Type.Union([Type.Integer(), Type.Null()]),
+    }),
+  ),
+});

@@ -21,6 +21,27 @@ export interface LedgerLogState {
   checkpointSize: number;
 }
 
+/** How long an organization keeps one log's record bodies (`orgledger retention set`). */
+export interface RetentionPolicy {
+  orgId: string;
+  log: LogName;
+  seconds: number;
+  updatedAt: number;
+}
+
+/**
+ * A prune retention applied: the records of leaves [0, prunedSize) may be gone, their leaf hashes
+ * stay. `note` is signed with the ledger key (retention.ts), so a row deleted behind orgledger's back
+ * cannot be passed off as pruned.
+ */
+export interface StoredPrune {
+  orgId: string;
+  log: LogName;
+  prunedSize: number;
+  prunedAt: number;
+  note: string;
+}
+
 /** One leaf as stored: its record id and its leaf data rebuilt from the record's row. */
 export interface LedgerLeaf {
   leafIndex: number;
@@ -42,10 +63,35 @@ export interface LedgerReads {
   ledgerUsageLeafIndexes(orgId: string, recordIds: string[]): Promise<Map<string, number>>;
   /** Leaves [from, to) in leaf order, rebuilt from the stored records (a missing record is skipped). */
   ledgerLeaves(orgId: string, log: LogName, from: number, to: number): Promise<LedgerLeaf[]>;
+  /** How many records of this log are stored, counted in the record tables themselves (not through the leaf index). */
+  ledgerRecordCount(orgId: string, log: LogName): Promise<number>;
+  /**
+   * Stored records that ledgerLeaves cannot reach at any leaf index (e.g. a row forged only in
+   * PostgreSQL's partitioned audit_events, with no audit_event_ids row; a usage record with no leaf).
+   * `verify` asks only when ledgerRecordCount exceeds the records it found through the leaves.
+   */
+  ledgerUnloggedRecords(orgId: string, log: LogName): Promise<{ recordId: string; where: string }[]>;
+  /** Retention policies, of one organization or of all. */
+  retentionPolicies(orgId?: string): Promise<RetentionPolicy[]>;
+  /** Every prune of the log, by pruned size. */
+  ledgerPrunes(orgId: string, log: LogName): Promise<StoredPrune[]>;
+  /**
+   * The first leaf at or after `from` whose record is not older than `cutoff` (audit: effective_at,
+   * usage: created_at), or null when every stored record from `from` on is older.
+   */
+  ledgerFirstLeafSince(orgId: string, log: LogName, from: number, cutoff: number): Promise<number | null>;
 }
 
 export interface LedgerWrites {
   insertCheckpoints(checkpoints: StoredCheckpoint[]): Promise<void>;
+  /** Sets (seconds) or removes (null) an organization's retention of one log. */
+  setRetention(orgId: string, log: LogName, seconds: number | null, at: number): Promise<void>;
+  /**
+   * Deletes the records of leaves [from, prune.prunedSize) (and their side rows: actor index, id
+   * tables) and stores the signed prune, in the write's transaction; the leaf hashes stay. Returns the
+   * records deleted.
+   */
+  pruneLedger(prune: StoredPrune, from: number): Promise<number>;
 }
 
 export interface LedgerStore extends Writer<{ ledger: LedgerWrites }> {

@@ -7,7 +7,7 @@
 import type pg from 'pg';
 import { auditLeafData, type LogName } from '../../features/ledger/leaf-data.js';
 import { appendHashes, frontierIndexes, leafHash } from '../../features/ledger/merkle.js';
-import type { LedgerLeaf, LedgerLogState, LedgerReads, LedgerWrites, StoredCheckpoint } from '../../features/ledger/store.js';
+import type { LedgerLeaf, LedgerLogState, LedgerReads, LedgerWrites, RetentionPolicy, StoredCheckpoint, StoredPrune } from '../../features/ledger/store.js';
 import {
   COST_LEAF_COLUMNS,
   type LeafRow,
@@ -16,7 +16,7 @@ import {
   USAGE_LEAF_COLUMNS_V9,
   usageLeafFromRow,
 } from '../../features/ledger/usage-leaf-rows.js';
-import { checkpointFromRow } from '../rows.js';
+import { checkpointFromRow, pruneFromRow, retentionFromRow, UNLOGGED_USAGE_SQL } from '../rows.js';
 import { copyRows } from './bulk-insert.js';
 import type { ReadRows } from './rows.js';
 
@@ -161,10 +161,108 @@ export class PgLedgerReads implements LedgerReads {
     const costs = await this.rows<LeafRow>('ledger_cost_leaves', COST_LEAVES_SQL, [orgId, from, to]);
     return leavesOf([...usage, ...costs]);
   }
+
+  async ledgerRecordCount(orgId: string, log: LogName): Promise<number> {
+    // audit_events itself, every partition: the id table is what a forger would leave out.
+    const sql =
+      log === 'audit'
+        ? 'SELECT count(*) AS n FROM audit_events WHERE org_id = $1'
+        : 'SELECT (SELECT count(*) FROM usage_records WHERE org_id = $1) + (SELECT count(*) FROM cost_entries WHERE org_id = $1) AS n';
+    const [row] = await this.rows<{ n: string }>(`ledger_count_${log}`, sql, [orgId]);
+    return Number(row?.n ?? 0);
+  }
+
+  async ledgerUnloggedRecords(orgId: string, log: LogName): Promise<{ recordId: string; where: string }[]> {
+    const sql =
+      log === 'audit'
+        ? `SELECT e.id, 'seq ' || e.seq || ' in ' || e.tableoid::regclass AS at FROM audit_events e WHERE e.org_id = $1
+             AND (e.seq < 1 OR NOT EXISTS (SELECT 1 FROM audit_event_ids i WHERE i.org_id = e.org_id AND i.seq = e.seq AND i.effective_at = e.effective_at))`
+        : UNLOGGED_USAGE_SQL('$1');
+    const rows = await this.rows<{ id: string; at: string }>(`ledger_unlogged_${log}`, sql, [orgId]);
+    return rows.map((r) => ({ recordId: r.id, where: r.at }));
+  }
+
+  async retentionPolicies(orgId?: string): Promise<RetentionPolicy[]> {
+    const rows =
+      orgId === undefined
+        ? await this.rows('retention_all', 'SELECT * FROM retention_policies ORDER BY org_id, log', [])
+        : await this.rows('retention_org', 'SELECT * FROM retention_policies WHERE org_id = $1 ORDER BY log', [orgId]);
+    return rows.map(retentionFromRow);
+  }
+
+  async ledgerPrunes(orgId: string, log: LogName): Promise<StoredPrune[]> {
+    return (await this.rows('ledger_prunes', 'SELECT * FROM ledger_prunes WHERE org_id = $1 AND log = $2 ORDER BY pruned_size', [orgId, log])).map(
+      pruneFromRow,
+    );
+  }
+
+  async ledgerFirstLeafSince(orgId: string, log: LogName, from: number, cutoff: number): Promise<number | null> {
+    // audit_event_ids holds seq and effective_at unpartitioned: a walk in leaf order that stops at
+    // the first record retention must keep.
+    const [row] =
+      log === 'audit'
+        ? await this.rows<{ i: string }>(
+            'ledger_first_audit_since',
+            'SELECT seq - 1 AS i FROM audit_event_ids WHERE org_id = $1 AND seq > $2 AND effective_at >= $3 ORDER BY seq LIMIT 1',
+            [orgId, from, cutoff],
+          )
+        : await this.rows<{ i: string }>(
+            'ledger_first_usage_since',
+            'SELECT leaf_index AS i FROM ledger_usage_leaves WHERE org_id = $1 AND leaf_index >= $2 AND created_at >= $3 ORDER BY leaf_index LIMIT 1',
+            [orgId, from, cutoff],
+          );
+    return row ? Number(row.i) : null;
+  }
 }
+
+const PRUNE_AUDIT = [
+  `DELETE FROM audit_event_actors a USING audit_event_ids i WHERE a.org_id = $1 AND i.org_id = $1 AND i.seq > $2 AND i.seq <= $3
+     AND a.effective_at = i.effective_at AND a.seq = i.seq`,
+  `DELETE FROM audit_events e USING audit_event_ids i WHERE e.org_id = $1 AND i.org_id = $1 AND i.seq > $2 AND i.seq <= $3
+     AND e.effective_at = i.effective_at AND e.seq = i.seq`,
+  'DELETE FROM audit_event_ids WHERE org_id = $1 AND seq > $2 AND seq <= $3',
+];
+const PRUNE_USAGE = [
+  `DELETE FROM usage_record_ids r USING ledger_usage_leaves l WHERE r.org_id = $1 AND l.org_id = $1 AND l.leaf_index >= $2 AND l.leaf_index < $3
+     AND l.kind <> 'cost' AND r.kind = l.kind AND r.id = l.record_id`,
+  `DELETE FROM usage_records r USING ledger_usage_leaves l WHERE r.org_id = $1 AND l.org_id = $1 AND l.leaf_index >= $2 AND l.leaf_index < $3
+     AND l.kind <> 'cost' AND r.kind = l.kind AND r.id = l.record_id AND r.created_at = l.created_at`,
+  `DELETE FROM cost_entries c USING ledger_usage_leaves l WHERE c.org_id = $1 AND l.org_id = $1 AND l.leaf_index >= $2 AND l.leaf_index < $3
+     AND l.kind = 'cost' AND c.id = l.record_id`,
+];
 
 export class PgLedgerWrites implements LedgerWrites {
   constructor(private readonly client: pg.PoolClient) {}
+
+  async setRetention(orgId: string, log: LogName, seconds: number | null, at: number): Promise<void> {
+    if (seconds === null) await this.client.query('DELETE FROM retention_policies WHERE org_id = $1 AND log = $2', [orgId, log]);
+    else
+      await this.client.query(
+        `INSERT INTO retention_policies (org_id, log, seconds, updated_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (org_id, log) DO UPDATE SET seconds = excluded.seconds, updated_at = excluded.updated_at`,
+        [orgId, log, seconds, at],
+      );
+  }
+
+  async pruneLedger(prune: StoredPrune, from: number): Promise<number> {
+    const statements = prune.log === 'audit' ? PRUNE_AUDIT : PRUNE_USAGE;
+    let deleted = 0;
+    for (const [i, text] of statements.entries()) {
+      const result = await this.client.query(text, [prune.orgId, from, prune.prunedSize]);
+      // Count the records themselves: audit_events (the 2nd), usage_records and cost_entries (2nd, 3rd).
+      if (prune.log === 'audit' ? i === 1 : i > 0) deleted += result.rowCount ?? 0;
+    }
+    // Two processes applying the same chunk at once store one record.
+    await this.client.query('INSERT INTO ledger_prunes (org_id, log, pruned_size, pruned_at, note) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', [
+      prune.orgId,
+      prune.log,
+      prune.prunedSize,
+      prune.prunedAt,
+      prune.note,
+    ]);
+    return deleted;
+  }
+
   async insertCheckpoints(checkpoints: StoredCheckpoint[]): Promise<void> {
     for (const c of checkpoints) {
       await this.client.query({

@@ -15,6 +15,7 @@ import { ledgerSchemaSqlPg } from './migration-6.js';
 import { syncCursorsSqlPg } from './migration-7.js';
 import { logStreamsSqlPg } from './migration-8.js';
 import { providerSqlPg } from './migration-9.js';
+import { retentionSqlPg } from './migration-10.js';
 import { syncLocksSqlPg } from './migration-13.js';
 
 export interface PgMigration {
@@ -114,6 +115,7 @@ export const postgresMigrations: PgMigration[] = [
   { version: 7, name: 'upstream mirror cursors', sql: syncCursorsSqlPg },
   { version: 8, name: 'log streams, usage journal', sql: logStreamsSqlPg },
   { version: 9, name: 'usage record provider', sql: providerSqlPg },
+  { version: 10, name: 'retention policies, ledger prunes', sql: retentionSqlPg },
   { version: 13, name: 'upstream mirror lock', sql: syncLocksSqlPg },
 ];
 

@@ -6,7 +6,7 @@
 import type Database from 'better-sqlite3';
 import { auditLeafData, type LogName } from '../../features/ledger/leaf-data.js';
 import { appendHashes, frontierIndexes, leafHash } from '../../features/ledger/merkle.js';
-import type { LedgerLeaf, LedgerLogState, LedgerReads, LedgerWrites, StoredCheckpoint } from '../../features/ledger/store.js';
+import type { LedgerLeaf, LedgerLogState, LedgerReads, LedgerWrites, RetentionPolicy, StoredCheckpoint, StoredPrune } from '../../features/ledger/store.js';
 import {
   COST_LEAF_COLUMNS,
   type LeafRow,
@@ -15,7 +15,7 @@ import {
   USAGE_LEAF_COLUMNS_V9,
   usageLeafFromRow,
 } from '../../features/ledger/usage-leaf-rows.js';
-import { checkpointFromRow } from '../rows.js';
+import { checkpointFromRow, pruneFromRow, retentionFromRow, UNLOGGED_USAGE_SQL } from '../rows.js';
 
 type DB = Database.Database;
 
@@ -142,15 +142,93 @@ export class SqliteLedgerReads implements LedgerReads {
     ).all(orgId, from, to) as LeafRow[];
     return leavesOf([...usage, ...costs]);
   }
+
+  async ledgerRecordCount(orgId: string, log: LogName): Promise<number> {
+    const sql =
+      log === 'audit'
+        ? 'SELECT count(*) AS n FROM audit_events WHERE org_id = @org'
+        : 'SELECT (SELECT count(*) FROM usage_records WHERE org_id = @org) + (SELECT count(*) FROM cost_entries WHERE org_id = @org) AS n';
+    return (this.read(sql).get({ org: orgId }) as { n: number }).n;
+  }
+
+  async ledgerUnloggedRecords(orgId: string, log: LogName): Promise<{ recordId: string; where: string }[]> {
+    // Audit leaves are read by seq > 0; usage leaves through ledger_usage_leaves.
+    const sql = log === 'audit' ? "SELECT id, 'seq ' || seq AS at FROM audit_events WHERE org_id = @org AND seq < 1" : UNLOGGED_USAGE_SQL('@org');
+    return (this.read(sql).all({ org: orgId }) as { id: string; at: string }[]).map((r) => ({ recordId: r.id, where: r.at }));
+  }
+
+  async retentionPolicies(orgId?: string): Promise<RetentionPolicy[]> {
+    const rows =
+      orgId === undefined
+        ? this.read('SELECT * FROM retention_policies ORDER BY org_id, log').all()
+        : this.read('SELECT * FROM retention_policies WHERE org_id = ? ORDER BY log').all(orgId);
+    return (rows as Record<string, unknown>[]).map(retentionFromRow);
+  }
+
+  async ledgerPrunes(orgId: string, log: LogName): Promise<StoredPrune[]> {
+    const rows = this.read('SELECT * FROM ledger_prunes WHERE org_id = ? AND log = ? ORDER BY pruned_size').all(orgId, log);
+    return (rows as Record<string, unknown>[]).map(pruneFromRow);
+  }
+
+  async ledgerFirstLeafSince(orgId: string, log: LogName, from: number, cutoff: number): Promise<number | null> {
+    // Walks leaf order from `from`: it stops at the first record retention must keep.
+    const row =
+      log === 'audit'
+        ? (this.read('SELECT seq - 1 AS i FROM audit_events WHERE org_id = ? AND seq > ? AND effective_at >= ? ORDER BY seq LIMIT 1').get(
+            orgId,
+            from,
+            cutoff,
+          ) as { i: number } | undefined)
+        : (this.read(
+            'SELECT leaf_index AS i FROM ledger_usage_leaves WHERE org_id = ? AND leaf_index >= ? AND created_at >= ? ORDER BY leaf_index LIMIT 1',
+          ).get(orgId, from, cutoff) as { i: number } | undefined);
+    return row ? row.i : null;
+  }
 }
 
 export class SqliteLedgerWrites implements LedgerWrites {
   private readonly insert;
-  constructor(db: DB) {
+  constructor(private readonly db: DB) {
     this.insert = db.prepare('INSERT OR IGNORE INTO ledger_checkpoints (org_id, log, tree_size, root_hash, signed_at, note) VALUES (?, ?, ?, ?, ?, ?)');
   }
   async insertCheckpoints(checkpoints: StoredCheckpoint[]): Promise<void> {
     for (const c of checkpoints) this.insert.run(c.orgId, c.log, c.treeSize, c.rootHash, c.signedAt, c.note);
+  }
+
+  async setRetention(orgId: string, log: LogName, seconds: number | null, at: number): Promise<void> {
+    if (seconds === null) this.db.prepare('DELETE FROM retention_policies WHERE org_id = ? AND log = ?').run(orgId, log);
+    else
+      this.db
+        .prepare(
+          'INSERT INTO retention_policies (org_id, log, seconds, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (org_id, log) DO UPDATE SET seconds = excluded.seconds, updated_at = excluded.updated_at',
+        )
+        .run(orgId, log, seconds, at);
+  }
+
+  async pruneLedger(prune: StoredPrune, from: number): Promise<number> {
+    const { orgId, prunedSize: to } = prune;
+    let deleted = 0;
+    if (prune.log === 'audit') {
+      // leaf i is seq i + 1
+      this.db.prepare('DELETE FROM audit_event_actors WHERE org_id = ? AND seq > ? AND seq <= ?').run(orgId, from, to);
+      deleted = this.db.prepare('DELETE FROM audit_events WHERE org_id = ? AND seq > ? AND seq <= ?').run(orgId, from, to).changes;
+    } else {
+      const leaves = 'SELECT kind, record_id, created_at FROM ledger_usage_leaves WHERE org_id = @org AND leaf_index >= @from AND leaf_index < @to';
+      const range = { org: orgId, from, to };
+      deleted += this.db
+        .prepare(
+          `DELETE FROM usage_records WHERE org_id = @org AND (kind, id, created_at) IN (SELECT kind, record_id, created_at FROM (${leaves}) WHERE kind <> 'cost')`,
+        )
+        .run(range).changes;
+      deleted += this.db
+        .prepare(`DELETE FROM cost_entries WHERE org_id = @org AND id IN (SELECT record_id FROM (${leaves}) WHERE kind = 'cost')`)
+        .run(range).changes;
+    }
+    this.db
+      // Two processes applying the same chunk at once store one record.
+      .prepare('INSERT OR IGNORE INTO ledger_prunes (org_id, log, pruned_size, pruned_at, note) VALUES (?, ?, ?, ?, ?)')
+      .run(orgId, prune.log, prune.prunedSize, prune.prunedAt, prune.note);
+    return deleted;
   }
 }
 

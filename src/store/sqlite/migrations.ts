@@ -10,6 +10,7 @@ import { ledgerSchemaSql } from './migration-6.js';
 import { syncCursorsSql } from './migration-7.js';
 import { logStreamsSql } from './migration-8.js';
 import { providerSqlSqlite } from './migration-9.js';
+import { retentionSql } from './migration-10.js';
 import { syncLocksSql } from './migration-13.js';
 import { usageSchemaSql } from './usage-schema.js';
 
@@ -89,5 +90,6 @@ export const sqliteMigrations: Migration[] = [
   { version: 7, name: 'upstream mirror cursors', sql: syncCursorsSql },
   { version: 8, name: 'log streams, usage journal', sql: logStreamsSql },
   { version: 9, name: 'usage record provider', sql: providerSqlSqlite },
+  { version: 10, name: 'retention policies, ledger prunes', sql: retentionSql },
   { version: 13, name: 'upstream mirror lock', sql: syncLocksSql },
 ];
