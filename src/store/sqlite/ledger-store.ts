@@ -6,7 +6,15 @@
 import type Database from 'better-sqlite3';
 import { auditLeafData, type LogName } from '../../features/ledger/leaf-data.js';
 import { appendHashes, frontierIndexes, leafHash } from '../../features/ledger/merkle.js';
-import type { LedgerLeaf, LedgerLogState, LedgerReads, LedgerWrites, StoredCheckpoint } from '../../features/ledger/store.js';
+import type {
+  LedgerLeaf,
+  LedgerLeafText,
+  LedgerLogState,
+  LedgerReads,
+  LedgerWrites,
+  StoredCheckpoint,
+  StoredHashRange,
+} from '../../features/ledger/store.js';
 import {
   COST_LEAF_COLUMNS,
   type LeafRow,
@@ -141,6 +149,27 @@ export class SqliteLedgerReads implements LedgerReads {
        WHERE l.org_id = ? AND l.leaf_index >= ? AND l.leaf_index < ? AND l.kind = 'cost'`,
     ).all(orgId, from, to) as LeafRow[];
     return leavesOf([...usage, ...costs]);
+  }
+
+  async ledgerLeafTexts(orgId: string, log: LogName, from: number, to: number): Promise<LedgerLeafText[]> {
+    if (log !== 'audit') return (await this.ledgerLeaves(orgId, log, from, to)).map((l) => ({ leafIndex: l.leafIndex, recordId: l.recordId, text: l.data }));
+    const rows = this.read('SELECT seq - 1 AS leafIndex, id AS recordId, body AS text FROM audit_events WHERE org_id = ? AND seq > ? AND seq <= ? ORDER BY seq').all(
+      orgId,
+      from,
+      to,
+    ) as LedgerLeafText[];
+    return rows;
+  }
+
+  async readLedgerHashRange(orgId: string, log: LogName, from: number, to: number): Promise<StoredHashRange> {
+    const hashes = Buffer.alloc((to - from) * 32);
+    const present = new Uint8Array(to - from);
+    const stmt = this.read('SELECT idx, hash FROM ledger_hashes WHERE org_id = ? AND log = ? AND idx >= ? AND idx < ? ORDER BY idx /* range */').raw(true);
+    for (const [idx, hash] of stmt.all(orgId, log, from, to) as [number, string][]) {
+      hashes.write(hash, (idx - from) * 32, 32, 'hex');
+      present[idx - from] = 1;
+    }
+    return { hashes, present };
   }
 }
 
