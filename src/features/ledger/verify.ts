@@ -42,8 +42,9 @@ const sameHash = (a: Buffer, aAt: number, b: Buffer, bAt: number): boolean => {
 
 /**
  * The pending left subtree at each level of the running tree (the compact range, as a binary counter):
- * its hash recomputed from the records, the stored hash at its index (if present), and whether the two
- * agree all the way down ("clean"). Buffers are allocated once per level and overwritten.
+ * its hash recomputed from the records, the stored hash at its index (if present), and whether every
+ * record below matched its logged leaf hash ("clean"). Buffers are allocated once per level and
+ * overwritten.
  */
 class Frontier {
   readonly computed: Buffer[] = [];
@@ -78,6 +79,8 @@ export async function verifyLedger(
   reads: LedgerReads,
   verifierKey: string | null,
   progress: (done: number, total: number) => void = () => {},
+  /** Leaves per page (tests set a small one to cross pages inside subtrees). */
+  pageSize = PAGE,
 ): Promise<VerifyResult> {
   const states = await reads.ledgerLogStates();
   const total = states.reduce((n, s) => n + s.size, 0);
@@ -118,8 +121,8 @@ export async function verifyLedger(
         return null;
       }
     };
-    for (let from = 0; from < s.size; from += PAGE) {
-      const to = Math.min(s.size, from + PAGE);
+    for (let from = 0; from < s.size; from += pageSize) {
+      const to = Math.min(s.size, from + pageSize);
       // The stored hashes that appending leaves from..to-1 wrote: each leaf's, then the subtrees it completed.
       const first = storedHashIndex(0, from);
       const [range, leaves] = await Promise.all([
@@ -159,19 +162,19 @@ export async function verifyLedger(
           const parent = hasher.node(frontier.computed[level] as Buffer, 0, cur, 0);
           const width = 2 ** (level + 1);
           const lo = i + 1 - width;
-          let parentClean = false;
           if (!has) problem(lo, null, `the logged hash of leaves ${lo}..${i} is missing`);
           else if (clean && frontier.clean[level]) {
-            parentClean = sameHash(parent, 0, stored, at);
-            if (!parentClean) problem(lo, null, `the logged hash of leaves ${lo}..${i} differs from the hash of its halves (logged hashes rewritten)`);
+            // Every record below matches its logged leaf: the recomputed hash is the one to hold.
+            if (!sameHash(parent, 0, stored, at))
+              problem(lo, null, `the logged hash of leaves ${lo}..${i} differs from the hash of its halves (logged hashes rewritten)`);
           } else if (curStored && frontier.hasStored[level]) {
-            // Below, a record or hash differs (reported there): check this node against its stored halves only.
+            // Below, a record and its logged leaf differ (reported there): check this node against its stored halves.
             const fromStored = hasher.node(frontier.stored[level] as Buffer, 0, stored, curAt);
             if (!sameHash(fromStored, 0, stored, at))
               problem(lo, null, `the logged hash of leaves ${lo}..${i} differs from the hash of its halves (logged hashes rewritten)`);
           }
           cur = parent;
-          clean = parentClean;
+          clean = clean && (frontier.clean[level] as boolean);
           curStored = has;
           curAt = at;
         }
