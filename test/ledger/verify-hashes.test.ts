@@ -21,7 +21,11 @@ beforeAll(async () => {
   for (let b = 0; b < 3; b++)
     await ingest(
       server,
-      Array.from({ length: 100 }, (_, i) => ({ id: `evt_h${b}_${i}`, type: 'login.succeeded', actor: { type: 'session', session: { user: { id: `u${i}`, email: `u${i}@example.com` } } } })),
+      Array.from({ length: 100 }, (_, i) => ({
+        id: `evt_h${b}_${i}`,
+        type: 'login.succeeded',
+        actor: { type: 'session', session: { user: { id: `u${i}`, email: `u${i}@example.com` } } },
+      })),
     );
   await server.app.services.ledger.checkpointNow();
   vkey = server.app.services.ledger.signer.verifierKey;
@@ -32,10 +36,13 @@ afterAll(async () => {
 });
 
 const problems = async (pageSize?: number) =>
-  (await verifyLedger(server.store.ledger, vkey, undefined, pageSize)).problems.filter((p) => p.log === 'audit').map((p) => `${p.leafIndex} ${p.recordId}: ${p.what}`);
+  (await verifyLedger(server.store.ledger, vkey, undefined, pageSize)).problems
+    .filter((p) => p.log === 'audit')
+    .map((p) => `${p.leafIndex} ${p.recordId}: ${p.what}`);
 
 const storedHash = async (idx: number) => ((await server.store.ledger.readLedgerHashes('org-default', 'audit', [idx])).get(idx) as Buffer).toString('hex');
-const setHash = (idx: number, hex: string) => tamper(server, `UPDATE ledger_hashes SET hash = '${hex}' WHERE org_id = 'org-default' AND log = 'audit' AND idx = ${idx}`);
+const setHash = (idx: number, hex: string) =>
+  tamper(server, `UPDATE ledger_hashes SET hash = '${hex}' WHERE org_id = 'org-default' AND log = 'audit' AND idx = ${idx}`);
 const flip = (hex: string) => `${hex[0] === 'a' ? 'b' : 'a'}${hex.slice(1)}`;
 
 describe('verify checks every stored hash', () => {

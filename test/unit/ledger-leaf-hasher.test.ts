@@ -18,7 +18,21 @@ function rng(seed: number) {
 }
 
 const KEYS = ['id', 'type', 'a', 'b', 'Z', 'é', 'z', '_', 'ab', 'a b', 'a!', '10', '2', '', 'emoji😀', 'ü', 'object', 'data', 'x.y'];
-const STRINGS = ['', 'plain', 'quote " inside', 'back\\slash', 'line\nbreak', 'tab\t', 'ctrl \u0001', 'ünïcödé', '😀 astral', '\u2028 sep', '{"not":"json"}', '[1,2]', ',:}]'];
+const STRINGS = [
+  '',
+  'plain',
+  'quote " inside',
+  'back\\slash',
+  'line\nbreak',
+  'tab\t',
+  'ctrl \u0001',
+  'ünïcödé',
+  '😀 astral',
+  '\u2028 sep',
+  '{"not":"json"}',
+  '[1,2]',
+  ',:}]',
+];
 
 function randomValue(r: () => number, depth: number): unknown {
   const pick = r();
@@ -84,7 +98,8 @@ describe('LeafHasher', () => {
       const fast = hasher.auditLeaf(body);
       expect(fast === null || !fast.equals(reference(body)), body).toBe(true);
     }
-    for (const body of ['{"a":1', '{"a":1}}', '{"a":}', '{"a" :1}', '', '[', '[1,', '"unterminated', '{"a":1,}']) expect(hasher.auditLeaf(body), body).toBeNull();
+    for (const body of ['{"a":1', '{"a":1}}', '{"a":}', '{"a" :1}', '', '[', '[1,', '"unterminated', '{"a":1,}'])
+      expect(hasher.auditLeaf(body), body).toBeNull();
     // Members out of order (the stored bodies' normal case) are what it sorts.
     expect(hasher.auditLeaf('{"b":{"d":[{"f":1,"e":2}],"c":3},"a":2}')?.equals(leafHash('{"a":2,"b":{"c":3,"d":[{"e":2,"f":1}]}}'))).toBe(true);
   });

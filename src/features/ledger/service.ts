@@ -10,9 +10,54 @@ import { checkpointText, type NoteSigner } from './note.js';
 import type { LedgerStore, StoredCheckpoint } from './store.js';
 import { TILE_HEIGHT, TILE_WIDTH, type TilePath } from './tiles.js';
 
+/** Stored hashes kept in memory (about 100 bytes each): the hot ones are the upper levels every proof shares. */
+const HASH_CACHE_SIZE = 65_536;
+
+/**
+ * A least-recently-used cache of stored hashes. A stored hash is written once, when its subtree is
+ * complete, and never changes (tlog layout), so a cached one is always the one the store held: proofs
+ * and tiles served from it equal the ones read from the store (test/ledger/proof-cache.test.ts).
+ */
+export class StoredHashCache {
+  private readonly map = new Map<string, Buffer>();
+  constructor(private readonly capacity = HASH_CACHE_SIZE) {}
+
+  /** `fetch` with the cached indexes answered from memory; the rest are read and kept. */
+  async read(orgId: string, log: LogName, indexes: number[], fetch: (indexes: number[]) => Promise<Map<number, Buffer>>): Promise<Map<number, Buffer>> {
+    const found = new Map<number, Buffer>();
+    const missing: number[] = [];
+    const prefix = `${orgId}\n${log}\n`;
+    for (const i of indexes) {
+      const key = prefix + i;
+      const h = this.map.get(key);
+      if (h) {
+        // Most recently used last: Map keeps insertion order.
+        this.map.delete(key);
+        this.map.set(key, h);
+        found.set(i, h);
+      } else missing.push(i);
+    }
+    if (missing.length === 0) return found;
+    for (const [i, h] of await fetch(missing)) {
+      found.set(i, h);
+      this.map.set(prefix + i, h);
+    }
+    for (const key of this.map.keys()) {
+      if (this.map.size <= this.capacity) break;
+      this.map.delete(key);
+    }
+    return found;
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+}
+
 export class LedgerService {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
+  readonly hashCache = new StoredHashCache();
 
   constructor(
     private readonly store: LedgerStore,
@@ -26,7 +71,7 @@ export class LedgerService {
   }
 
   private hashes(orgId: string, log: LogName) {
-    return (indexes: number[]) => this.store.ledger.readLedgerHashes(orgId, log, indexes);
+    return (indexes: number[]) => this.hashCache.read(orgId, log, indexes, (missing) => this.store.ledger.readLedgerHashes(orgId, log, missing));
   }
 
   /** Signs a checkpoint for every log that grew since its last one; returns how many it signed. */
