@@ -125,7 +125,11 @@ export async function runLedgerBench(opts: { quick: boolean }): Promise<void> {
     progress(`filling to ${fmtInt(total)} events (${fmtInt(FILL_BATCH)} per transaction, ledger on)`);
     const t1 = performance.now();
     ids.push(...(await fillTo(onPath, ratioTotal, total, r, pop)));
-    figures.push({ name: `fill to ${fmtInt(total)} (events/s, ledger on)`, value: fmtInt((total - ratioTotal) / ((performance.now() - t1) / 1000)), target: '' });
+    figures.push({
+      name: `fill to ${fmtInt(total)} (events/s, ledger on)`,
+      value: fmtInt((total - ratioTotal) / ((performance.now() - t1) / 1000)),
+      target: '',
+    });
 
     const store = await openBenchStore(benchConfig(dir), onPath);
     const { privateKey } = generateKeyPairSync('ed25519');

@@ -124,9 +124,14 @@ class Sorter {
   private value(): void {
     if (this.i >= this.len) throw FAIL;
     const c = this.src[this.i] as number;
-    if (c === 34) return this.string();
-    if (c === 123) return this.object();
-    if (c === 91) return this.array();
+    if (c === 34) this.string();
+    else if (c === 123) this.object();
+    else if (c === 91) this.array();
+    else this.primitive();
+  }
+
+  /** Copies a number, true, false or null (anything up to the next , } or ]). */
+  private primitive(): void {
     const src = this.src;
     const dst = this.dst;
     const start = this.i;

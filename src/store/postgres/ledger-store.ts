@@ -7,15 +7,7 @@
 import type pg from 'pg';
 import { auditLeafData, type LogName } from '../../features/ledger/leaf-data.js';
 import { appendHashes, frontierIndexes, leafHash } from '../../features/ledger/merkle.js';
-import type {
-  LedgerLeaf,
-  LedgerLeafText,
-  LedgerLogState,
-  LedgerReads,
-  LedgerWrites,
-  StoredCheckpoint,
-  StoredHashRange,
-} from '../../features/ledger/store.js';
+import type { LedgerLeaf, LedgerLeafText, LedgerLogState, LedgerReads, LedgerWrites, StoredCheckpoint, StoredHashRange } from '../../features/ledger/store.js';
 import {
   COST_LEAF_COLUMNS,
   type LeafRow,

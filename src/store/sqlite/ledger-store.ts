@@ -6,15 +6,7 @@
 import type Database from 'better-sqlite3';
 import { auditLeafData, type LogName } from '../../features/ledger/leaf-data.js';
 import { appendHashes, frontierIndexes, leafHash } from '../../features/ledger/merkle.js';
-import type {
-  LedgerLeaf,
-  LedgerLeafText,
-  LedgerLogState,
-  LedgerReads,
-  LedgerWrites,
-  StoredCheckpoint,
-  StoredHashRange,
-} from '../../features/ledger/store.js';
+import type { LedgerLeaf, LedgerLeafText, LedgerLogState, LedgerReads, LedgerWrites, StoredCheckpoint, StoredHashRange } from '../../features/ledger/store.js';
 import {
   COST_LEAF_COLUMNS,
   type LeafRow,
@@ -153,11 +145,9 @@ export class SqliteLedgerReads implements LedgerReads {
 
   async ledgerLeafTexts(orgId: string, log: LogName, from: number, to: number): Promise<LedgerLeafText[]> {
     if (log !== 'audit') return (await this.ledgerLeaves(orgId, log, from, to)).map((l) => ({ leafIndex: l.leafIndex, recordId: l.recordId, text: l.data }));
-    const rows = this.read('SELECT seq - 1 AS leafIndex, id AS recordId, body AS text FROM audit_events WHERE org_id = ? AND seq > ? AND seq <= ? ORDER BY seq').all(
-      orgId,
-      from,
-      to,
-    ) as LedgerLeafText[];
+    const rows = this.read(
+      'SELECT seq - 1 AS leafIndex, id AS recordId, body AS text FROM audit_events WHERE org_id = ? AND seq > ? AND seq <= ? ORDER BY seq',
+    ).all(orgId, from, to) as LedgerLeafText[];
     return rows;
   }
 
