@@ -108,14 +108,14 @@ describe('proofs from the stored-hash cache', () => {
       fetched.push(...indexes);
       return fromStore(indexes);
     };
-    const cache = new StoredHashCache(8);
+    const cache = new StoredHashCache(8, 64, 0);
     const first = await cache.read(ORG, 'audit', [0, 1, 2, 3], fetch);
     expect(fetched).toEqual([0, 1, 2, 3]);
     fetched = [];
     const again = await cache.read(ORG, 'audit', [3, 2, 1, 0], fetch);
     expect(fetched).toEqual([]);
     for (const i of [0, 1, 2, 3]) expect(again.get(i)?.equals(first.get(i) as Buffer)).toBe(true);
-    // 0 was used last above (order 3, 2, 1, 0): filling past 8 evicts 3 first, then 2.
+    // 0 was used last above (order 3, 2, 1, 0): filling past 8 evicts 3 first, then 2 (a cache keeping every level).
     await cache.read(ORG, 'audit', [10, 11, 12, 13, 14, 15], fetch);
     expect(cache.size).toBe(8);
     fetched = [];
@@ -125,5 +125,18 @@ describe('proofs from the stored-hash cache', () => {
     // leaf 0's stored hash is its leaf hash
     const leaves = await server.store.ledger.ledgerLeaves(ORG, 'audit', 0, 1);
     expect(mixed.get(0)?.equals(leafHash((leaves[0] as { data: string }).data))).toBe(true);
+  });
+
+  it('keeps only hashes of subtrees of 256 leaves or more by default', async () => {
+    const cache = new StoredHashCache();
+    const upper = storedHashIndex(8, 0);
+    await cache.read(ORG, 'audit', [0, 1, storedHashIndex(7, 0), upper], fromStore);
+    expect(cache.size).toBe(1);
+    let fetched: number[] = [];
+    await cache.read(ORG, 'audit', [0, upper], async (indexes) => {
+      fetched = indexes;
+      return fromStore(indexes);
+    });
+    expect(fetched).toEqual([0]);
   });
 });
