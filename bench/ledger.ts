@@ -124,7 +124,7 @@ export async function runLedgerBench(opts: { quick: boolean }): Promise<void> {
     const ids = batches.flat().map((e) => e.id);
     progress(`filling to ${fmtInt(total)} events (${fmtInt(FILL_BATCH)} per transaction, ledger on)`);
     const t1 = performance.now();
-    ids.push(...(await fillTo(onPath, ratioTotal, total, r, pop)));
+    for (const id of await fillTo(onPath, ratioTotal, total, r, pop)) ids.push(id);
     figures.push({
       name: `fill to ${fmtInt(total)} (events/s, ledger on)`,
       value: fmtInt((total - ratioTotal) / ((performance.now() - t1) / 1000)),
