@@ -35,6 +35,16 @@ export function storedHashIndex(level: number, n: number): number {
   return i + level;
 }
 
+/** tlog.SplitStoredHashIndex, the level part: the level of the subtree whose hash sits at stored index `index`. */
+export function storedHashLevel(index: number): number {
+  // Leaf n's hash sits at 2n - popcount(n), followed by the subtrees appending leaf n completed.
+  const at = (n: number) => storedHashIndex(0, n);
+  let n = Math.floor(index / 2);
+  while (n > 0 && at(n) > index) n--;
+  while (at(n + 1) <= index) n++;
+  return index - at(n);
+}
+
 /** The full subtrees (level, n) whose hashes make up a tree of `size` leaves, left to right. */
 export function compactRange(size: number): { level: number; n: number }[] {
   const out: { level: number; n: number }[] = [];

@@ -5,14 +5,84 @@
 import type { Clock } from '../../lib/clock.js';
 import { errors } from '../../lib/errors.js';
 import { LOG_NAMES, type LogName } from './leaf-data.js';
-import { consistencyProof, inclusionProof, storedHashIndex, treeHash, withStoredHashes } from './merkle.js';
+import { consistencyProof, inclusionProof, storedHashIndex, storedHashLevel, treeHash, withStoredHashes } from './merkle.js';
 import { checkpointText, type NoteSigner } from './note.js';
 import type { LedgerStore, StoredCheckpoint } from './store.js';
 import { TILE_HEIGHT, TILE_WIDTH, type TilePath } from './tiles.js';
 
+/**
+ * Stored hashes kept in memory per log (about 100 bytes each), and logs kept. Only hashes of subtrees
+ * of 256 leaves or more (the hashes of full tiles of level 1 and up) are kept: every proof shares
+ * them, there are about n / 128 of them, and a proof's lower levels (one level-0 tile, a few
+ * neighbouring rows) are one cheap read.
+ */
+const HASH_CACHE_SIZE = 16_384;
+const HASH_CACHE_LOGS = 64;
+
+/**
+ * A least-recently-used cache of stored hashes, per log. A stored hash is written once, when its
+ * subtree is complete, and never changes (tlog layout), so a cached one is always the one the store
+ * held: proofs served from it equal the ones read from the store (test/ledger/proof-cache.test.ts).
+ */
+export class StoredHashCache {
+  private readonly logs = new Map<string, Map<number, Buffer>>();
+  constructor(
+    private readonly capacity = HASH_CACHE_SIZE,
+    private readonly maxLogs = HASH_CACHE_LOGS,
+    private readonly minLevel = TILE_HEIGHT,
+  ) {}
+
+  private logMap(orgId: string, log: LogName): Map<number, Buffer> {
+    const key = `${orgId}\n${log}`;
+    let map = this.logs.get(key);
+    if (map) this.logs.delete(key);
+    else map = new Map();
+    // Most recently used last: Map keeps insertion order.
+    this.logs.set(key, map);
+    for (const old of this.logs.keys()) {
+      if (this.logs.size <= this.maxLogs) break;
+      this.logs.delete(old);
+    }
+    return map;
+  }
+
+  /** `fetch` with the cached indexes answered from memory; the rest are read and kept. */
+  async read(orgId: string, log: LogName, indexes: number[], fetch: (indexes: number[]) => Promise<Map<number, Buffer>>): Promise<Map<number, Buffer>> {
+    const map = this.logMap(orgId, log);
+    const found = new Map<number, Buffer>();
+    const missing: number[] = [];
+    for (const i of indexes) {
+      const h = map.get(i);
+      if (h) {
+        map.delete(i);
+        map.set(i, h);
+        found.set(i, h);
+      } else missing.push(i);
+    }
+    if (missing.length === 0) return found;
+    for (const [i, h] of await fetch(missing)) {
+      found.set(i, h);
+      if (storedHashLevel(i) >= this.minLevel) map.set(i, h);
+    }
+    for (const old of map.keys()) {
+      if (map.size <= this.capacity) break;
+      map.delete(old);
+    }
+    return found;
+  }
+
+  /** Hashes cached, over all logs. */
+  get size(): number {
+    let n = 0;
+    for (const map of this.logs.values()) n += map.size;
+    return n;
+  }
+}
+
 export class LedgerService {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
+  readonly hashCache = new StoredHashCache();
 
   constructor(
     private readonly store: LedgerStore,
@@ -26,7 +96,7 @@ export class LedgerService {
   }
 
   private hashes(orgId: string, log: LogName) {
-    return (indexes: number[]) => this.store.ledger.readLedgerHashes(orgId, log, indexes);
+    return (indexes: number[]) => this.hashCache.read(orgId, log, indexes, (missing) => this.store.ledger.readLedgerHashes(orgId, log, missing));
   }
 
   /** Signs a checkpoint for every log that grew since its last one; returns how many it signed. */

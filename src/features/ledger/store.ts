@@ -49,6 +49,22 @@ export interface LedgerLeaf {
   data: string;
 }
 
+/**
+ * One leaf as `verify` reads it: for the usage log, its leaf data; for the audit log, the stored body
+ * as served, whose leaf data is auditLeafData(text) (verify canonicalizes only when it must).
+ */
+export interface LedgerLeafText {
+  leafIndex: number;
+  recordId: string;
+  text: string;
+}
+
+/** Stored hashes [from, to) of a log: hash i at bytes (i - from) * 32; present[i - from] is 0 where no row is stored. */
+export interface StoredHashRange {
+  hashes: Buffer;
+  present: Uint8Array;
+}
+
 export interface LedgerReads {
   /** Every log of every organization (the checkpointer and `verify` walk them). */
   ledgerLogStates(): Promise<LedgerLogState[]>;
@@ -80,6 +96,10 @@ export interface LedgerReads {
    * usage: created_at), or null when every stored record from `from` on is older.
    */
   ledgerFirstLeafSince(orgId: string, log: LogName, from: number, cutoff: number): Promise<number | null>;
+  /** Leaves [from, to) in leaf order as `verify` reads them (a missing record is skipped). */
+  ledgerLeafTexts(orgId: string, log: LogName, from: number, to: number): Promise<LedgerLeafText[]>;
+  /** Every stored hash with a stored index in [from, to) (one range scan; verify walks the log with it). */
+  readLedgerHashRange(orgId: string, log: LogName, from: number, to: number): Promise<StoredHashRange>;
 }
 
 export interface LedgerWrites {

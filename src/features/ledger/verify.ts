@@ -2,14 +2,20 @@
  * Local verification (`orgledger verify --data|--database-url`): rebuilds every log from the stored
  * records and checks it against the stored leaf hashes and every signed checkpoint. A changed,
  * deleted, inserted or reordered record shows as a leaf whose record is missing or whose data no
- * longer hashes to the logged leaf; rewritten hashes show as checkpoints whose signed root the
- * records no longer give.
+ * longer hashes to the logged leaf; rewritten hashes show as stored subtree hashes that are not the
+ * hash of their halves, and as checkpoints whose signed root the records no longer give.
+ *
+ * One pass per log, in pages of PAGE leaves: one range scan of the records and one of the stored
+ * hashes (every stored hash is checked: each leaf's against its record, each subtree's against its
+ * halves), hashed with reusable buffers, audit bodies canonicalized only when the fast sorted-bytes
+ * candidate does not match (leaf-hasher.ts).
  */
-import type { LogName } from './leaf-data.js';
-import { leafHash, nodeHash, storedHashIndex } from './merkle.js';
+import { auditLeafData, type LogName } from './leaf-data.js';
+import { LeafHasher } from './leaf-hasher.js';
+import { storedHashIndex } from './merkle.js';
 import { openCheckpoint } from './note.js';
 import { openPrune } from './retention.js';
-import type { LedgerReads } from './store.js';
+import type { LedgerLeafText, LedgerReads } from './store.js';
 
 export interface VerifyProblem {
   orgId: string;
@@ -37,25 +43,47 @@ export interface VerifyResult {
   problems: VerifyProblem[];
 }
 
-const PAGE = 4096;
+/** Leaves per round trip: one range scan of records and one of stored hashes each. */
+const PAGE = 16_384;
+const ZERO = Buffer.alloc(32);
 
-/** A running RFC 6962 root: the compact range's subtree hashes, largest first. */
+const sameHash = (a: Buffer, aAt: number, b: Buffer, bAt: number): boolean => {
+  for (let k = 0; k < 32; k++) if (a[aAt + k] !== b[bAt + k]) return false;
+  return true;
+};
+
+/**
+ * The pending left subtree at each level of the running tree (the compact range, as a binary counter):
+ * its hash recomputed from the records, the stored hash at its index (if present), and whether every
+ * record below matched its logged leaf hash ("clean"). Buffers are allocated once per level and
+ * overwritten.
+ */
 class Frontier {
-  private readonly stack: { size: number; hash: Buffer }[] = [];
-  count = 0;
-  push(h: Buffer) {
-    let node = { size: 1, hash: h };
-    for (let top = this.stack.at(-1); top && top.size === node.size; top = this.stack.at(-1)) {
-      this.stack.pop();
-      node = { size: node.size * 2, hash: nodeHash(top.hash, node.hash) };
+  readonly computed: Buffer[] = [];
+  readonly stored: Buffer[] = [];
+  readonly hasStored: boolean[] = [];
+  readonly clean: boolean[] = [];
+  set(level: number, computed: Buffer, stored: Buffer | null, storedAt: number, clean: boolean): void {
+    while (this.computed.length <= level) {
+      this.computed.push(Buffer.alloc(32));
+      this.stored.push(Buffer.alloc(32));
+      this.hasStored.push(false);
+      this.clean.push(false);
     }
-    this.stack.push(node);
-    this.count++;
+    computed.copy(this.computed[level] as Buffer, 0, 0, 32);
+    if (stored) stored.copy(this.stored[level] as Buffer, 0, storedAt, storedAt + 32);
+    this.hasStored[level] = stored !== null;
+    this.clean[level] = clean;
   }
-  root(): Buffer {
-    let r = (this.stack.at(-1) as { hash: Buffer }).hash;
-    for (let i = this.stack.length - 2; i >= 0; i--) r = nodeHash((this.stack[i] as { hash: Buffer }).hash, r);
-    return r;
+  /** The root of the first `size` leaves (size = the leaves pushed so far), from the recomputed hashes. */
+  root(size: number, hasher: LeafHasher): Buffer {
+    let r: Buffer | null = null;
+    for (let level = 0, n = size; n > 0; level++, n = Math.floor(n / 2)) {
+      if (n % 2 === 0) continue;
+      const h = this.computed[level] as Buffer;
+      r = r === null ? h : hasher.node(h, 0, r, 0);
+    }
+    return r ?? ZERO;
   }
 }
 
@@ -63,10 +91,13 @@ export async function verifyLedger(
   reads: LedgerReads,
   verifierKey: string | null,
   progress: (done: number, total: number) => void = () => {},
+  /** Leaves per page (tests set a small one to cross pages inside subtrees). */
+  pageSize = PAGE,
 ): Promise<VerifyResult> {
   const states = await reads.ledgerLogStates();
   const total = states.reduce((n, s) => n + s.size, 0);
   const result: VerifyResult = { logs: states.length, leaves: 0, checkpoints: 0, pruned: [], problems: [] };
+  const hasher = new LeafHasher();
   for (const s of states) {
     const problem = (leafIndex: number | null, recordId: string | null, what: string) =>
       result.problems.push({ orgId: s.orgId, log: s.log, leafIndex, recordId, what });
@@ -93,37 +124,87 @@ export async function verifyLedger(
     const prunedSize = pruned?.prunedSize ?? 0;
     const bySize = new Map(checkpoints.map((c) => [c.treeSize, c]));
     const frontier = new Frontier();
+    /** The leaf hash of one record: the fast sorted-bytes candidate when it matches the logged hash, else auditLeafData. */
+    const leafOf = (row: LedgerLeafText, logged: Buffer | null, loggedAt: number): Buffer | null => {
+      if (s.log !== 'audit') return hasher.leaf(row.text);
+      const fast = hasher.auditLeaf(row.text);
+      if (fast && logged && sameHash(fast, 0, logged, loggedAt)) return fast;
+      try {
+        return hasher.leaf(auditLeafData(row.text));
+      } catch (err) {
+        problem(row.leafIndex, row.recordId, `the record is not valid JSON (${(err as Error).message})`);
+        return null;
+      }
+    };
     let found = 0; // records reached through the leaves
-    for (let from = 0; from < s.size; from += PAGE) {
-      const to = Math.min(s.size, from + PAGE);
-      const leaves = await reads.ledgerLeaves(s.orgId, s.log, from, to);
-      const stored = await reads.readLedgerHashes(
-        s.orgId,
-        s.log,
-        Array.from({ length: to - from }, (_, i) => storedHashIndex(0, from + i)),
-      );
-      const byIndex = new Map<number, { recordId: string; data: string }[]>();
-      for (const l of leaves) byIndex.set(l.leafIndex, [...(byIndex.get(l.leafIndex) ?? []), l]);
+    for (let from = 0; from < s.size; from += pageSize) {
+      const to = Math.min(s.size, from + pageSize);
+      // The stored hashes that appending leaves from..to-1 wrote: each leaf's, then the subtrees it completed.
+      const first = storedHashIndex(0, from);
+      const [range, leaves] = await Promise.all([
+        reads.readLedgerHashRange(s.orgId, s.log, first, storedHashIndex(0, to)),
+        reads.ledgerLeafTexts(s.orgId, s.log, from, to),
+      ]);
+      const stored = range.hashes;
+      let idx = 0;
+      let next = 0;
       for (let i = from; i < to; i++) {
-        const logged = stored.get(storedHashIndex(0, i));
-        const rows = byIndex.get(i) ?? [];
-        found += rows.length;
-        let h = logged;
-        if (rows.length === 0) {
+        while (next < leaves.length && (leaves[next] as LedgerLeafText).leafIndex < i) next++;
+        const rowsFrom = next;
+        while (next < leaves.length && (leaves[next] as LedgerLeafText).leafIndex === i) next++;
+        const loggedAt = idx * 32;
+        const logged = range.present[idx] === 1;
+        let h: Buffer = logged ? stored.subarray(loggedAt, loggedAt + 32) : ZERO;
+        let clean = false;
+        found += next - rowsFrom;
+        if (rowsFrom === next) {
+          // Below a verified prune note the record was deleted by retention; its logged hash stands in.
           if (i < prunedSize) (pruned as VerifyPruned).gone++;
           else problem(i, null, 'the record of this leaf is missing (deleted)');
         }
-        for (const row of rows) {
-          const computed = leafHash(row.data);
+        for (let k = rowsFrom; k < next; k++) {
+          const row = leaves[k] as LedgerLeafText;
+          const computed = leafOf(row, logged ? stored : null, loggedAt);
+          if (!computed) continue;
           if (!logged) problem(i, row.recordId, 'the logged leaf hash is missing');
-          else if (!computed.equals(logged)) problem(i, row.recordId, 'the record differs from the logged leaf (changed, swapped or forged)');
-          h = rows.length === 1 ? computed : h;
+          else if (!sameHash(computed, 0, stored, loggedAt)) problem(i, row.recordId, 'the record differs from the logged leaf (changed, swapped or forged)');
+          else clean = next - rowsFrom === 1;
+          if (next - rowsFrom === 1) h = computed;
         }
-        frontier.push(h ?? Buffer.alloc(32));
+        // Each trailing one bit of i completes a subtree one level up: check its stored hash.
+        let cur = h;
+        let curStored = logged;
+        let curAt = loggedAt;
+        let level = 0;
+        for (let n = i; n % 2 === 1; n = (n - 1) / 2, level++) {
+          idx++;
+          const at = idx * 32;
+          const has = range.present[idx] === 1;
+          const parent = hasher.node(frontier.computed[level] as Buffer, 0, cur, 0);
+          const width = 2 ** (level + 1);
+          const lo = i + 1 - width;
+          if (!has) problem(lo, null, `the logged hash of leaves ${lo}..${i} is missing`);
+          else if (clean && frontier.clean[level]) {
+            // Every record below matches its logged leaf: the recomputed hash is the one to hold.
+            if (!sameHash(parent, 0, stored, at))
+              problem(lo, null, `the logged hash of leaves ${lo}..${i} differs from the hash of its halves (logged hashes rewritten)`);
+          } else if (curStored && frontier.hasStored[level]) {
+            // Below, a record and its logged leaf differ (reported there): check this node against its stored halves.
+            const fromStored = hasher.node(frontier.stored[level] as Buffer, 0, stored, curAt);
+            if (!sameHash(fromStored, 0, stored, at))
+              problem(lo, null, `the logged hash of leaves ${lo}..${i} differs from the hash of its halves (logged hashes rewritten)`);
+          }
+          cur = parent;
+          clean = clean && (frontier.clean[level] as boolean);
+          curStored = has;
+          curAt = at;
+        }
+        frontier.set(level, cur, curStored ? stored : null, curAt, clean);
+        idx++;
         const cp = bySize.get(i + 1);
         if (cp) {
           result.checkpoints++;
-          if (frontier.root().toString('base64') !== cp.rootHash)
+          if (frontier.root(i + 1, hasher).toString('base64') !== cp.rootHash)
             problem(null, null, `checkpoint of size ${cp.treeSize}: the stored records do not give its signed root (records or logged hashes rewritten)`);
         }
       }
@@ -131,7 +212,7 @@ export async function verifyLedger(
       progress(result.leaves, total);
     }
     // Records past the end of the log were inserted behind orgledger's back.
-    for (const extra of await reads.ledgerLeaves(s.orgId, s.log, s.size, Number.MAX_SAFE_INTEGER)) {
+    for (const extra of await reads.ledgerLeafTexts(s.orgId, s.log, s.size, Number.MAX_SAFE_INTEGER)) {
       found++;
       problem(extra.leafIndex, extra.recordId, `a record sits at leaf ${extra.leafIndex}, beyond the log's ${s.size} leaves (inserted)`);
     }

@@ -7,7 +7,17 @@
 import type pg from 'pg';
 import { auditLeafData, type LogName } from '../../features/ledger/leaf-data.js';
 import { appendHashes, frontierIndexes, leafHash } from '../../features/ledger/merkle.js';
-import type { LedgerLeaf, LedgerLogState, LedgerReads, LedgerWrites, RetentionPolicy, StoredCheckpoint, StoredPrune } from '../../features/ledger/store.js';
+import type {
+  LedgerLeaf,
+  LedgerLeafText,
+  LedgerLogState,
+  LedgerReads,
+  LedgerWrites,
+  RetentionPolicy,
+  StoredCheckpoint,
+  StoredHashRange,
+  StoredPrune,
+} from '../../features/ledger/store.js';
 import {
   COST_LEAF_COLUMNS,
   type LeafRow,
@@ -212,6 +222,38 @@ export class PgLedgerReads implements LedgerReads {
             [orgId, from, cutoff],
           );
     return row ? Number(row.i) : null;
+  }
+
+  async ledgerLeafTexts(orgId: string, log: LogName, from: number, to: number): Promise<LedgerLeafText[]> {
+    if (log !== 'audit') return (await this.ledgerLeaves(orgId, log, from, to)).map((l) => ({ leafIndex: l.leafIndex, recordId: l.recordId, text: l.data }));
+    const rows = await this.rows<{ seq: string; id: string; body: string }>('ledger_audit_leaves', AUDIT_LEAVES_SQL, [orgId, from, to]);
+    return rows.map((r) => ({ leafIndex: Number(r.seq) - 1, recordId: r.id, text: r.body }));
+  }
+
+  async readLedgerHashRange(orgId: string, log: LogName, from: number, to: number): Promise<StoredHashRange> {
+    // The whole range as one hex string (one decode, no row objects) when every row is there and well formed.
+    const [whole] = await this.rows<{ n: string; hex: string }>(
+      'ledger_hash_range_whole',
+      "SELECT count(*) AS n, coalesce(string_agg(hash, '' ORDER BY idx), '') AS hex FROM ledger_hashes WHERE org_id = $1 AND log = $2 AND idx >= $3 AND idx < $4",
+      [orgId, log, from, to],
+    );
+    if (whole && Number(whole.n) === to - from && whole.hex.length === (to - from) * 64) {
+      const hashes = Buffer.from(whole.hex, 'hex');
+      if (hashes.length === (to - from) * 32) return { hashes, present: new Uint8Array(to - from).fill(1) };
+    }
+    const hashes = Buffer.alloc((to - from) * 32);
+    const present = new Uint8Array(to - from);
+    const rows = await this.rows<{ idx: string; hash: string }>(
+      'ledger_hash_range',
+      'SELECT idx, hash FROM ledger_hashes WHERE org_id = $1 AND log = $2 AND idx >= $3 AND idx < $4 ORDER BY idx',
+      [orgId, log, from, to],
+    );
+    for (const r of rows) {
+      const i = Number(r.idx) - from;
+      hashes.write(r.hash, i * 32, 32, 'hex');
+      present[i] = 1;
+    }
+    return { hashes, present };
   }
 }
 

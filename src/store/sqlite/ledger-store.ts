@@ -6,7 +6,17 @@
 import type Database from 'better-sqlite3';
 import { auditLeafData, type LogName } from '../../features/ledger/leaf-data.js';
 import { appendHashes, frontierIndexes, leafHash } from '../../features/ledger/merkle.js';
-import type { LedgerLeaf, LedgerLogState, LedgerReads, LedgerWrites, RetentionPolicy, StoredCheckpoint, StoredPrune } from '../../features/ledger/store.js';
+import type {
+  LedgerLeaf,
+  LedgerLeafText,
+  LedgerLogState,
+  LedgerReads,
+  LedgerWrites,
+  RetentionPolicy,
+  StoredCheckpoint,
+  StoredHashRange,
+  StoredPrune,
+} from '../../features/ledger/store.js';
 import {
   COST_LEAF_COLUMNS,
   type LeafRow,
@@ -183,6 +193,33 @@ export class SqliteLedgerReads implements LedgerReads {
             'SELECT leaf_index AS i FROM ledger_usage_leaves WHERE org_id = ? AND leaf_index >= ? AND created_at >= ? ORDER BY leaf_index LIMIT 1',
           ).get(orgId, from, cutoff) as { i: number } | undefined);
     return row ? row.i : null;
+  }
+
+  async ledgerLeafTexts(orgId: string, log: LogName, from: number, to: number): Promise<LedgerLeafText[]> {
+    if (log !== 'audit') return (await this.ledgerLeaves(orgId, log, from, to)).map((l) => ({ leafIndex: l.leafIndex, recordId: l.recordId, text: l.data }));
+    const rows = this.read(
+      'SELECT seq - 1 AS leafIndex, id AS recordId, body AS text FROM audit_events WHERE org_id = ? AND seq > ? AND seq <= ? ORDER BY seq',
+    ).all(orgId, from, to) as LedgerLeafText[];
+    return rows;
+  }
+
+  async readLedgerHashRange(orgId: string, log: LogName, from: number, to: number): Promise<StoredHashRange> {
+    // The whole range as one hex string (one decode, no row objects) when every row is there and well formed.
+    const whole = this.read(
+      "SELECT count(*) AS n, coalesce(group_concat(hash, '' ORDER BY idx), '') AS hex FROM ledger_hashes WHERE org_id = ? AND log = ? AND idx >= ? AND idx < ?",
+    ).get(orgId, log, from, to) as { n: number; hex: string };
+    if (whole.n === to - from && whole.hex.length === (to - from) * 64) {
+      const hashes = Buffer.from(whole.hex, 'hex');
+      if (hashes.length === (to - from) * 32) return { hashes, present: new Uint8Array(to - from).fill(1) };
+    }
+    const hashes = Buffer.alloc((to - from) * 32);
+    const present = new Uint8Array(to - from);
+    const stmt = this.read('SELECT idx, hash FROM ledger_hashes WHERE org_id = ? AND log = ? AND idx >= ? AND idx < ? ORDER BY idx /* range */').raw(true);
+    for (const [idx, hash] of stmt.all(orgId, log, from, to) as [number, string][]) {
+      hashes.write(hash, (idx - from) * 32, 32, 'hex');
+      present[idx - from] = 1;
+    }
+    return { hashes, present };
   }
 }
 

@@ -1,0 +1,253 @@
+/**
+ * RFC 6962 leaf and node hashes for `verify`, without per-leaf hash objects: one-shot crypto.hash over
+ * scratch buffers that are reused from leaf to leaf.
+ *
+ * `auditLeaf` also has a fast way to an audit leaf's data: the stored body with its object members
+ * sorted by key, recursively, working on the UTF-8 bytes (no JSON.parse, no re-serialization). A
+ * stored body is JSON.stringify output: no whitespace, strings escaped and numbers printed as
+ * ECMAScript does, which is what RFC 8785 asks too, so its canonical form (auditLeafData) is the same
+ * text with members reordered. Keys are compared by their UTF-8 bytes, which is JCS's UTF-16 order for
+ * keys without escapes or characters beyond U+FFFF. For other input (whitespace, an escaped key, a
+ * duplicate key, another number form) the sorted bytes may differ from auditLeafData: the caller
+ * trusts them only when they hash to the logged leaf hash (then, SHA-256 being collision resistant,
+ * they are the logged leaf data, and the body parses to the same object), and otherwise recomputes
+ * auditLeafData (`leaf(auditLeafData(body))`).
+ */
+import { hash } from 'node:crypto';
+
+const FAIL = Symbol('not handled');
+
+export class LeafHasher {
+  private src = Buffer.alloc(1 << 16);
+  private dst = Buffer.alloc((1 << 16) + 1);
+  private readonly tmp = Buffer.alloc(1 << 16);
+  private readonly pair = Buffer.alloc(65);
+  /** Member spans of the objects being sorted, as a stack: [keyStart, keyEnd, valueStart, valueEnd]. */
+  private spans = new Int32Array(4096);
+
+  constructor() {
+    this.pair[0] = 1;
+  }
+
+  /** SHA-256(0x00 || data). */
+  leaf(data: string): Buffer {
+    this.fit(data);
+    this.dst[0] = 0;
+    const n = this.dst.write(data, 1, 'utf8');
+    return hash('sha256', this.dst.subarray(0, n + 1), 'buffer') as unknown as Buffer;
+  }
+
+  /** SHA-256(0x01 || left || right), each side 32 bytes read at its offset. */
+  node(left: Buffer, leftAt: number, right: Buffer, rightAt: number): Buffer {
+    left.copy(this.pair, 1, leftAt, leftAt + 32);
+    right.copy(this.pair, 33, rightAt, rightAt + 32);
+    return hash('sha256', this.pair, 'buffer') as unknown as Buffer;
+  }
+
+  /** SHA-256(0x00 || the body's members sorted by key); null when the body's text is not handled. */
+  auditLeaf(body: string): Buffer | null {
+    this.fit(body);
+    const len = this.src.write(body, 0, 'utf8');
+    this.dst[0] = 0;
+    for (;;) {
+      try {
+        const end = new Sorter(this.src, len, this.dst, this.spans, this.tmp).run();
+        return hash('sha256', this.dst.subarray(0, end), 'buffer') as unknown as Buffer;
+      } catch (err) {
+        if (err === FAIL) return null;
+        // Deeper or wider than the span stack: grow it (up to a bound) and sort again.
+        if (!(err instanceof RangeError) || this.spans.length >= 1 << 20) throw err;
+        this.spans = new Int32Array(this.spans.length * 4);
+      }
+    }
+  }
+
+  private fit(s: string): void {
+    if (s.length * 3 + 1 <= this.src.length) return;
+    const size = Buffer.byteLength(s, 'utf8') + 1;
+    if (size <= this.src.length) return;
+    this.src = Buffer.alloc(size * 2);
+    this.dst = Buffer.alloc(size * 2 + 1);
+  }
+}
+
+/**
+ * One pass over one body: copies `src[0, len)` to `dst` from offset 1, each object's members sorted by
+ * key. Members are copied as they come (nested objects sorted first); an object whose keys came out of
+ * order is then rewritten in key order from a copy of its members.
+ */
+class Sorter {
+  private i = 0;
+  private out = 1;
+  private top = 0;
+  private tmp: Buffer;
+
+  constructor(
+    private readonly src: Buffer,
+    private readonly len: number,
+    private readonly dst: Buffer,
+    private readonly spans: Int32Array,
+    tmp: Buffer,
+  ) {
+    this.tmp = tmp;
+  }
+
+  run(): number {
+    this.value();
+    if (this.i !== this.len) throw FAIL;
+    return this.out;
+  }
+
+  /** Copies the string at i (src[i] is its opening quote) and moves past it. */
+  private string(): void {
+    const src = this.src;
+    const dst = this.dst;
+    const len = this.len;
+    let i = this.i;
+    let out = this.out;
+    dst[out++] = src[i++] as number;
+    for (;;) {
+      if (i >= len) throw FAIL;
+      const c = src[i++] as number;
+      dst[out++] = c;
+      if (c === 34) break;
+      if (c === 92) {
+        if (i >= len) throw FAIL;
+        dst[out++] = src[i++] as number;
+      }
+    }
+    this.i = i;
+    this.out = out;
+  }
+
+  /** Copies the value at i (objects sorted) and moves past it. */
+  private value(): void {
+    if (this.i >= this.len) throw FAIL;
+    const c = this.src[this.i] as number;
+    if (c === 34) this.string();
+    else if (c === 123) this.object();
+    else if (c === 91) this.array();
+    else this.primitive();
+  }
+
+  /** Copies a number, true, false or null (anything up to the next , } or ]). */
+  private primitive(): void {
+    const src = this.src;
+    const dst = this.dst;
+    const start = this.i;
+    let i = start;
+    let out = this.out;
+    while (i < this.len) {
+      const d = src[i] as number;
+      if (d === 44 || d === 125 || d === 93) break;
+      dst[out++] = d;
+      i++;
+    }
+    if (i === start) throw FAIL;
+    this.i = i;
+    this.out = out;
+  }
+
+  private next(): number {
+    if (this.i >= this.len) throw FAIL;
+    return this.src[this.i++] as number;
+  }
+
+  private array(): void {
+    this.dst[this.out++] = 91;
+    this.i++;
+    if (this.i < this.len && this.src[this.i] === 93) {
+      this.i++;
+      this.dst[this.out++] = 93;
+      return;
+    }
+    for (;;) {
+      this.value();
+      const c = this.next();
+      this.dst[this.out++] = c;
+      if (c === 93) return;
+      if (c !== 44) throw FAIL;
+    }
+  }
+
+  /** The sign of key a - key b (member spans at a and b), compared by their bytes without quotes. */
+  private compareKeys(a: number, b: number): number {
+    const s = this.spans;
+    const src = this.src;
+    let i = (s[a] as number) + 1;
+    const aEnd = (s[a + 1] as number) - 1;
+    let j = (s[b] as number) + 1;
+    const bEnd = (s[b + 1] as number) - 1;
+    for (; i < aEnd && j < bEnd; i++, j++) {
+      const d = (src[i] as number) - (src[j] as number);
+      if (d !== 0) return d;
+    }
+    return aEnd - i - (bEnd - j);
+  }
+
+  private object(): void {
+    const dst = this.dst;
+    dst[this.out++] = 123;
+    this.i++;
+    if (this.i < this.len && this.src[this.i] === 125) {
+      this.i++;
+      dst[this.out++] = 125;
+      return;
+    }
+    // Member spans on the span stack: [key start, key end] in src, [start, end) of the member in dst.
+    const base = this.top;
+    const bodyStart = this.out;
+    let count = 0;
+    let sorted = true;
+    for (;;) {
+      const at = base + count * 4;
+      if (at + 4 > this.spans.length) throw new RangeError('span stack');
+      if (this.i >= this.len || this.src[this.i] !== 34) throw FAIL;
+      const memberStart = this.out;
+      this.spans[at] = this.i;
+      this.string();
+      this.spans[at + 1] = this.i;
+      if (this.next() !== 58) throw FAIL;
+      dst[this.out++] = 58;
+      this.top = at + 4;
+      this.value();
+      this.spans[at + 2] = memberStart;
+      this.spans[at + 3] = this.out;
+      if (count > 0 && this.compareKeys(at - 4, at) >= 0) sorted = false;
+      count++;
+      const c = this.next();
+      if (c === 125) break;
+      if (c !== 44) throw FAIL;
+      dst[this.out++] = 44;
+    }
+    if (!sorted) this.reorder(base, count, bodyStart);
+    dst[this.out++] = 125;
+    this.top = base;
+  }
+
+  /** Rewrites the members of one object (dst[bodyStart, out)) in key order. */
+  private reorder(base: number, count: number, bodyStart: number): void {
+    const spans = this.spans;
+    const order = base + count * 4;
+    if (order + count > spans.length) throw new RangeError('span stack');
+    for (let m = 0; m < count; m++) {
+      let k = m;
+      while (k > 0 && this.compareKeys(base + m * 4, base + (spans[order + k - 1] as number) * 4) < 0) {
+        spans[order + k] = spans[order + k - 1] as number;
+        k--;
+      }
+      spans[order + k] = m;
+    }
+    const size = this.out - bodyStart;
+    if (this.tmp.length < size) this.tmp = Buffer.alloc(size * 2);
+    const tmp = this.tmp;
+    const dst = this.dst;
+    dst.copy(tmp, 0, bodyStart, this.out);
+    let w = bodyStart;
+    for (let k = 0; k < count; k++) {
+      const at = base + (spans[order + k] as number) * 4;
+      if (k > 0) dst[w++] = 44;
+      w += tmp.copy(dst, w, (spans[at + 2] as number) - bodyStart, (spans[at + 3] as number) - bodyStart);
+    }
+  }
+}
