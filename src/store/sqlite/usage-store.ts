@@ -12,7 +12,16 @@ import type { CostEntry, CostGroupRow, CostSegmentQuery } from '../../features/c
 import { costEntryLeafData, usageLeafData } from '../../features/ledger/leaf-data.js';
 import { ALL_DIMENSIONS, ALL_MEASURES, type Dimension, type Measure, usageKind } from '../../features/usage/kinds.js';
 import type { UsageReads, UsageWrites } from '../../features/usage/store.js';
-import type { CostLine, DimValues, MeasureValues, UnpricedUsage, UsageGroupRow, UsageInsert, UsageSegmentQuery } from '../../features/usage/types.js';
+import type {
+  CostLine,
+  DimValues,
+  MeasureValues,
+  UnpricedUsage,
+  UsageGroupRow,
+  UsageInsert,
+  UsageRecord,
+  UsageSegmentQuery,
+} from '../../features/usage/types.js';
 import { costEntryValues, costGroupFromRow, costLineOfEntry, type HashRow, hashesOf, unpricedFromRow } from '../rows.js';
 import { COST_ROLLUP_COLUMNS, COST_ROLLUP_KEY, costRollupDeltas, costRollupValues, usageRollupDeltas } from '../usage-rollup.js';
 import { ledgerAppender } from './ledger-store.js';
@@ -33,6 +42,8 @@ const measureUpdate = (m: Measure) =>
 
 export class UsageWriter implements UsageWrites, CostWrites {
   private readonly s;
+  private readonly recordValues: unknown[] = new Array(RECORD_COLUMNS.length).fill(null);
+  private readonly rollupValues: unknown[] = new Array(ROLLUP_KEY.length + ALL_MEASURES.length + 1).fill(null);
   private readonly ledger;
   /** Gives inserted records their per-organization delivery order (log streams). */
   private readonly journal;
@@ -77,27 +88,40 @@ export class UsageWriter implements UsageWrites, CostWrites {
   /** Inserts the new records, then rollups and cost items from exactly those; returns their ids. */
   async insertUsage(batch: UsageInsert): Promise<string[]> {
     const kind = usageKind(batch.kind);
-    const inserted = batch.records.filter((r) => {
-      const values: unknown[] = [batch.orgId, batch.kind, r.createdAt, r.id];
+    // One parameter array refilled per row (better-sqlite3 binds an array's elements): a fresh
+    // 45-element array and its spread per record was a good part of the ingest's garbage.
+    const values = this.recordValues;
+    values[0] = batch.orgId;
+    values[1] = batch.kind;
+    const inserted: UsageRecord[] = [];
+    for (const r of batch.records) {
+      let at = 2;
+      values[at++] = r.createdAt;
+      values[at++] = r.id;
       for (const d of ALL_DIMENSIONS) {
         const v = r.dims[d];
-        values.push(v === undefined || v === null ? null : typeof v === 'boolean' ? (v ? 1 : 0) : v);
+        values[at++] = v === undefined || v === null ? null : typeof v === 'boolean' ? (v ? 1 : 0) : v;
       }
-      for (const m of ALL_MEASURES) values.push(r.measures[m] ?? null);
-      values.push(r.priceId, r.contentHash, r.provider ?? null);
-      return this.s.insertRecord.run(...values).changes === 1;
-    });
-    this.journal(
-      batch.orgId,
-      batch.kind,
-      inserted.map((r) => r.id),
-    );
+      for (const m of ALL_MEASURES) values[at++] = r.measures[m] ?? null;
+      values[at++] = r.priceId;
+      values[at++] = r.contentHash;
+      values[at] = r.provider ?? null;
+      if (this.s.insertRecord.run(values).changes === 1) inserted.push(r);
+    }
+    const ids = inserted.map((r) => r.id);
+    this.journal(batch.orgId, batch.kind, ids);
+    const rollup = this.rollupValues;
+    rollup[0] = batch.orgId;
+    rollup[1] = batch.kind;
     for (const d of usageRollupDeltas(kind, inserted)) {
-      const values: unknown[] = [batch.orgId, batch.kind, d.grain, d.cube, d.bucket];
-      for (const dim of ALL_DIMENSIONS) values.push(toRollupValue(dim, d.dims[dim]));
-      for (const m of ALL_MEASURES) values.push(d.measures[m] ?? null);
-      values.push(d.latestAt);
-      this.s.upsertRollup.run(...values);
+      let at = 2;
+      rollup[at++] = d.grain;
+      rollup[at++] = d.cube;
+      rollup[at++] = d.bucket;
+      for (const dim of ALL_DIMENSIONS) rollup[at++] = toRollupValue(dim, d.dims[dim]);
+      for (const m of ALL_MEASURES) rollup[at++] = d.measures[m] ?? null;
+      rollup[at] = d.latestAt;
+      this.s.upsertRollup.run(rollup);
     }
     this.insertCostLines(
       batch.orgId,
@@ -107,11 +131,11 @@ export class UsageWriter implements UsageWrites, CostWrites {
       batch.orgId,
       inserted.map((r) => ({ kind: batch.kind, recordId: r.id, createdAt: r.createdAt, data: usageLeafData(batch.kind, r) })),
     );
-    return inserted.map((r) => r.id);
+    return ids;
   }
 
   insertCostLines(orgId: string, lines: CostLine[]): void {
-    for (const d of costRollupDeltas(lines)) this.s.upsertCost.run(...costRollupValues(orgId, d));
+    for (const d of costRollupDeltas(lines)) this.s.upsertCost.run(costRollupValues(orgId, d));
   }
 
   async noteUnpricedUsage(orgId: string, items: UnpricedUsage[]): Promise<void> {
