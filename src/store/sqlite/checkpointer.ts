@@ -71,6 +71,10 @@ export class WalCheckpointer {
         this.stats.lastError = msg.error;
       } else this.stats.checkpoints++;
     });
+    worker.once('exit', () => {
+      if (this.worker === worker) this.worker = undefined;
+      this.inFlight = false;
+    });
     worker.on('error', (err) => {
       // The writer's own automatic checkpoint still bounds the WAL; a later request starts a new worker.
       this.stats.failures++;
@@ -82,14 +86,28 @@ export class WalCheckpointer {
     return worker;
   }
 
-  /** Stops the worker (after its current checkpoint) and closes its connection. */
+  /**
+   * Stops the worker after its current checkpoint and closes its connection; a worker that does not
+   * exit within 5 s (or has already gone) is terminated, so closing the store never hangs on it.
+   */
   async close(): Promise<void> {
     this.closed = true;
     const worker = this.worker;
     if (!worker) return;
     this.worker = undefined;
     await new Promise<void>((resolve) => {
-      worker.once('exit', () => resolve());
+      const timer = setTimeout(
+        () =>
+          void worker.terminate().then(
+            () => resolve(),
+            () => resolve(),
+          ),
+        5000,
+      );
+      worker.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
       worker.postMessage('close');
     });
   }
