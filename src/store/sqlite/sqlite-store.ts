@@ -5,7 +5,6 @@ import { CommittingStore } from '../committing-store.js';
 import { GroupCommitter, type TransactionDriver } from '../group-commit.js';
 import type { Store, WriteTx } from '../store.js';
 import { SqliteAuditReads, SqliteAuditWrites } from './audit-store.js';
-import { WalCheckpointer } from './checkpointer.js';
 import { SqliteKeyReads, SqliteKeyWrites } from './key-store.js';
 import { SqliteLedgerReads, SqliteLedgerWrites } from './ledger-store.js';
 import { SqliteLiveTailReads } from './live-tail-store.js';
@@ -22,20 +21,7 @@ export interface SqliteOptions {
   autoMigrate: boolean;
   /** PRAGMA quick_check at open (default true); off for very large stores where it takes too long. */
   quickCheck?: boolean;
-  /**
-   * WAL checkpoints on a worker thread at most this often while writes commit (default 100 ms); 0 leaves
-   * them to SQLite's automatic checkpoint inside COMMIT on the main thread.
-   */
-  checkpointIntervalMs?: number;
 }
-
-/** SQLite's default automatic checkpoint, kept when checkpoints stay on the writer. */
-const AUTO_CHECKPOINT_PAGES = 1000;
-/**
- * With the checkpoint worker on, the writer's own automatic checkpoint is only a backstop bounding
- * the WAL (about 40 MB at 4 KB pages) if the worker lags or fails.
- */
-const BACKSTOP_CHECKPOINT_PAGES = 10_000;
 
 type DB = Database.Database;
 
@@ -131,7 +117,6 @@ function openBoth(options: SqliteOptions): { writer: DB; reader: DB } {
     writer.pragma('journal_mode = WAL');
     writer.pragma(`synchronous = ${options.synchronous}`);
     writer.pragma('foreign_keys = ON');
-    writer.pragma(`wal_autocheckpoint = ${options.checkpointIntervalMs === 0 ? AUTO_CHECKPOINT_PAGES : BACKSTOP_CHECKPOINT_PAGES}`);
     assertOrgledgerDatabase(writer);
     if (options.autoMigrate) migrateSqlite(writer);
     else if (pendingSqliteMigrations(writer) > 0) {
@@ -168,8 +153,6 @@ export class SqliteStore extends CommittingStore<SqliteWriteTx> implements Store
   private readonly writer: DB;
   private readonly reader: DB;
   protected readonly committer: GroupCommitter<SqliteWriteTx>;
-  /** Undefined when checkpoints stay inside COMMIT (checkpointIntervalMs: 0). */
-  readonly checkpointer: WalCheckpointer | undefined;
   private readonly stmtCache = new Map<string, Database.Statement>();
   readonly keys = new SqliteKeyReads((sql) => this.read(sql));
   readonly audit = new SqliteAuditReads((sql) => this.read(sql));
@@ -189,10 +172,7 @@ export class SqliteStore extends CommittingStore<SqliteWriteTx> implements Store
     const { writer, reader } = whileBusy(() => openBoth(options));
     this.writer = writer;
     this.reader = reader;
-    const interval = options.checkpointIntervalMs ?? 100;
-    this.checkpointer = interval > 0 ? new WalCheckpointer({ path: options.path, synchronous: options.synchronous, intervalMs: interval }) : undefined;
-    const checkpointer = this.checkpointer;
-    this.committer = new GroupCommitter(new SqliteDriver(this.writer, () => checkpointer?.afterCommit()), options.maxJobsPerBatch);
+    this.committer = new GroupCommitter(new SqliteDriver(this.writer), options.maxJobsPerBatch);
   }
 
   write<T>(work: (tx: WriteTx) => Promise<T>): Promise<T> {
@@ -201,7 +181,6 @@ export class SqliteStore extends CommittingStore<SqliteWriteTx> implements Store
 
   protected async shutdown(): Promise<void> {
     await this.committer.close();
-    await this.checkpointer?.close();
     this.reader.close();
     this.writer.close();
   }
@@ -221,10 +200,7 @@ export class SqliteStore extends CommittingStore<SqliteWriteTx> implements Store
 class SqliteDriver implements TransactionDriver<SqliteWriteTx> {
   private readonly tx: SqliteWriteTx;
   private readonly s;
-  constructor(
-    private readonly db: DB,
-    private readonly afterCommit: () => void,
-  ) {
+  constructor(private readonly db: DB) {
     this.tx = new SqliteWriteTx(db);
     this.s = {
       begin: db.prepare('BEGIN IMMEDIATE'),
@@ -250,7 +226,6 @@ class SqliteDriver implements TransactionDriver<SqliteWriteTx> {
   }
   async commit() {
     this.s.commit.run();
-    this.afterCommit();
   }
   async rollback() {
     if (this.db.inTransaction) this.db.exec('ROLLBACK');
