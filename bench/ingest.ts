@@ -85,8 +85,8 @@ export async function runIngestBench(opts: { quick: boolean }): Promise<void> {
 
 /**
  * CPU time of the main thread alone (Linux: /proc/self/task/<pid>/stat, 10 ms ticks), in µs; NaN
- * elsewhere. The event loop bounds the ingest rate; process CPU also counts the checkpoint worker,
- * V8's GC helpers and libuv's threads.
+ * elsewhere. The event loop bounds the ingest rate; process CPU also counts
+ * V8's GC helper threads and libuv's.
  */
 function mainThreadCpuUs(): number {
   try {
