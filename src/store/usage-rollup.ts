@@ -226,33 +226,60 @@ export const COST_ROLLUP_COLUMNS = [...COST_ROLLUP_KEY, 'amount_nano', 'quantity
 
 export function costRollupDeltas(lines: CostLine[]): CostRollupDelta[] {
   const out = new Map<string, CostRollupDelta>();
+  // Costs are served in 1d buckets only, so line items are kept per day (not per hour). The key is
+  // built before any object: most lines of a batch fold into a delta that already exists.
+  const grain = DAY;
   for (const l of lines) {
-    // Costs are served in 1d buckets only, so line items are kept per day (not per hour).
-    for (const grain of [DAY]) {
-      const bucket = l.createdAt - (l.createdAt % grain);
-      COST_CUBES.forEach((cube, cubeIndex) => {
-        const d: CostRollupDelta = {
+    const bucket = l.createdAt - (l.createdAt % grain);
+    const userId = l.userId ?? null;
+    const apiSource = l.apiSource ?? null;
+    for (let cubeIndex = 0; cubeIndex < COST_CUBES.length; cubeIndex++) {
+      const keep = COST_CUBE_KEEPS[cubeIndex] as CubeKeeps;
+      const projectId = keep.project ? l.projectId : null;
+      const apiKeyId = keep.apiKey ? l.apiKeyId : null;
+      const user = keep.user ? userId : null;
+      const source = keep.apiSource ? apiSource : null;
+      const priceId = keep.price ? l.priceId : null;
+      const key = `${grain}\u0001${cubeIndex}\u0001${bucket}\u0001${l.lineItem}\u0001${keyPart(projectId)}\u0001${keyPart(apiKeyId)}\u0001${keyPart(l.quantityUnit)}\u0001${keyPart(priceId)}\u0001${keyPart(user)}\u0001${keyPart(source)}`;
+      const found = out.get(key);
+      if (found) {
+        found.amountNano += l.amountNano;
+        found.quantity += l.quantity;
+      } else
+        out.set(key, {
           grain,
           cube: cubeIndex,
           bucket,
-          projectId: cube.includes('project_id') ? l.projectId : null,
-          apiKeyId: cube.includes('api_key_id') ? l.apiKeyId : null,
-          userId: cube.includes('user_id') ? (l.userId ?? null) : null,
-          apiSource: cube.includes('api_source') ? (l.apiSource ?? null) : null,
+          projectId,
+          apiKeyId,
+          userId: user,
+          apiSource: source,
           lineItem: l.lineItem,
           quantityUnit: l.quantityUnit,
-          priceId: cube.includes('price_id') ? l.priceId : null,
+          priceId,
           amountNano: l.amountNano,
           quantity: l.quantity,
-        };
-        const key = [grain, cubeIndex, bucket, d.lineItem, d.projectId, d.apiKeyId, d.quantityUnit, d.priceId, d.userId, d.apiSource].join('\u0001');
-        const found = out.get(key);
-        if (found) {
-          found.amountNano += d.amountNano;
-          found.quantity += d.quantity;
-        } else out.set(key, d);
-      });
+        });
     }
   }
   return [...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, d]) => d);
 }
+
+/** A key part as Array.prototype.join wrote it (null and undefined as ''), so the sort order is unchanged. */
+const keyPart = (v: string | null | undefined): string => v ?? '';
+
+interface CubeKeeps {
+  project: boolean;
+  apiKey: boolean;
+  user: boolean;
+  apiSource: boolean;
+  price: boolean;
+}
+
+const COST_CUBE_KEEPS: CubeKeeps[] = COST_CUBES.map((cube) => ({
+  project: cube.includes('project_id'),
+  apiKey: cube.includes('api_key_id'),
+  user: cube.includes('user_id'),
+  apiSource: cube.includes('api_source'),
+  price: cube.includes('price_id'),
+}));

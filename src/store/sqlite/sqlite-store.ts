@@ -246,27 +246,36 @@ function pooled<T extends object>(local: T, pool: ReaderPool, part: ReadPart, me
   });
 }
 
+/** Transaction control through prepared statements: exec() would parse the SQL again on every call. */
 class SqliteDriver implements TransactionDriver<SqliteWriteTx> {
   private readonly tx: SqliteWriteTx;
+  private readonly s;
   constructor(private readonly db: DB) {
     this.tx = new SqliteWriteTx(db);
+    this.s = {
+      begin: db.prepare('BEGIN IMMEDIATE'),
+      savepoint: db.prepare('SAVEPOINT job'),
+      release: db.prepare('RELEASE job'),
+      rollbackTo: db.prepare('ROLLBACK TO job'),
+      commit: db.prepare('COMMIT'),
+    };
   }
   async begin() {
-    this.db.exec('BEGIN IMMEDIATE');
+    this.s.begin.run();
     return this.tx;
   }
   async savepoint() {
-    this.db.exec('SAVEPOINT job');
+    this.s.savepoint.run();
   }
   async release() {
-    this.db.exec('RELEASE job');
+    this.s.release.run();
   }
   async rollbackToSavepoint() {
-    this.db.exec('ROLLBACK TO job');
-    this.db.exec('RELEASE job');
+    this.s.rollbackTo.run();
+    this.s.release.run();
   }
   async commit() {
-    this.db.exec('COMMIT');
+    this.s.commit.run();
   }
   async rollback() {
     if (this.db.inTransaction) this.db.exec('ROLLBACK');
