@@ -4,7 +4,18 @@
  * (every dimension present, null unless grouped).
  */
 import { errors } from '../../lib/errors.js';
-import { type BucketWidth, boundByResults, compareSortKeys, LIMITS, type PageWindow, pageWindow, plan, readUntilBound, type SortKey, WIDTH_SECONDS } from './buckets.js';
+import {
+  type BucketWidth,
+  boundByResults,
+  compareSortKeys,
+  LIMITS,
+  type PageWindow,
+  pageWindow,
+  plan,
+  readUntilBound,
+  type SortKey,
+  WIDTH_SECONDS,
+} from './buckets.js';
 import type { Dimension, UsageKind } from './kinds.js';
 import type { UsageQuery } from './schemas.js';
 import type { UsageStore } from './store.js';
