@@ -105,6 +105,8 @@ export class Deliverer {
     this.outage = undefined;
     // Shared reads live for one round: a short answer (the head as it was) must not outlive it.
     this.recentReads.clear();
+    const listed = new Set(streams.map((s) => `${s.orgId}\u0000${s.id}`));
+    for (const key of this.storeFailures.keys()) if (!listed.has(key)) this.storeFailures.delete(key);
     await Promise.all(
       streams.map((s) => {
         const key = `${s.orgId}\u0000${s.id}`;
