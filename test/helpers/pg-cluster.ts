@@ -53,8 +53,10 @@ export async function startPgCluster(): Promise<PgCluster> {
   const data = join(dir, 'data');
   run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale']);
   const port = await freePort();
-  // Disposable data, as in .ci/run; an immediate stop is still recovered from the WAL (the OS keeps what was written).
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100`;
+  // fsync off: an immediate stop kills the server's processes, not the OS, which keeps what they wrote.
+  // synchronous_commit stays on (unlike .ci/run): off, a commit is acknowledged before its WAL is
+  // written, and an immediate stop loses it, as PostgreSQL documents; no failover test could pass.
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100`;
   const cluster: PgCluster = {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     start: () => run('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60', '-o', options, 'start']),
