@@ -161,7 +161,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const openApi = buildOpenApiDocument(VERSION);
   app.get('/openapi.json', async () => openApi);
   registerHealth(app, store, storeHealth);
-  registerMetrics(app, store, metrics);
+  registerMetrics(app, store, metrics, clock);
 
   await app.register(auditLogRoutes, { auditLogs: services.auditLogs, store, maxPendingWrites: config.maxPendingWrites, nowSeconds: () => clock.nowSeconds() });
   await app.register(keyRoutes, { keys: services.keys });

@@ -4,6 +4,7 @@
  * store operations take. A small registry of our own: counters and histograms with labels.
  */
 import type { FastifyInstance } from 'fastify';
+import { type Clock, systemClock } from '../lib/clock.js';
 import type { GroupCommitStats } from '../store/group-commit.js';
 import { STORE_PARTS, type Store } from '../store/store.js';
 import { VERSION } from '../version.js';
@@ -152,7 +153,7 @@ function timeCalls<T extends object>(target: T, metrics: Metrics, special: (prop
  * Counts and times every response, logs its completion (id, method, route, status, duration) at info,
  * and serves GET /metrics.
  */
-export function registerMetrics(app: FastifyInstance, store: Store, metrics: Metrics): void {
+export function registerMetrics(app: FastifyInstance, store: Store, metrics: Metrics, clock: Clock = systemClock): void {
   const startedAt = Date.now();
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -180,7 +181,7 @@ export function registerMetrics(app: FastifyInstance, store: Store, metrics: Met
       ...gauge('process_resident_memory_bytes', 'Resident memory of the process.', memory.rss),
       ...gauge('nodejs_heap_used_bytes', 'V8 heap in use.', memory.heapUsed),
       ...(await syncMetricLines(store, Math.floor(Date.now() / 1000))),
-      ...(await logStreamMetricLines(store)),
+      ...(await logStreamMetricLines(store, clock.nowSeconds())),
     ];
     if (stats) {
       lines.push(

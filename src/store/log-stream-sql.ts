@@ -100,6 +100,9 @@ export const STREAM_SQL = {
   usageHead: 'SELECT coalesce(max(seq), 0) AS seq FROM usage_journal WHERE org_id = ?',
   auditBefore: 'SELECT coalesce(max(seq), 0) AS seq FROM audit_events WHERE org_id = ? AND ingested_at < ?',
   usageBefore: 'SELECT coalesce(max(seq), 0) AS seq FROM usage_journal WHERE org_id = ? AND ingested_at < ?',
+  /** The ingestion time of the first record after a cursor: what the lag in seconds is measured from. */
+  auditOldestAfter: 'SELECT ingested_at FROM audit_events WHERE org_id = ? AND seq > ? ORDER BY seq LIMIT 1',
+  usageOldestAfter: 'SELECT ingested_at FROM usage_journal WHERE org_id = ? AND seq > ? ORDER BY seq LIMIT 1',
   /** Takes `n` journal numbers for the organization; returns the last one taken. */
   journalAlloc: `INSERT INTO usage_journal_heads (org_id, seq) VALUES (?, ?)
                  ON CONFLICT (org_id) DO UPDATE SET seq = usage_journal_heads.seq + excluded.seq RETURNING seq`,

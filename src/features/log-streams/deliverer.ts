@@ -13,7 +13,7 @@ import { sendSplunkHec } from './sinks/splunk-hec.js';
 import { sendSyslog } from './sinks/syslog.js';
 import { sendWebhook } from './sinks/webhook.js';
 import type { LogStreamStore } from './store.js';
-import type { LogStream, SinkType, StreamRecord } from './types.js';
+import type { LogStream, RecordKind, SinkType, StreamRecord } from './types.js';
 
 /** The sinks that deliver; the others are refused at creation until built. */
 export const SENDERS: Partial<Record<SinkType, Sender>> = {
@@ -23,6 +23,9 @@ export const SENDERS: Partial<Record<SinkType, Sender>> = {
   s3: sendS3,
   elasticsearch: sendElasticsearch,
 };
+
+/** Store reads kept for other streams at the same position (each up to max_records records). */
+const SHARED_READS = 16;
 
 export interface DelivererOptions {
   pollMs: number;
@@ -46,6 +49,15 @@ export class Deliverer {
   /** Per stream: when a partial batch was first seen (max_wait_ms counts from there). */
   private readonly pendingSince = new Map<string, number>();
   private readonly held = new Set<string>();
+  /**
+   * Store failures (the store went away, as in a PostgreSQL failover) per stream, not yet written to
+   * it: written as the stream's last error once the store answers again (the state lives in the store,
+   * so it cannot show them while it is away). `outage` holds those from rounds that could not even
+   * list the streams; the next listing hands them to every stream.
+   */
+  private readonly storeFailures = new Map<string, StoreFailure>();
+  private outage: StoreFailure | undefined;
+  private readonly recentReads = new Map<string, Promise<StreamRecord[]>>();
   private timer: NodeJS.Timeout | undefined;
   private tick: Promise<void> | undefined;
   private stopped = false;
@@ -82,8 +94,30 @@ export class Deliverer {
   }
 
   private async round(): Promise<void> {
-    const streams = await this.store.logStreams.listAllLogStreams();
-    await Promise.all(streams.map((s) => this.deliver(s).catch(this.onError)));
+    let streams: LogStream[];
+    try {
+      streams = await this.store.logStreams.listAllLogStreams();
+    } catch (err) {
+      this.outage = noteFailure(this.outage, err, this.clock.nowMs());
+      throw err;
+    }
+    const outage = this.outage;
+    this.outage = undefined;
+    // Shared reads live for one round: a short answer (the head as it was) must not outlive it.
+    this.recentReads.clear();
+    const listed = new Set(streams.map((s) => `${s.orgId}\u0000${s.id}`));
+    for (const key of this.storeFailures.keys()) if (!listed.has(key)) this.storeFailures.delete(key);
+    await Promise.all(
+      streams.map((s) => {
+        const key = `${s.orgId}\u0000${s.id}`;
+        if (outage) this.storeFailures.set(key, mergeFailures(this.storeFailures.get(key), outage));
+        return this.deliver(s).catch((err: unknown) => {
+          // A sender never throws (it answers ok or not): what throws here is the store.
+          this.storeFailures.set(key, noteFailure(this.storeFailures.get(key), err, this.clock.nowMs()));
+          this.onError(err);
+        });
+      }),
+    );
   }
 
   /** Sends as many full batches as are waiting (and a partial one once it waited max_wait_ms). */
@@ -93,6 +127,8 @@ export class Deliverer {
     if (!send || this.clock.nowMs() < (this.notBefore.get(key) ?? 0)) return;
     if (!(await this.store.write((tx) => tx.logStreams.claimLogStreamLease(s.orgId, s.id, this.owner, this.clock.nowMs(), this.opts.leaseMs)))) {
       this.held.delete(key);
+      // Another process delivers it: what this one saw of the store is not that stream's history.
+      this.storeFailures.delete(key);
       return;
     }
     this.held.add(key);
@@ -100,6 +136,21 @@ export class Deliverer {
     const fresh = await this.store.logStreams.getLogStream(s.orgId, s.id);
     if (!fresh) return;
     let { auditCursor, usageCursor, attempts } = fresh;
+    const storeFailure = this.storeFailures.get(key);
+    if (storeFailure) {
+      // The outage is one failure; each round it stopped counts as an attempt (a long one shows `failing` until a delivery).
+      attempts += storeFailure.rounds;
+      const failure = {
+        error: `store unavailable (${storeFailure.rounds} rounds since ${new Date(storeFailure.sinceMs).toISOString()}): ${storeFailure.error}`,
+        retried: 0,
+        failed: 1,
+        attempts,
+        status: attempts >= this.opts.failAfter ? ('failing' as const) : ('active' as const),
+        nowSeconds: this.clock.nowSeconds(),
+      };
+      await this.store.write((tx) => tx.logStreams.recordLogStreamFailure(s.orgId, s.id, this.owner, failure));
+      this.storeFailures.delete(key);
+    }
     while (!this.stopped) {
       const raw = await this.read(s, auditCursor, usageCursor);
       if (raw.length === 0) {
@@ -148,12 +199,49 @@ export class Deliverer {
   /** Up to max_records records after the cursors: audit events first, then usage records (each kind in its order). */
   private async read(s: LogStream, auditCursor: number, usageCursor: number): Promise<StreamRecord[]> {
     const out: StreamRecord[] = [];
-    if (s.records.includes('audit')) out.push(...(await this.store.logStreams.readAuditAfter(s.orgId, auditCursor, s.maxRecords)));
+    if (s.records.includes('audit')) out.push(...(await this.shared('audit', s.orgId, auditCursor, s.maxRecords)));
     if (s.records.includes('usage') && out.length < s.maxRecords) {
-      out.push(...(await this.store.logStreams.readUsageAfter(s.orgId, usageCursor, s.maxRecords - out.length)));
+      out.push(...(await this.shared('usage', s.orgId, usageCursor, s.maxRecords - out.length)));
     }
     return out;
   }
+
+  /**
+   * One store read for the streams of an organization that are at the same position (streams made
+   * together move in step): records never change once stored, so the answer is shared within a round.
+   * Only the last few reads are kept.
+   */
+  private shared(kind: RecordKind, orgId: string, after: number, limit: number): Promise<StreamRecord[]> {
+    const key = `${kind}\u0000${orgId}\u0000${after}\u0000${limit}`;
+    let read = this.recentReads.get(key);
+    if (!read) {
+      read = kind === 'audit' ? this.store.logStreams.readAuditAfter(orgId, after, limit) : this.store.logStreams.readUsageAfter(orgId, after, limit);
+      // A failed read is not kept: the next attempt reads again.
+      read.catch(() => this.recentReads.delete(key));
+      this.recentReads.set(key, read);
+      for (const old of this.recentReads.keys()) {
+        if (this.recentReads.size <= SHARED_READS) break;
+        this.recentReads.delete(old);
+      }
+    }
+    return read;
+  }
+}
+
+/** Store failures seen in a row: how many rounds, since when, the last error. */
+interface StoreFailure {
+  rounds: number;
+  sinceMs: number;
+  error: string;
+}
+
+function noteFailure(prev: StoreFailure | undefined, err: unknown, nowMs: number): StoreFailure {
+  const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return { rounds: (prev?.rounds ?? 0) + 1, sinceMs: prev?.sinceMs ?? nowMs, error };
+}
+
+function mergeFailures(prev: StoreFailure | undefined, next: StoreFailure): StoreFailure {
+  return prev ? { rounds: prev.rounds + next.rounds, sinceMs: Math.min(prev.sinceMs, next.sinceMs), error: next.error } : next;
 }
 
 function matches(s: LogStream, r: StreamRecord): boolean {

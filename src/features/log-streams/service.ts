@@ -4,6 +4,7 @@ import type { Clock } from '../../lib/clock.js';
 import { errors } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { SENDERS } from './deliverer.js';
+import { streamLag } from './lag.js';
 import type { CreateLogStreamBody, ReplayBody } from './schemas.js';
 import type { LogStreamStore } from './store.js';
 import type { LogStream, SinkConfig, StreamHeads } from './types.js';
@@ -139,10 +140,7 @@ export class LogStreamService {
 
   /** The wire object: settings without secrets, cursors, how far behind the stream is, and its counters. */
   async wire(s: LogStream) {
-    const heads = await this.store.logStreams.streamHeads(s.orgId);
-    const carries = (k: 'audit' | 'usage') => s.records.includes(k);
-    const behind = (carries('audit') ? Math.max(0, heads.audit - s.auditCursor) : 0) + (carries('usage') ? Math.max(0, heads.usage - s.usageCursor) : 0);
-    const since = s.lastDeliveredAt ?? s.createdAt;
+    const lag = await streamLag(this.store.logStreams, s, this.clock.nowSeconds());
     return {
       id: s.id,
       object: 'organization.log_stream' as const,
@@ -156,9 +154,9 @@ export class LogStreamService {
       },
       batch: { max_records: s.maxRecords, max_wait_ms: s.maxWaitMs },
       cursor: { audit: s.auditCursor, usage: s.usageCursor },
-      head: heads,
-      // Seconds since the stream last caught up, while records wait; 0 when nothing waits.
-      lag: { records: behind, seconds: behind > 0 ? Math.max(0, this.clock.nowSeconds() - since) : 0 },
+      head: lag.head,
+      // Records waiting, and the age of the oldest of them (0 when nothing waits).
+      lag: { records: lag.records, seconds: lag.seconds },
       delivered: s.delivered,
       failed: s.failed,
       retried: s.retried,

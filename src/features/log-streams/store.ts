@@ -1,6 +1,6 @@
 /** The log-streams feature's part of the store. Engines implement both halves. */
 import type { Writer } from '../../lib/writer.js';
-import type { DeliveryFailure, DeliveryProgress, LogStream, SinkConfig, StreamHeads, StreamRecord } from './types.js';
+import type { DeliveryFailure, DeliveryProgress, LogStream, SinkConfig, StreamHeads, StreamOldest, StreamRecord } from './types.js';
 
 export interface LogStreamReads {
   listLogStreams(orgId: string): Promise<LogStream[]>;
@@ -12,6 +12,8 @@ export interface LogStreamReads {
   /** Usage records journaled after `seq`, in journal order. */
   readUsageAfter(orgId: string, seq: number, limit: number): Promise<StreamRecord[]>;
   streamHeads(orgId: string): Promise<StreamHeads>;
+  /** When (Unix seconds of ingestion) the first record after each cursor was stored; null where none waits. */
+  oldestAfter(orgId: string, cursors: StreamHeads): Promise<StreamOldest>;
   /** The last positions stored before `time` (Unix seconds of ingestion): where a replay from a time starts. */
   positionsBefore(orgId: string, time: number): Promise<StreamHeads>;
 }

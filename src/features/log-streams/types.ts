@@ -66,6 +66,12 @@ export interface StreamHeads {
   usage: number;
 }
 
+/** Per record kind: the ingestion time (Unix seconds) of the oldest record not yet delivered, null when none waits. */
+export interface StreamOldest {
+  audit: number | null;
+  usage: number | null;
+}
+
 /** What a successful delivery writes: the new cursors and counts. */
 export interface DeliveryProgress {
   auditCursor: number;

@@ -1,7 +1,7 @@
 /** Log streams and the usage journal on PostgreSQL: reads on the pool, writes on the group commit's client. */
 import type pg from 'pg';
 import type { LogStreamReads, LogStreamWrites } from '../../features/log-streams/store.js';
-import type { DeliveryFailure, DeliveryProgress, LogStream, SinkConfig, StreamHeads, StreamRecord } from '../../features/log-streams/types.js';
+import type { DeliveryFailure, DeliveryProgress, LogStream, SinkConfig, StreamHeads, StreamOldest, StreamRecord } from '../../features/log-streams/types.js';
 import {
   type AuditStreamRow,
   auditRecord,
@@ -50,6 +50,20 @@ export class PgLogStreamReads implements LogStreamReads {
   async streamHeads(orgId: string): Promise<StreamHeads> {
     const audit = await this.one('log_streams_audit_head', 'SELECT coalesce(max(seq), 0) AS seq FROM audit_event_ids WHERE org_id = $1', orgId);
     return { audit, usage: await this.one('log_streams_usage_head', SQL.usageHead, orgId) };
+  }
+  async oldestAfter(orgId: string, cursors: StreamHeads): Promise<StreamOldest> {
+    // audit_event_ids finds the partition keys of the first event after the cursor, as in readAuditAfter.
+    const audit = `SELECT e.ingested_at FROM audit_event_ids i
+      JOIN audit_events e ON e.org_id = i.org_id AND e.effective_at = i.effective_at AND e.seq = i.seq
+      WHERE i.org_id = $1 AND i.seq > $2 ORDER BY i.seq LIMIT 1`;
+    const at = async (name: string, text: string, seq: number) => {
+      const [row] = await this.rows<{ ingested_at: string | number }>(name, text, [orgId, seq]);
+      return row ? Number(row.ingested_at) : null;
+    };
+    return {
+      audit: await at('log_streams_audit_oldest', audit, cursors.audit),
+      usage: await at('log_streams_usage_oldest', SQL.usageOldestAfter, cursors.usage),
+    };
   }
   async positionsBefore(orgId: string, time: number): Promise<StreamHeads> {
     return {

@@ -1,7 +1,7 @@
 /** Log streams and the usage journal on SQLite: reads on the read-only connection, writes inside the group commit. */
 import type Database from 'better-sqlite3';
 import type { LogStreamReads, LogStreamWrites } from '../../features/log-streams/store.js';
-import type { DeliveryFailure, DeliveryProgress, LogStream, SinkConfig, StreamHeads, StreamRecord } from '../../features/log-streams/types.js';
+import type { DeliveryFailure, DeliveryProgress, LogStream, SinkConfig, StreamHeads, StreamOldest, StreamRecord } from '../../features/log-streams/types.js';
 import {
   type AuditStreamRow,
   auditRecord,
@@ -41,6 +41,13 @@ export class SqliteLogStreamReads implements LogStreamReads {
   }
   async streamHeads(orgId: string): Promise<StreamHeads> {
     return { audit: this.one(STREAM_SQL.auditHead, orgId), usage: this.one(STREAM_SQL.usageHead, orgId) };
+  }
+  async oldestAfter(orgId: string, cursors: StreamHeads): Promise<StreamOldest> {
+    const at = (sql: string, seq: number) => {
+      const row = this.read(sql).get(orgId, seq) as { ingested_at: number } | undefined;
+      return row ? Number(row.ingested_at) : null;
+    };
+    return { audit: at(STREAM_SQL.auditOldestAfter, cursors.audit), usage: at(STREAM_SQL.usageOldestAfter, cursors.usage) };
   }
   async positionsBefore(orgId: string, time: number): Promise<StreamHeads> {
     return { audit: this.one(STREAM_SQL.auditBefore, orgId, time), usage: this.one(STREAM_SQL.usageBefore, orgId, time) };
