@@ -246,10 +246,7 @@ export function registerExport(program: Command): void {
     .option('--width <width>', 'usage bucket width: 1m, 1h or 1d (default 1d)', width)
     .option('--with-checkpoint', "logs: also write FILE.ledger.json: the signed audit checkpoint and each event's inclusion proof (check with verify --export)")
     .option('--no-tenant', 'logs: leave out tenant-scoped events (by default every event is exported)')
-    .option(
-      '--provenance',
-      'logs (local store), usage-records, cost-entries: add ingested_by (admin key id), request_id and ingested_at of each record',
-    )
+    .option('--provenance', 'logs (local store), usage-records, cost-entries: add ingested_by (admin key id), request_id and ingested_at of each record')
     .addHelpText(
       'after',
       `
@@ -283,7 +280,9 @@ members, and --with-checkpoint cannot prove altered lines.`,
         return;
       }
       if (opts.provenance && what !== 'logs')
-        throw new InvalidArgumentError('--provenance is for logs, usage-records and cost-entries (usage and cost buckets are aggregates: no one ingested them)');
+        throw new InvalidArgumentError(
+          '--provenance is for logs, usage-records and cost-entries (usage and cost buckets are aggregates: no one ingested them)',
+        );
       if (what !== 'logs' && what !== 'usage' && what !== 'costs')
         throw new InvalidArgumentError(`export logs, usage, costs, usage-records or cost-entries (not '${what}')`);
       const count = what === 'logs' ? await exportLogs(opts) : await exportBuckets(what, opts);

@@ -150,7 +150,8 @@ function parseCsv(text: string): string[][] {
 }
 
 describe('export logs --provenance and logs --provenance (local store)', () => {
-  const storeArgs = () => (server.config.databaseUrl?.startsWith('postgres') ? ['--database-url', server.config.databaseUrl] : ['--data', server.config.dataDir]);
+  const storeArgs = () =>
+    server.config.databaseUrl?.startsWith('postgres') ? ['--database-url', server.config.databaseUrl] : ['--data', server.config.dataDir];
 
   /** Runs `orgledger export <args>` in this process against the test server's store; the lines written. */
   async function exportLines(args: string[], file: string): Promise<string[]> {
@@ -169,7 +170,9 @@ describe('export logs --provenance and logs --provenance (local store)', () => {
     const res = await fetch(`${server.url}${PATH}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${writer.value}`, 'content-type': 'application/json', 'x-request-id': SENT_REQUEST_ID },
-      body: JSON.stringify({ data: [{ id: 'prov-export', type: 'project.created', effective_at: Math.floor(Date.now() / 1000) - 10, 'project.created': { id: 'proj_x' } }] }),
+      body: JSON.stringify({
+        data: [{ id: 'prov-export', type: 'project.created', effective_at: Math.floor(Date.now() / 1000) - 10, 'project.created': { id: 'proj_x' } }],
+      }),
     });
     expect(res.status).toBe(200);
     expect(res.headers.get('x-request-id')).toBe(SENT_REQUEST_ID);
@@ -219,7 +222,19 @@ describe('export logs --provenance and logs --provenance (local store)', () => {
     const program = new Command().exitOverride();
     registerExport(program);
     await expect(
-      program.parseAsync(['node', 'orgledger', 'export', 'logs', '--provenance', '--url', server.url, '--key', server.adminKey, '-o', join(out, 'remote.jsonl')]),
+      program.parseAsync([
+        'node',
+        'orgledger',
+        'export',
+        'logs',
+        '--provenance',
+        '--url',
+        server.url,
+        '--key',
+        server.adminKey,
+        '-o',
+        join(out, 'remote.jsonl'),
+      ]),
     ).rejects.toThrow(/local store/);
     await expect(exportLines(['logs', '--provenance', '--with-checkpoint'], 'proof.jsonl')).rejects.toThrow(/--with-checkpoint/);
     await expect(exportLines(['usage', '--provenance'], 'usage.jsonl')).rejects.toThrow(/--provenance is for logs/);
@@ -235,7 +250,10 @@ describe('export logs --provenance and logs --provenance (local store)', () => {
 
     const json = await runCli(['logs', '--provenance', '--json', '--type', 'api_key.created', '--resource', writer.id, ...storeArgs()]);
     expect(json.code, json.stderr).toBe(0);
-    const events = json.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const events = json.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ id: ownEventId, ingested_by: null, request_id: null });
     expect(typeof events[0].ingested_at).toBe('number');
