@@ -27,8 +27,10 @@ export class PgAuditReads implements AuditReads {
     if (ids.length === 0) return found;
     const rows = await this.rows<{ id: string; ingested_at: string | number; ingested_by: string | null; request_id: string | null }>(
       'audit_provenance',
+      // LATERAL ... LIMIT 1 (as the live tail does): one primary-key probe per id, never a join over the organization's events.
       `SELECT i.id, e.ingested_at, e.ingested_by, e.request_id FROM audit_event_ids i
-       JOIN audit_events e ON e.org_id = i.org_id AND e.tenant IN (false, true) AND e.effective_at = i.effective_at AND e.seq = i.seq
+       CROSS JOIN LATERAL (SELECT ingested_at, ingested_by, request_id FROM audit_events e
+         WHERE e.org_id = i.org_id AND e.tenant IN (false, true) AND e.effective_at = i.effective_at AND e.seq = i.seq LIMIT 1) e
        WHERE i.org_id = $1 AND i.id = ANY($2::text[])`,
       [orgId, ids],
     );
