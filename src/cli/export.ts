@@ -4,6 +4,7 @@ import { ConfigError } from '../config/config.js';
 import { eventTypes } from '../features/audit-logs/event-types.js';
 import { ALL_DIMENSIONS, ALL_MEASURES, USAGE_KIND_NAMES, type UsageKindName, usageKind } from '../features/usage/kinds.js';
 import { type AuditQuery, type AuditReader, allBuckets, auditEvents, openSource, type SourceOptions, sourceOptions } from './api-source.js';
+import { assertLocalProvenance, withAuditProvenance } from './audit-provenance.js';
 import { exportProof, proofPathOf } from './export-checkpoint.js';
 import { openRawSource, PROVENANCE_FIELDS, type RawWhat, rawRecords } from './export-records.js';
 import { type CostRow, FOCUS_COLUMNS, focusRow } from './focus.js';
@@ -111,15 +112,25 @@ async function exportLogs(opts: ExportOptions): Promise<number> {
   if (opts.format === 'focus') throw new InvalidArgumentError('--format focus is for costs');
   if (opts.withCheckpoint && (opts.format !== 'jsonl' || !opts.output || opts.output === '-'))
     throw new InvalidArgumentError('--with-checkpoint needs --format jsonl and -o FILE (the proof is written to FILE.ledger.json)');
+  if (opts.withCheckpoint && opts.provenance)
+    throw new InvalidArgumentError('--with-checkpoint proves each line is the logged event, unaltered; --provenance adds fields to it: use one or the other');
   const source = openSource(opts);
+  try {
+    if (opts.provenance) assertLocalProvenance(source);
+  } catch (err) {
+    await source.close();
+    throw err;
+  }
   const sink = new LineSink(opts.output);
   const bar = progressBar('export logs');
   const ids: string[] = [];
   let count = 0;
   try {
-    if (opts.format === 'csv') await sink.write(csvLine(LOG_COLUMNS));
-    for await (const e of everyEvent(source.audit, opts)) {
-      await sink.write(opts.format === 'csv' ? csvLine(logCsvRow(e)) : JSON.stringify(e));
+    if (opts.format === 'csv') await sink.write(csvLine(opts.provenance ? [...LOG_COLUMNS, ...PROVENANCE_FIELDS] : LOG_COLUMNS));
+    const events = opts.provenance ? withAuditProvenance(source, everyEvent(source.audit, opts)) : everyEvent(source.audit, opts);
+    for await (const e of events) {
+      const row = opts.format === 'csv' ? [...logCsvRow(e), ...(opts.provenance ? PROVENANCE_FIELDS.map((f) => e[f]) : [])] : null;
+      await sink.write(row ? csvLine(row) : JSON.stringify(e));
       if (opts.withCheckpoint) ids.push(String(e.id));
       count++;
       if (count % 1000 === 0) bar.update(count, null, 'events');
@@ -235,7 +246,7 @@ export function registerExport(program: Command): void {
     .option('--width <width>', 'usage bucket width: 1m, 1h or 1d (default 1d)', width)
     .option('--with-checkpoint', "logs: also write FILE.ledger.json: the signed audit checkpoint and each event's inclusion proof (check with verify --export)")
     .option('--no-tenant', 'logs: leave out tenant-scoped events (by default every event is exported)')
-    .option('--provenance', 'usage-records, cost-entries: add ingested_by (admin key id), request_id and ingested_at of each record')
+    .option('--provenance', 'logs (local store), usage-records, cost-entries: add ingested_by (admin key id), request_id and ingested_at of each record')
     .addHelpText(
       'after',
       `
@@ -252,11 +263,15 @@ Examples:
   orgledger export logs --url https://api.openai.com --key sk-admin-... -o openai-audit.jsonl
   orgledger export usage-records --kind completions --since 1d --provenance --format csv -o who-ingested.csv
   orgledger export cost-entries --provenance
+  orgledger export logs --provenance --format csv -o who-ingested-events.csv
 
 usage-records and cost-entries read the raw records of a local store (--data or --database-url; not
 --url: the API serves aggregates only); --provenance adds which admin key ingested each record, the
 request id (x-request-id) and when, for records ingested since migration 5 (null for older records
-and for what orgledger recorded itself, e.g. sync).`,
+and for what orgledger recorded itself, e.g. sync). export logs --provenance adds the same three
+fields to each event of a local store (ingested_by and request_id null for events orgledger recorded
+itself: admin key changes, sync, import); such lines are for reading: import refuses the extra
+members, and --with-checkpoint cannot prove altered lines.`,
     )
     .action(async (what: string, opts: ExportOptions) => {
       if (what === 'usage-records' || what === 'cost-entries') {
@@ -264,7 +279,10 @@ and for what orgledger recorded itself, e.g. sync).`,
         if (opts.output && opts.output !== '-') process.stderr.write(`exported ${count.toLocaleString('en-US')} ${what.replace('-', ' ')} to ${opts.output}\n`);
         return;
       }
-      if (opts.provenance) throw new InvalidArgumentError('--provenance is for usage-records and cost-entries (the API-shaped exports never carry it)');
+      if (opts.provenance && what !== 'logs')
+        throw new InvalidArgumentError(
+          '--provenance is for logs, usage-records and cost-entries (usage and cost buckets are aggregates: no one ingested them)',
+        );
       if (what !== 'logs' && what !== 'usage' && what !== 'costs')
         throw new InvalidArgumentError(`export logs, usage, costs, usage-records or cost-entries (not '${what}')`);
       const count = what === 'logs' ? await exportLogs(opts) : await exportBuckets(what, opts);

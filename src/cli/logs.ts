@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { eventTypes } from '../features/audit-logs/event-types.js';
 import { type AuditQuery, auditEvents, openSource, type SourceOptions, sourceOptions } from './api-source.js';
+import { assertLocalProvenance, withAuditProvenance } from './audit-provenance.js';
 import { openLiveTail } from './live-follow.js';
 import { isoTime, table } from './output.js';
 import { quietOnBrokenPipe } from './sink.js';
@@ -110,6 +111,17 @@ export function eventRow(e: Event): Record<string, string> {
 }
 
 const COLUMNS = ['time', 'type', 'actor', 'target', 'project'];
+/** With --provenance: who ingested each event right after what it is, so a narrow terminal keeps it. */
+const PROVENANCE_COLUMNS = ['time', 'type', 'ingested_by', 'request_id', 'ingested_at', 'actor', 'target', 'project'];
+
+function provenanceRow(e: Event): Record<string, string> {
+  return {
+    ...eventRow(e),
+    ingested_by: (e.ingested_by as string | null) ?? '(orgledger)',
+    request_id: (e.request_id as string | null) ?? '',
+    ingested_at: isoTime(e.ingested_at as number),
+  };
+}
 
 interface LogsOptions extends SourceOptions, AuditFilterOptions {
   limit: number;
@@ -117,6 +129,7 @@ interface LogsOptions extends SourceOptions, AuditFilterOptions {
   json?: boolean;
   follow?: boolean;
   interval: number;
+  provenance?: boolean;
 }
 
 export function registerLogs(program: Command): void {
@@ -127,6 +140,7 @@ export function registerLogs(program: Command): void {
     .option('--json', 'one JSON event per line (NDJSON), exactly as the API returns it')
     .option('-f, --follow', 'keep running and print new events as they arrive (oldest first)')
     .option('--interval <seconds>', 'polling interval of --follow (a store, or a server without the live tail)', positiveInt(3600), 2)
+    .option('--provenance', 'local store: add who ingested each event (admin key id, or (orgledger)), the request id and when')
     .addHelpText(
       'after',
       `
@@ -135,13 +149,16 @@ Examples:
   orgledger logs --email ada.lovelace@acme.example --limit 100 --json | jq .type
   orgledger logs --project proj_abc --resource key_123 --since 2026-01-01 --until 2026-02-01
   orgledger logs --tenant --type tenant.user.added
+  orgledger logs --type api_key.deleted --provenance
   orgledger logs --url http://localhost:8080 --key sk-admin-... --follow
   OPENAI_ADMIN_KEY=sk-admin-... orgledger logs --url https://api.openai.com --since 1d`,
     )
     .action(async (opts: LogsOptions) => {
       quietOnBrokenPipe();
+      if (opts.provenance && opts.follow) throw new InvalidArgumentError('--provenance lists past events; it does not combine with --follow');
       const source = openSource(opts);
       try {
+        if (opts.provenance) assertLocalProvenance(source);
         const query = auditQueryFrom(opts);
         // Listen for the stop signals before the first line goes out: whoever reads it may signal at once.
         const stopper = opts.follow ? stopOnSignals() : undefined;
@@ -152,7 +169,8 @@ Examples:
         let more = false;
         let shown = 0;
         // One event past the limit tells whether more match, without counting them all.
-        for await (const e of auditEvents(source.audit, query, max + 1)) {
+        const listed = auditEvents(source.audit, query, max + 1);
+        for await (const e of opts.provenance ? withAuditProvenance(source, listed) : listed) {
           if (shown >= max) {
             more = true;
             break;
@@ -168,7 +186,8 @@ Examples:
           if (live) await followLive(live, new Set(events.map((e) => e.id as string)), opts);
           else await follow(source.audit, query, events[events.length - 1]?.id as string | undefined, opts, stopper);
         } else if (!opts.json) {
-          process.stdout.write(events.length > 0 ? `${table(events.map(eventRow), COLUMNS)}\n` : 'no matching audit logs\n');
+          const rows = opts.provenance ? events.map(provenanceRow) : events.map(eventRow);
+          process.stdout.write(events.length > 0 ? `${table(rows, opts.provenance ? PROVENANCE_COLUMNS : COLUMNS)}\n` : 'no matching audit logs\n');
         }
       } finally {
         await source.close();

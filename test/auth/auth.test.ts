@@ -70,6 +70,10 @@ const SAMPLES: Record<string, Sample> = {
   'GET /v1/organization/directory': async () => ({ path: '/v1/organization/directory' }),
   'GET /v1/organization/audit_logs/counts': async () => ({ path: '/v1/organization/audit_logs/counts?event_types[]=login.failed&start_time=0&end_time=86400' }),
   'GET /v1/organization/sync': async () => ({ path: '/v1/organization/sync' }),
+  'GET /v1/organization/audit_logs/:audit_log_id/provenance': async (s) => {
+    const [id] = await ingest(s, [{ type: 'login.succeeded' }]);
+    return { path: `/v1/organization/audit_logs/${id}/provenance` };
+  },
 };
 // The ledger's routes: each log's leaves exist (audit events above, one usage record) and are checkpointed.
 for (const log of ['audit', 'usage']) {
@@ -198,6 +202,14 @@ describe("another organization's key", () => {
     // its key events are logged in its own organization only
     expect(await listAllIds(server, { resource_ids: [theirs.id] })).toEqual([]);
     expect(await listAllIds(server, { resource_ids: [theirs.id] }, otherKey)).toHaveLength(1);
+  });
+
+  it("404s on the provenance of org-default's events, in the OpenAI envelope", async () => {
+    const target = defaultEventIds[0] as string;
+    const res = await server.request('GET', `/v1/organization/audit_logs/${target}/provenance`, { key: otherKey });
+    expect(res.status).toBe(404);
+    expect(res.body.error).toMatchObject({ code: 'not_found', param: 'audit_log_id' });
+    expect((await server.request('GET', `/v1/organization/audit_logs/${target}/provenance`)).status).toBe(200);
   });
 
   it('every response matched the spec', () => {

@@ -250,6 +250,25 @@ for (const engine of engines) {
         expect(await store.audit.findAuditPosition('org-other', 'evt_one')).toBeNull();
       });
 
+      it('finds the provenance of events by id: the ingesting key and request, or null for events no key ingested; tenant events too', async () => {
+        const orgId = await newOrg(store);
+        const other = await newOrg(store);
+        await appendRows(store, orgId, [
+          { id: 'evt_ingested', effectiveAt: 1_700_000_000, ingestedAt: 1_800_000_001, ingestedBy: 'key_writer', requestId: 'req_1' },
+          { id: 'evt_own', effectiveAt: 1_600_000_000, ingestedAt: 1_800_000_002 },
+          { id: 'evt_tenant', effectiveAt: 1_650_000_000, tenant: true, ingestedAt: 1_800_000_003, ingestedBy: 'key_writer', requestId: 'req_2' },
+        ]);
+        await appendRows(store, other, [{ id: 'evt_foreign', effectiveAt: 1_700_000_000, ingestedBy: 'key_theirs', requestId: 'req_3' }]);
+        const found = await store.audit.findAuditProvenance(orgId, ['evt_ingested', 'evt_own', 'evt_tenant', 'evt_foreign', 'evt_none']);
+        expect(Object.fromEntries(found)).toEqual({
+          evt_ingested: { ingestedAt: 1_800_000_001, ingestedBy: 'key_writer', requestId: 'req_1' },
+          evt_own: { ingestedAt: 1_800_000_002, ingestedBy: null, requestId: null },
+          evt_tenant: { ingestedAt: 1_800_000_003, ingestedBy: 'key_writer', requestId: 'req_2' },
+        });
+        expect((await store.audit.findAuditProvenance(orgId, [])).size).toBe(0);
+        expect((await store.audit.findAuditProvenance(other, ['evt_foreign'])).get('evt_foreign')?.ingestedBy).toBe('key_theirs');
+      });
+
       it('appends idempotently by client id: same content once, other content a 409 that rolls the write back', async () => {
         const orgId = await newOrg(store);
         const first = await store.write((tx) => appendAuditEvents(tx, orgId, [projectCreated('evt_idem', 1_700_000_000)], systemClock));

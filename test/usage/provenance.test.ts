@@ -117,7 +117,7 @@ describe('provenance of usage and costs', () => {
   });
 
   it('export refuses --provenance on API-shaped exports and raw records over --url', async () => {
-    await expect(exportLines(['usage', '--provenance'], 'x.jsonl')).rejects.toThrow(/--provenance is for usage-records/);
+    await expect(exportLines(['usage', '--provenance'], 'x.jsonl')).rejects.toThrow(/--provenance is for logs, usage-records and cost-entries/);
     const program = new Command().exitOverride();
     registerExport(program);
     await expect(program.parseAsync(['node', 'orgledger', 'export', 'cost-entries', '--url', server.url, '--key', server.adminKey])).rejects.toThrow(

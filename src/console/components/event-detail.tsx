@@ -1,6 +1,6 @@
 /**
  * The detail panel: actor, action, target and project as cards (names, ids, copy), the requested
- * changes as a before/after table, pivots to related events, and the whole event as JSON.
+ * changes as a before/after table, who ingested it (provenance), pivots to related events, and the whole event as JSON.
  */
 import { useEffect, useRef } from 'preact/hooks';
 import { type AuditLog, type AuditLogPage, api } from '../api.js';
@@ -8,6 +8,7 @@ import type { Directory } from '../directory.js';
 import { fullTime, utcTime } from '../format.js';
 import { actorRef, phraseOf, targetRef } from '../sentence.js';
 import { useFetch } from '../use-fetch.js';
+import { EventProvenance } from './event-provenance.js';
 import { CopyButton } from './status.js';
 
 type Json = Record<string, unknown>;
@@ -149,6 +150,7 @@ export function EventDetail({ event, dir, onClose, onPivot }: { event: AuditLog;
             )}
           </Card>
         </div>
+        <EventProvenance eventId={event.id} dir={dir} />
         {changes && (
           <table class="changes" data-testid="changes">
             <caption>Requested changes</caption>

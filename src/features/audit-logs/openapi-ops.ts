@@ -1,6 +1,7 @@
 /** The audit-log extension operations of the served OpenAPI document (src/openapi.ts). */
 import { ADMIN_KEY_SECURITY, INGEST_ERRORS, ingestOperation, type OpenApiPaths } from '../../lib/openapi.js';
 import { AuditCountsResponse, auditCountsQuerySchema, MAX_COUNT_BUCKETS } from './counts.js';
+import { AuditProvenanceResponse } from './provenance.js';
 import { IngestAuditLogsBody, IngestAuditLogsResponse } from './schemas.js';
 
 export function addAuditLogOperations(paths: OpenApiPaths): void {
@@ -29,6 +30,21 @@ export function addAuditLogOperations(paths: OpenApiPaths): void {
         { name: 'bucket_width', in: 'query', required: false, schema: query.properties.bucket_width },
       ],
       responses: { 200: { description: 'Counts per period', content: { 'application/json': { schema: AuditCountsResponse } } }, ...INGEST_ERRORS },
+    },
+  };
+  paths['/organization/audit_logs/{audit_log_id}/provenance'] = {
+    get: {
+      operationId: 'retrieve-audit-log-provenance',
+      summary: 'Which admin key ingested an audit event, when and in which request (orgledger extension)',
+      description:
+        "The ingesting admin key's id, the request id (x-request-id) and the time the event was stored, or recorded_by_orgledger=true when no key ingested it. Not part of the OpenAI-shaped list. An unknown id, or another organization's event, is a 404. Needs the audit_logs.read scope.",
+      security: ADMIN_KEY_SECURITY,
+      parameters: [{ name: 'audit_log_id', in: 'path', required: true, schema: { type: 'string' } }],
+      responses: {
+        200: { description: 'The provenance of the event', content: { 'application/json': { schema: AuditProvenanceResponse } } },
+        ...INGEST_ERRORS,
+        404: INGEST_ERRORS[400],
+      },
     },
   };
 }

@@ -4,6 +4,7 @@ import { MAX_AUDIT_EVENT_BYTES } from '../../http/ingest-limits.js';
 import { registerIngestRoute } from '../../http/ingest-route.js';
 import { principalOf } from '../../http/principal.js';
 import { AuditCountsResponse, auditCountsQuerySchema, countAuditEvents } from './counts.js';
+import { AuditLogIdParams, AuditProvenanceResponse, auditProvenance } from './provenance.js';
 import { IngestAuditLogsResponse, listAuditLogsQuerySchema } from './schemas.js';
 import { type AuditLogService, MAX_EVENTS_PER_BATCH } from './service.js';
 import type { AuditStore } from './store.js';
@@ -32,6 +33,14 @@ export async function auditLogRoutes(app: FastifyInstance, deps: AuditLogRouteDe
     '/v1/organization/audit_logs/counts',
     { config: { scope: 'audit_logs.read' }, schema: { querystring: auditCountsQuerySchema(), response: { 200: AuditCountsResponse } } },
     async (request) => countAuditEvents(deps.store.audit, principalOf(request).orgId, request.query, deps.nowSeconds()),
+  );
+
+  // Extension: who ingested one event (key, request, time). audit_logs.read: whoever may read the event
+  // may see whether an admin key sent it or orgledger recorded it; a write-only key learns nothing.
+  typed.get(
+    '/v1/organization/audit_logs/:audit_log_id/provenance',
+    { config: { scope: 'audit_logs.read' }, schema: { params: AuditLogIdParams, response: { 200: AuditProvenanceResponse } } },
+    async (request) => auditProvenance(deps.store.audit, principalOf(request).orgId, request.params.audit_log_id),
   );
 
   registerIngestRoute(app, {

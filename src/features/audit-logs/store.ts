@@ -1,12 +1,14 @@
 /** The audit log's part of the store: what its service reads and writes. Engines implement both halves. */
 import type { Writer } from '../../lib/writer.js';
-import type { AuditCountQuery, AuditListQuery, AuditPosition, ListedAuditEvent, StoredAuditEvent } from './types.js';
+import type { AuditCountQuery, AuditListQuery, AuditPosition, AuditProvenance, ListedAuditEvent, StoredAuditEvent } from './types.js';
 
 export interface AuditReads {
   findAuditPosition(orgId: string, id: string): Promise<AuditPosition | null>;
   /** Events in list order for the query's direction; at most query.fetch rows. */
   listAuditEvents(query: AuditListQuery): Promise<ListedAuditEvent[]>;
   /** Events of these types with start <= effective_at < end, per type and period ((effective_at - start) / width, floored); non-zero counts only. */
+  /** The provenance of each of these ids stored in the organization (ids of other organizations are absent). */
+  findAuditProvenance(orgId: string, ids: string[]): Promise<Map<string, AuditProvenance>>;
   countAuditEvents(query: AuditCountQuery): Promise<{ type: string; bucket: number; count: number }[]>;
 }
 

@@ -30,6 +30,13 @@ export interface StoredAuditEvent {
  */
 export type ListedAuditEvent = Omit<StoredAuditEvent, 'actorIds' | 'ingestedBy' | 'requestId'>;
 
+/** Who put an event in the store: the ingesting admin key and request (null when orgledger wrote it itself), and when. */
+export interface AuditProvenance {
+  ingestedAt: number;
+  ingestedBy: string | null;
+  requestId: string | null;
+}
+
 /** Where an event stands in list order: newest first by (effective_at, seq). */
 export interface AuditPosition {
   effectiveAt: number;

@@ -1,7 +1,7 @@
 /** The audit log on PostgreSQL: reads on the pool, writes on the group commit's client. */
 import type pg from 'pg';
 import type { AuditReads, AuditWrites } from '../../features/audit-logs/store.js';
-import type { AuditCountQuery, AuditListQuery, AuditPosition, ListedAuditEvent, StoredAuditEvent } from '../../features/audit-logs/types.js';
+import type { AuditCountQuery, AuditListQuery, AuditPosition, AuditProvenance, ListedAuditEvent, StoredAuditEvent } from '../../features/audit-logs/types.js';
 import { AUDIT_EVENT_COLUMNS, auditEventValues } from '../rows.js';
 import { auditListSql } from './audit-list-sql.js';
 import { copyRows } from './bulk-insert.js';
@@ -19,6 +19,23 @@ export class PgAuditReads implements AuditReads {
       [orgId, id],
     );
     return row ? { effectiveAt: row.effective_at, seq: row.seq } : null;
+  }
+
+  /** Through the id table (unpartitioned, keyed by id) to the event's primary key, so each lookup touches one partition. */
+  async findAuditProvenance(orgId: string, ids: string[]): Promise<Map<string, AuditProvenance>> {
+    const found = new Map<string, AuditProvenance>();
+    if (ids.length === 0) return found;
+    const rows = await this.rows<{ id: string; ingested_at: string | number; ingested_by: string | null; request_id: string | null }>(
+      'audit_provenance',
+      // LATERAL ... LIMIT 1 (as the live tail does): one primary-key probe per id, never a join over the organization's events.
+      `SELECT i.id, e.ingested_at, e.ingested_by, e.request_id FROM audit_event_ids i
+       CROSS JOIN LATERAL (SELECT ingested_at, ingested_by, request_id FROM audit_events e
+         WHERE e.org_id = i.org_id AND e.tenant IN (false, true) AND e.effective_at = i.effective_at AND e.seq = i.seq LIMIT 1) e
+       WHERE i.org_id = $1 AND i.id = ANY($2::text[])`,
+      [orgId, ids],
+    );
+    for (const r of rows) found.set(r.id, { ingestedAt: Number(r.ingested_at), ingestedBy: r.ingested_by, requestId: r.request_id });
+    return found;
   }
 
   async listAuditEvents(query: AuditListQuery): Promise<ListedAuditEvent[]> {

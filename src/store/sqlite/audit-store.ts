@@ -1,7 +1,7 @@
 /** The audit log on SQLite: reads on the read-only connection, writes inside the group commit. */
 import type Database from 'better-sqlite3';
 import type { AuditReads, AuditWrites } from '../../features/audit-logs/store.js';
-import type { AuditCountQuery, AuditListQuery, AuditPosition, ListedAuditEvent, StoredAuditEvent } from '../../features/audit-logs/types.js';
+import type { AuditCountQuery, AuditListQuery, AuditPosition, AuditProvenance, ListedAuditEvent, StoredAuditEvent } from '../../features/audit-logs/types.js';
 import { AUDIT_EVENT_COLUMNS, type AuditEventRow, auditEventValues, eventFromRow } from '../rows.js';
 import { auditListSql } from './audit-list-sql.js';
 import { ledgerAppender } from './ledger-store.js';
@@ -41,6 +41,16 @@ export class SqliteAuditReads implements AuditReads {
       | { effective_at: number; seq: number }
       | undefined;
     return row ? { effectiveAt: row.effective_at, seq: row.seq } : null;
+  }
+
+  async findAuditProvenance(orgId: string, ids: string[]): Promise<Map<string, AuditProvenance>> {
+    const found = new Map<string, AuditProvenance>();
+    if (ids.length === 0) return found;
+    const rows = this.read(
+      'SELECT id, ingested_at, ingested_by, request_id FROM audit_events INDEXED BY audit_events_id WHERE org_id = ? AND id IN (SELECT value FROM json_each(?))',
+    ).all(orgId, JSON.stringify(ids)) as { id: string; ingested_at: number; ingested_by: string | null; request_id: string | null }[];
+    for (const r of rows) found.set(r.id, { ingestedAt: r.ingested_at, ingestedBy: r.ingested_by, requestId: r.request_id });
+    return found;
   }
 
   async listAuditEvents(query: AuditListQuery): Promise<ListedAuditEvent[]> {
