@@ -45,7 +45,10 @@ export async function ledgerRoutes(app: FastifyInstance, deps: { ledger: LedgerS
       const note = await ledger.checkpoint(principalOf(request).orgId, log, request.query.tree_size);
       return reply.type('text/plain; charset=utf-8').send(note);
     });
-    app.get<{ Params: { '*': string } }>(`${base}/tile/*`, { config }, async (request, reply) => {
+    // Tiles go out uncompressed: hashes do not compress, and @fastify/compress sends a body whose first
+    // bytes look like zlib or gzip (about 1 tile in 1,000) as it is while labelling it gzip, which
+    // clients then fail to inflate (the Go verifier did, at random).
+    app.get<{ Params: { '*': string } }>(`${base}/tile/*`, { config, compress: false }, async (request, reply) => {
       const tile = parseTilePath(request.params['*']);
       if (!tile) throw errors.invalidParam('tile', `'${request.params['*']}' is not a tile path (<L>/<N>[.p/<W>] or entries/<N>[.p/<W>], N as x001/x234/067).`);
       const bytes = await ledger.tile(principalOf(request).orgId, log, tile);
