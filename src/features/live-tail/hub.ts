@@ -226,6 +226,7 @@ export class OrgHub {
     let sliceStart = performance.now();
     for (const { members, pieces } of work) {
       for (const s of members) {
+        s.startRound();
         for (const piece of pieces) s.deliver(piece.events, piece.chunk);
         if (++written % SLICE === 0) {
           busyMs += await writesDone(sliceStart);

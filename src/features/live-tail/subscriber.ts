@@ -59,7 +59,19 @@ export class Subscriber {
       return;
     }
     this.lastSeq = (events[events.length - 1] as ListedAuditEvent).seq;
-    this.write(chunk);
+    // The bound was checked at the round's start (startRound): a burst is written whole.
+    this.res.write(chunk);
+    this.lastWriteMs = Date.now();
+  }
+
+  /**
+   * The start of one fan-out round: a client still holding more than the bound of what earlier rounds
+   * wrote is dropped. The round's own bytes are not counted, so a burst larger than the bound (big
+   * events, or many gathered by one poll) does not drop a client that keeps up; what one round can
+   * add is bounded by the hub's fan-out, and its buffers are shared between clients.
+   */
+  startRound(): void {
+    if (!this.closed && !this.pending && this.res.writableLength > this.maxBytes) this.end('slow_client', this.slowMessage());
   }
 
   /** Holds live events while the backlog is sent. */
