@@ -7,6 +7,7 @@ import type { CostEntry, CostGroupRow, CostSegmentQuery } from '../features/cost
 import type { AdminKeyRecord, KeyOwner, Organization, Scope } from '../features/keys/types.js';
 import type { LogName } from '../features/ledger/leaf-data.js';
 import type { RetentionPolicy, StoredCheckpoint, StoredPrune } from '../features/ledger/store.js';
+import { ALL_DIMENSIONS, ALL_MEASURES } from '../features/usage/kinds.js';
 import type { CostLine, UnpricedUsage } from '../features/usage/types.js';
 
 export interface OrganizationRow {
@@ -188,6 +189,20 @@ export const costEntryValues = (orgId: string, e: CostEntry): (string | number |
 /** Provenance columns of usage_records and cost_entries (migration 5), in the order both engines insert them; PostgreSQL types alike. */
 export const PROVENANCE_COLUMNS = ['ingested_by', 'request_id', 'ingested_at'];
 export const PROVENANCE_TYPES = ['text', 'text', 'bigint'];
+
+/** usage_records columns in insert order (both engines bind each record's values in this order). */
+export const USAGE_RECORD_COLUMNS = [
+  'org_id',
+  'kind',
+  'created_at',
+  'id',
+  ...ALL_DIMENSIONS,
+  ...ALL_MEASURES,
+  'price_id',
+  'content_hash',
+  'provider',
+  ...PROVENANCE_COLUMNS,
+];
 export const provenanceValues = (r: { ingestedBy?: string | null; requestId?: string | null; ingestedAt?: number | null }): (string | number | null)[] => [
   r.ingestedBy ?? null,
   r.requestId ?? null,

@@ -34,6 +34,7 @@ import {
   PROVENANCE_COLUMNS,
   PROVENANCE_TYPES,
   provenanceValues,
+  USAGE_RECORD_COLUMNS,
   unpricedFromRow,
 } from '../rows.js';
 import { COST_ROLLUP_COLUMNS, COST_ROLLUP_KEY, costRollupDeltas, costRollupValues, usageRollupDeltas } from '../usage-rollup.js';
@@ -46,18 +47,6 @@ import { costSegmentSql, toRawValue, toRollupValue, usageSegmentSql } from './us
 type Hashes = Map<string, { contentHash: string | null; createdAt: number }>;
 
 const dimType = (d: Dimension) => (d === 'batch' ? 'smallint' : 'text');
-const RECORD_COLUMNS = [
-  'org_id',
-  'kind',
-  'created_at',
-  'id',
-  ...ALL_DIMENSIONS,
-  ...ALL_MEASURES,
-  'price_id',
-  'content_hash',
-  'provider',
-  ...PROVENANCE_COLUMNS,
-];
 const RECORD_TYPES = [
   'text',
   'text',
@@ -74,20 +63,20 @@ const unnestOf = (types: string[], first = 1) => types.map((t, i) => `$${first +
 
 const INSERT_RECORDS = `
   WITH r AS (
-    SELECT * FROM unnest(${unnestOf(RECORD_TYPES)}) WITH ORDINALITY AS t(${RECORD_COLUMNS.join(', ')}, ord)
+    SELECT * FROM unnest(${unnestOf(RECORD_TYPES)}) WITH ORDINALITY AS t(${USAGE_RECORD_COLUMNS.join(', ')}, ord)
   ), ids AS (
     INSERT INTO usage_record_ids (org_id, kind, id, created_at, content_hash)
     SELECT org_id, kind, id, created_at, content_hash FROM r ORDER BY ord
     ON CONFLICT DO NOTHING RETURNING id
   ), rec AS (
-    INSERT INTO usage_records (${RECORD_COLUMNS.join(', ')})
-    SELECT ${RECORD_COLUMNS.map((c) => `r.${c}`).join(', ')} FROM r JOIN ids ON ids.id = r.id
+    INSERT INTO usage_records (${USAGE_RECORD_COLUMNS.join(', ')})
+    SELECT ${USAGE_RECORD_COLUMNS.map((c) => `r.${c}`).join(', ')} FROM r JOIN ids ON ids.id = r.id
   )
   SELECT id FROM ids`;
 
 const ID_COLUMNS = ['org_id', 'kind', 'id', 'created_at', 'content_hash'];
-const ID_INDEX = RECORD_COLUMNS.indexOf('id');
-const ID_POSITIONS = ID_COLUMNS.map((c) => RECORD_COLUMNS.indexOf(c));
+const ID_INDEX = USAGE_RECORD_COLUMNS.indexOf('id');
+const ID_POSITIONS = ID_COLUMNS.map((c) => USAGE_RECORD_COLUMNS.indexOf(c));
 const idRow = (r: CopyValue[]): CopyValue[] => ID_POSITIONS.map((i) => r[i]);
 
 const ROLLUP_KEY = ['org_id', 'kind', 'grain', 'cube', 'bucket', ...ALL_DIMENSIONS];
@@ -242,7 +231,7 @@ export class PgUsageWriter implements UsageWrites, CostWrites {
     await this.client.query('SAVEPOINT usage_copy');
     try {
       await copyRows(this.client, 'usage_record_ids', ID_COLUMNS, rows.map(idRow));
-      await copyRows(this.client, 'usage_records', RECORD_COLUMNS, rows);
+      await copyRows(this.client, 'usage_records', USAGE_RECORD_COLUMNS, rows);
       await this.client.query('RELEASE SAVEPOINT usage_copy');
       return new Set(rows.map((r) => r[ID_INDEX] as string));
     } catch (err) {
@@ -253,7 +242,7 @@ export class PgUsageWriter implements UsageWrites, CostWrites {
     const { rows: returned } = await this.client.query<{ id: string }>({
       name: 'orgledger_tx_usage_insert',
       text: INSERT_RECORDS,
-      values: columnsOf(rows, RECORD_COLUMNS.length),
+      values: columnsOf(rows, USAGE_RECORD_COLUMNS.length),
     });
     return new Set(returned.map((r) => r.id));
   }

@@ -22,6 +22,7 @@ import {
   hashesOf,
   PROVENANCE_COLUMNS,
   provenanceValues,
+  USAGE_RECORD_COLUMNS,
   unpricedFromRow,
 } from '../rows.js';
 import { COST_ROLLUP_COLUMNS, COST_ROLLUP_KEY, costRollupDeltas, costRollupValues, usageRollupDeltas } from '../usage-rollup.js';
@@ -31,18 +32,6 @@ import { costSegmentSql, toRollupValue, usageSegmentSql } from './usage-sql.js';
 
 type DB = Database.Database;
 
-const RECORD_COLUMNS = [
-  'org_id',
-  'kind',
-  'created_at',
-  'id',
-  ...ALL_DIMENSIONS,
-  ...ALL_MEASURES,
-  'price_id',
-  'content_hash',
-  'provider',
-  ...PROVENANCE_COLUMNS,
-];
 const ROLLUP_KEY = ['org_id', 'kind', 'grain', 'cube', 'bucket', ...ALL_DIMENSIONS];
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 
@@ -66,7 +55,7 @@ export class UsageWriter implements UsageWrites, CostWrites {
         'SELECT id, content_hash, created_at FROM usage_records INDEXED BY usage_records_id WHERE org_id = ? AND kind = ? AND id IN (SELECT value FROM json_each(?))',
       ),
       insertRecord: db.prepare(
-        `INSERT INTO usage_records (${RECORD_COLUMNS.join(', ')}) VALUES (${placeholders(RECORD_COLUMNS.length)}) ON CONFLICT DO NOTHING`,
+        `INSERT INTO usage_records (${USAGE_RECORD_COLUMNS.join(', ')}) VALUES (${placeholders(USAGE_RECORD_COLUMNS.length)}) ON CONFLICT DO NOTHING`,
       ),
       upsertRollup: db.prepare(
         `INSERT INTO usage_rollups (${ROLLUP_KEY.join(', ')}, ${ALL_MEASURES.join(', ')}, latest_at)
