@@ -9,7 +9,9 @@
  * logged leaf hashes: a changed or missing record stops the prune of that log, so retention never
  * erases the evidence of tampering.
  */
+
 import type { Clock } from '../../lib/clock.js';
+import { repeatEvery } from '../../lib/repeat-every.js';
 import { LOG_NAMES, type LogName } from './leaf-data.js';
 import { leafHash, storedHashIndex } from './merkle.js';
 import { openNote } from './note.js';
@@ -55,7 +57,7 @@ export interface RetentionState {
 }
 
 export class RetentionService {
-  private timer: NodeJS.Timeout | undefined;
+  private stopTimer: (() => void) | undefined;
   private running: Promise<PruneResult[]> | undefined;
 
   constructor(
@@ -161,19 +163,12 @@ export class RetentionService {
 
   /** Applies retention every `intervalMs` until stop(). */
   start(intervalMs: number, onError: (err: unknown) => void): void {
-    const tick = () => {
-      this.apply()
-        .catch(onError)
-        .finally(() => {
-          if (this.timer) this.timer = setTimeout(tick, intervalMs);
-        });
-    };
-    this.timer = setTimeout(tick, intervalMs);
+    this.stopTimer = repeatEvery(intervalMs, () => this.apply(), onError);
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.stopTimer?.();
+    this.stopTimer = undefined;
     await this.running?.catch(() => undefined);
   }
 }

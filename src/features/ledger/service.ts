@@ -4,6 +4,7 @@
  */
 import type { Clock } from '../../lib/clock.js';
 import { errors } from '../../lib/errors.js';
+import { repeatEvery } from '../../lib/repeat-every.js';
 import { LOG_NAMES, type LogName } from './leaf-data.js';
 import { consistencyProof, inclusionProof, storedHashIndex, storedHashLevel, treeHash, withStoredHashes } from './merkle.js';
 import { checkpointText, type NoteSigner } from './note.js';
@@ -80,7 +81,7 @@ export class StoredHashCache {
 }
 
 export class LedgerService {
-  private timer: NodeJS.Timeout | undefined;
+  private stopTimer: (() => void) | undefined;
   private running: Promise<number> | undefined;
   readonly hashCache = new StoredHashCache();
 
@@ -124,19 +125,12 @@ export class LedgerService {
 
   /** Checkpoints every `intervalMs` (at most one per log per interval) until stop(). */
   start(intervalMs: number, onError: (err: unknown) => void): void {
-    const tick = () => {
-      this.checkpointNow()
-        .catch(onError)
-        .finally(() => {
-          if (this.timer) this.timer = setTimeout(tick, intervalMs);
-        });
-    };
-    this.timer = setTimeout(tick, intervalMs);
+    this.stopTimer = repeatEvery(intervalMs, () => this.checkpointNow(), onError);
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.stopTimer?.();
+    this.stopTimer = undefined;
     await this.running?.catch(() => undefined);
   }
 
