@@ -32,6 +32,7 @@ import { registerErrorHandling, send } from './http/error-handler.js';
 import { clientErrorHandler, HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, requestIdOf } from './http/hardening.js';
 import { parseQueryString, registerQueryNormalization } from './http/query-string.js';
 import { registerReadLimits } from './http/read-limits.js';
+import { registerGracefulShutdown } from './http/shutdown.js';
 import { StoreHealth } from './http/store-failure.js';
 import { registerTextGuard } from './http/text-guard.js';
 import { type Clock, systemClock } from './lib/clock.js';
@@ -95,6 +96,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     requestIdHeader: false,
     genReqId: requestIdOf,
     requestTimeout: REQUEST_TIMEOUT_MS,
+    // Requests arriving while closing get the OpenAI envelope from registerGracefulShutdown instead.
+    return503OnClosing: false,
     clientErrorHandler,
     routerOptions: { querystringParser: parseQueryString, ignoreTrailingSlash: true },
     // The SDK's base URL ends in /v1; bare /organization/... works as well.
@@ -139,6 +142,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id).header('x-content-type-options', 'nosniff');
   });
+  registerGracefulShutdown(app);
   // gzip or br as the client's Accept-Encoding allows (the costs view's pages run to megabytes of
   // JSON); small bodies stay plain. Brotli's default quality 11 costs far more CPU than it saves here.
   // Request bodies are not inflated by the plugin (it has no bound on the inflated size): the body
