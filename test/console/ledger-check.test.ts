@@ -159,6 +159,32 @@ describe.skipIf(!HAS_CHROMIUM)('console: an event’s inclusion checked in the b
     expect(result.text).toContain('signature does not verify with the verifier key');
   });
 
+  it('the Ledger view checks each checkpoint’s signature in the browser, and says so when one does not verify', async () => {
+    await page.goto(`${server.url}/ledger`);
+    const audit = page.locator('[data-testid=signature-audit]:not([data-state=checking])');
+    await audit.waitFor();
+    expect(await audit.getAttribute('data-state')).toBe('verified');
+    expect(await audit.textContent()).toContain('Signature verified in this browser');
+    expect(await axeSerious()).toEqual([]);
+    const pattern = '**/v1/organization/ledger/audit/checkpoint?*';
+    const handler = async (route: Route) => {
+      const real = await route.fetch();
+      const lines = (await real.text()).split('\n');
+      lines[1] = String(Number(lines[1]) + 1);
+      await route.fulfill({ response: real, body: lines.join('\n') });
+    };
+    await page.route(pattern, handler);
+    try {
+      await page.goto(`${server.url}/ledger`);
+      await audit.waitFor();
+      expect(await audit.getAttribute('data-state')).toBe('failed');
+      expect(await audit.textContent()).toContain('does not verify');
+      expect(await audit.textContent()).not.toContain('verified in this browser');
+    } finally {
+      await page.unroute(pattern, handler);
+    }
+  });
+
   it('says "not yet covered by a checkpoint" (and nothing green) when the signed tree predates the event', async () => {
     // Ask the real server for a tree that ends before the event: its real 400 on tree_size.
     const pattern = '**/v1/organization/ledger/audit/proof/inclusion?*';
