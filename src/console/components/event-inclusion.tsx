@@ -48,16 +48,18 @@ async function check(event: AuditLog, signal: AbortSignal): Promise<Outcome> {
 const RECHECKS = 5;
 
 export function EventInclusion({ event }: { event: AuditLog }) {
-  const [tries, setTries] = useState(0);
+  // Attempts count per event: opening another event starts again from 0.
+  const [retry, setRetry] = useState({ id: event.id, n: 0 });
+  const tries = retry.id === event.id ? retry.n : 0;
+  const again = () => setRetry({ id: event.id, n: tries + 1 });
   const result = useFetch<Outcome>(`${event.id}:${tries}`, (signal) => check(event, signal));
   const data = result.loading ? null : result.data;
   // Checkpoints follow writes within about a second: look again a few times before asking the reader.
   useEffect(() => {
     if (data?.state !== 'pending' || tries >= RECHECKS) return;
-    const timer = setTimeout(() => setTries((t) => t + 1), 1500);
+    const timer = setTimeout(again, 1500);
     return () => clearTimeout(timer);
   }, [data, tries]);
-  useEffect(() => setTries(0), [event.id]);
 
   const outcome: Outcome | null = result.error ? { state: 'unavailable', why: result.error.message } : data;
   const state = outcome?.state ?? 'checking';
@@ -106,7 +108,7 @@ export function EventInclusion({ event }: { event: AuditLog }) {
           {tries < RECHECKS ? (
             <span class="muted">Checking again shortly…</span>
           ) : (
-            <button type="button" onClick={() => setTries((t) => t + 1)}>
+            <button type="button" onClick={again}>
               Check again
             </button>
           )}
@@ -115,7 +117,7 @@ export function EventInclusion({ event }: { event: AuditLog }) {
       {outcome?.state === 'unavailable' && (
         <p>
           <strong>Could not check.</strong> <span data-testid="ledger-check-reason">{outcome.why}</span>{' '}
-          <button type="button" onClick={() => setTries((t) => t + 1)}>
+          <button type="button" onClick={again}>
             Retry
           </button>
         </p>
