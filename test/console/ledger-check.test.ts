@@ -185,6 +185,18 @@ describe.skipIf(!HAS_CHROMIUM)('console: an event’s inclusion checked in the b
     }
   });
 
+  it('a retention change reads as a before/after table from the event itself, and verifies', async () => {
+    expect((await server.request('POST', '/v1/organization/ledger/retention', { body: { audit_seconds: 400 * 86400 } })).status).toBe(200);
+    expect((await server.request('POST', '/v1/organization/ledger/retention', { body: { audit_seconds: 90 * 86400 } })).status).toBe(200);
+    const [change] = (await server.request('GET', '/v1/organization/audit_logs?event_types[]=organization.updated&limit=1')).body.data;
+    await server.app.services.ledger.checkpointNow();
+    await page.goto(`${server.url}/logs?event=${change.id}`);
+    const row = page.locator('aside.detail [data-testid=changes] tbody tr');
+    await row.first().waitFor();
+    expect(await row.allTextContents()).toEqual([`audit_log_retention_seconds${400 * 86400}${90 * 86400}`]);
+    await page.locator('aside.detail [data-testid=ledger-check][data-state=verified]').waitFor();
+  });
+
   it('says "not yet covered by a checkpoint" (and nothing green) when the signed tree predates the event', async () => {
     // Ask the real server for a tree that ends before the event: its real 400 on tree_size.
     const pattern = '**/v1/organization/ledger/audit/proof/inclusion?*';
