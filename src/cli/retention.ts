@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
 import { ConfigError, ledgerKeyPath } from '../config/config.js';
-import type { LogName } from '../features/ledger/leaf-data.js';
+import { KeyService } from '../features/keys/service.js';
 import { noteSigner } from '../features/ledger/note.js';
 import { RetentionService } from '../features/ledger/retention.js';
 import { LedgerService } from '../features/ledger/service.js';
@@ -69,11 +69,9 @@ export function registerRetention(program: Command): void {
         throw new ConfigError('retention set needs --audit and/or --usage (a duration like 400d, or off)');
       await withStore(configFrom(opts), async (store) => {
         const orgId = await resolveOrg(store, opts.org);
-        const service = new RetentionService(store, systemClock);
-        for (const log of ['audit', 'usage'] as LogName[]) {
-          const seconds = opts[log];
-          if (seconds !== undefined) await service.set(orgId, log, seconds);
-        }
+        // Recorded as an organization.updated audit event by the organization's orgledger operator.
+        const operator = await new KeyService(store, systemClock).operatorPrincipal(orgId);
+        await new RetentionService(store, systemClock).update(operator, { audit: opts.audit, usage: opts.usage });
         await show(store, orgId, opts);
       });
     });

@@ -17,6 +17,8 @@ export class ApiError extends Error {
     readonly status: number,
     message: string,
     readonly code: string | null,
+    /** The parameter the API's error names (error.param), when it names one. */
+    readonly param: string | null = null,
   ) {
     super(message);
   }
@@ -81,8 +83,11 @@ export async function api<T>(method: string, path: string, opts: { query?: Query
     body = null;
   }
   if (!res.ok) {
-    const error = (body as { error?: { message?: string; code?: string | null } } | null)?.error;
-    const err = new ApiError(res.status, error?.message ?? `The server answered ${res.status}.`, error?.code ?? null);
+    const error = (body as { error?: { message?: string; code?: string | null; param?: string | null } } | null)?.error;
+    let message = error?.message ?? `The server answered ${res.status}.`;
+    // Say what failed: the request, and that it was already retried.
+    if (res.status === 429 && method === 'GET') message = `${message} (GET /v1/organization/${path} was answered 429 Too Many Requests ${MAX_ATTEMPTS} times.)`;
+    const err = new ApiError(res.status, message, error?.code ?? null, error?.param ?? null);
     if (res.status === 401 && !opts.key) onUnauthorized();
     throw err;
   }

@@ -63,6 +63,20 @@ describe('orgledger retention', () => {
     const set = await runCli(['retention', 'set', '--audit', '30d', '--data', dir]);
     expect(set.code, set.stderr).toBe(0);
     expect(set.stdout).toContain('org-default audit: 30d');
+    // The change is an organization.updated audit event by the organization's orgledger operator (leaf OLD + NEW).
+    const db = new Database(join(dir, 'orgledger.sqlite'), { readonly: true });
+    const changes = db.prepare("SELECT body FROM audit_events WHERE type = 'organization.updated'").all() as { body: string }[];
+    db.close();
+    expect(changes.map((r) => JSON.parse(r.body))).toMatchObject([
+      {
+        actor: { type: 'api_key', api_key: { id: 'orgledger-operator', type: 'service_account' } },
+        'organization.updated': {
+          id: 'org-default',
+          changes_requested: { audit_log_retention_seconds: 30 * DAY },
+          previous_values: { audit_log_retention_seconds: null },
+        },
+      },
+    ]);
     const bad = await runCli(['retention', 'set', '--audit', 'soon', '--data', dir]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("'soon' is neither a duration");
@@ -76,7 +90,8 @@ describe('orgledger retention', () => {
     const verify = await runCli(['verify', '--data', dir]);
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
     expect(verify.stdout).toContain(`organization org-default, log audit: pruned by retention up to leaf ${OLD} (recorded `);
-    expect(verify.stdout).toContain(`${OLD + NEW} leaves (${OLD} pruned by retention), 1 checkpoint(s) checked: ok`);
+    // + 1 leaf: the retention change; apply signed a second checkpoint covering it.
+    expect(verify.stdout).toContain(`${OLD + NEW + 1} leaves (${OLD} pruned by retention), 2 checkpoint(s) checked: ok`);
   });
 
   it('a complete export after pruning verifies offline: its leaves start at the signed pruned size', async () => {
@@ -85,7 +100,7 @@ describe('orgledger retention', () => {
     expect(exported.code, exported.stderr).toBe(0);
     const vkey = (await runCli(['ledger', 'key', '--data', dir])).stdout.trim();
     const checked = await runCli(['verify', '--export', file, '--vkey', vkey]);
-    expect(checked.stdout).toContain(`${NEW} record(s) against orgledger.local/org-default/audit at tree size ${OLD + NEW}: ok`);
+    expect(checked.stdout).toContain(`${NEW + 1} record(s) against orgledger.local/org-default/audit at tree size ${OLD + NEW + 1}: ok`);
     expect(checked.code).toBe(0);
     // Without the prune record the leading leaves count as dropped.
     const proofFile = `${file}.ledger.json`;

@@ -70,7 +70,13 @@ describe('retention', () => {
     expect(audit?.stopped).toMatch(/^leaf 150: record evt_old150 differs from its logged hash/);
     expect(results.find((r) => r.log === 'usage')).toEqual({ orgId: 'org-default', log: 'usage', from: 0, to: 2, deleted: 2 });
     const problems = await problemsOf();
-    expect(problems).toEqual([expect.stringMatching(/^audit 150 evt_old150: the record differs/), expect.stringContaining('checkpoint of size')]);
+    // Both signed roots fail: beforeAll's, and the one apply signed after the retention change (itself
+    // an organization.updated audit event, leaf OLD + NEW).
+    expect(problems).toEqual([
+      expect.stringMatching(/^audit 150 evt_old150: the record differs/),
+      expect.stringContaining(`checkpoint of size ${OLD + NEW}:`),
+      expect.stringContaining(`checkpoint of size ${OLD + NEW + 1}:`),
+    ]);
     await tamper(server, "UPDATE audit_events SET body = replace(body, 'login.succeedeD', 'login.succeeded') WHERE org_id = 'org-default' AND seq = 151");
   });
 
@@ -86,11 +92,14 @@ describe('retention', () => {
       ['audit', OLD, OLD],
       ['usage', 2, 2],
     ]);
-    expect(verified.leaves).toBe(OLD + NEW + 3);
+    // + 1: the retention change's organization.updated event.
+    expect(verified.leaves).toBe(OLD + NEW + 1 + 3);
 
     // Lists no longer hold the pruned records; the new ones stay.
     const list = await server.request('GET', '/v1/organization/audit_logs?limit=100');
-    expect(list.body.data.map((e: { id: string }) => e.id).sort()).toEqual(Array.from({ length: NEW }, (_, i) => `evt_new${i}`).sort());
+    expect(list.body.data.map((e: { id: string; type: string }) => (e.type === 'organization.updated' ? e.type : e.id)).sort()).toEqual(
+      [...Array.from({ length: NEW }, (_, i) => `evt_new${i}`), 'organization.updated'].sort(),
+    );
     expect(await server.sql("SELECT id FROM usage_records WHERE org_id = 'org-default'")).toEqual([{ id: 'u_new1' }]);
 
     // A remaining record's inclusion proof and the consistency proof from before the prune still verify.
@@ -107,7 +116,8 @@ describe('retention', () => {
       proof.hashes.map((h) => Buffer.from(h, 'base64')),
     );
     expect(root?.equals(after.rootHash)).toBe(true);
-    expect([before.treeSize, after.treeSize]).toEqual([OLD + NEW, OLD + NEW + 1]);
+    // + 1: the retention change's organization.updated event (leaf OLD + NEW); then evt_late.
+    expect([before.treeSize, after.treeSize]).toEqual([OLD + NEW + 1, OLD + NEW + 2]);
     const c = await server.app.services.ledger.consistency('org-default', 'audit', before.treeSize, after.treeSize);
     const hashes = c.hashes.map((h) => Buffer.from(h, 'base64'));
     expect(verifyConsistency(before.treeSize, after.treeSize, before.rootHash, after.rootHash, hashes)).toBe(true);
@@ -124,7 +134,7 @@ describe('retention', () => {
     const result = await remoteAudit({ url: server.url, key: server.adminKey, vkey, full: true });
     expect(result.problems).toEqual([]);
     expect(result.lines).toEqual([
-      expect.stringMatching(new RegExp(`/audit: tree size ${OLD + NEW + 1}, first seen, pruned by retention up to leaf ${OLD} \\(signed\\), leaves rehashed`)),
+      expect.stringMatching(new RegExp(`/audit: tree size ${OLD + NEW + 2}, first seen, pruned by retention up to leaf ${OLD} \\(signed\\), leaves rehashed`)),
       expect.stringMatching(/\/usage: tree size 3, first seen, pruned by retention up to leaf 2 \(signed\), leaves rehashed/),
     ]);
   });

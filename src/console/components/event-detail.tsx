@@ -8,6 +8,7 @@ import type { Directory } from '../directory.js';
 import { fullTime, utcTime } from '../format.js';
 import { actorRef, phraseOf, targetRef } from '../sentence.js';
 import { useFetch } from '../use-fetch.js';
+import { EventInclusion } from './event-inclusion.js';
 import { EventProvenance } from './event-provenance.js';
 import { CopyButton } from './status.js';
 
@@ -75,12 +76,15 @@ export function EventDetail({ event, dir, onClose, onPivot }: { event: AuditLog;
   const target = targetRef(event, dir);
   const changes = obj(obj(event[event.type])?.changes_requested);
   const changed = changes ? Object.keys(changes) : [];
-  const history = useFetch<AuditLog[]>(changed.length && target ? `${event.id}` : '', async (signal) => {
-    if (!changed.length || !target) return [];
+  const recordsBefore = Boolean(obj(obj(event[event.type])?.previous_values));
+  const history = useFetch<AuditLog[]>(changed.length && target && !recordsBefore ? `${event.id}` : '', async (signal) => {
+    if (!changed.length || !target || recordsBefore) return [];
     const page = await api<AuditLogPage>('GET', 'audit_logs', { query: { resource_ids: [target.id], after: event.id, limit: 100 }, signal });
     return page.data;
   });
-  const before = previousValues(history.data ?? [], changed);
+  // An event that records its own before (orgledger's retention changes: previous_values) needs no history.
+  const own = obj(obj(event[event.type])?.previous_values);
+  const before = own ? new Map(Object.entries(own)) : previousValues(history.data ?? [], changed);
   const projectId = event.project?.id;
 
   return (
@@ -151,6 +155,7 @@ export function EventDetail({ event, dir, onClose, onPivot }: { event: AuditLog;
           </Card>
         </div>
         <EventProvenance eventId={event.id} dir={dir} />
+        <EventInclusion event={event} />
         {changes && (
           <table class="changes" data-testid="changes">
             <caption>Requested changes</caption>
@@ -167,9 +172,9 @@ export function EventDetail({ event, dir, onClose, onPivot }: { event: AuditLog;
                   <th scope="row">{k}</th>
                   <td
                     class={before.has(k) ? '' : 'muted'}
-                    title={before.has(k) ? 'From the previous event on this target' : 'No earlier event on this target set it'}
+                    title={own ? 'Recorded by the event' : before.has(k) ? 'From the previous event on this target' : 'No earlier event on this target set it'}
                   >
-                    {history.loading ? '…' : before.has(k) ? show(before.get(k)) : 'unknown'}
+                    {history.loading && !own ? '…' : before.has(k) ? show(before.get(k)) : 'unknown'}
                   </td>
                   <td>{show(changes[k])}</td>
                 </tr>

@@ -5,11 +5,46 @@
 import { api, apiText, type LedgerLog, type LedgerSummary } from '../api.js';
 import { CopyButton, Empty, ErrorBox } from '../components/status.js';
 import { fullTime, utcTime } from '../format.js';
+import { CheckFailure, openCheckpoint, toBase64 } from '../ledger-check.js';
 import { useFetch } from '../use-fetch.js';
 
 const LOG_LABEL: Record<LedgerLog['name'], string> = { audit: 'Audit events', usage: 'Usage records and cost entries' };
 
-function Checkpoint({ log }: { log: LedgerLog }) {
+/** The note's signature checked in this browser against the verifier key, and its size and root against the summary. */
+function Signature({ note, log, verifierKey }: { note: string; log: LedgerLog; verifierKey: string }) {
+  const check = useFetch<{ ok: true } | { ok: false; why: string }>(`${verifierKey}\n${note}`, async () => {
+    try {
+      const cp = await openCheckpoint(note, verifierKey);
+      if (cp.origin !== log.origin) return { ok: false, why: `it is for ${cp.origin}, not ${log.origin}` };
+      if (cp.treeSize !== log.tree_size || toBase64(cp.rootHash) !== log.root_hash)
+        return { ok: false, why: 'its tree size or root differs from the summary above' };
+      return { ok: true };
+    } catch (err) {
+      if (err instanceof CheckFailure) return { ok: false, why: err.message };
+      throw err;
+    }
+  });
+  const r = check.data;
+  const state = check.error ? 'unavailable' : !r ? 'checking' : r.ok ? 'verified' : 'failed';
+  return (
+    <p class={`ledger-check small ${state}`} data-testid={`signature-${log.name}`} data-state={state} aria-live="polite">
+      {state === 'checking' && <span class="muted">Checking the signature…</span>}
+      {state === 'verified' && (
+        <strong>
+          <span aria-hidden="true">✓ </span>Signature verified in this browser with the verifier key above.
+        </strong>
+      )}
+      {r && !r.ok && (
+        <strong class="check-mark">
+          <span aria-hidden="true">✗ </span>The signature does not verify: {r.why}.
+        </strong>
+      )}
+      {check.error && <span>Could not check the signature: {check.error.message}</span>}
+    </p>
+  );
+}
+
+function Checkpoint({ log, verifierKey }: { log: LedgerLog; verifierKey: string }) {
   // The note is only asked for once the summary says one was signed (else the API answers 404).
   const note = useFetch<string | null>(`${log.name}:${log.tree_size}`, (signal) =>
     log.checkpoint_at === null ? Promise.resolve(null) : apiText(`ledger/${log.name}/checkpoint?tree_size=${log.tree_size}`, signal),
@@ -50,6 +85,7 @@ function Checkpoint({ log }: { log: LedgerLog }) {
             {note.data}
           </pre>
           <CopyButton text={note.data} label="Copy checkpoint" />
+          <Signature note={note.data} log={log} verifierKey={verifierKey} />
         </>
       )}
     </section>
@@ -80,7 +116,7 @@ export function LedgerView() {
             <p class="muted">Publish it where auditors can find it: a checkpoint signed with another key is not this server's.</p>
           </section>
           {s.logs.map((log) => (
-            <Checkpoint key={log.name} log={log} />
+            <Checkpoint key={log.name} log={log} verifierKey={s.verifier_key} />
           ))}
           <section class="card" aria-labelledby="verify-title">
             <h2 id="verify-title">How to verify</h2>

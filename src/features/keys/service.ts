@@ -42,7 +42,8 @@ function operatorOwner(org: Organization): KeyOwner {
   };
 }
 
-function actorOf(p: Principal): Actor {
+/** The actor of an event a principal caused (orgledger records it for key and retention changes). */
+export function actorOf(p: Principal): Actor {
   const apiKey: NonNullable<Actor['api_key']> = { id: p.keyId, type: p.owner.type };
   if (p.owner.type === 'user') apiKey.user = { id: p.owner.id, ...(p.owner.email ? { email: p.owner.email } : {}) };
   else apiKey.service_account = { id: p.owner.id };

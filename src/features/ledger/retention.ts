@@ -11,12 +11,28 @@
  */
 
 import type { Clock } from '../../lib/clock.js';
+import type { Principal } from '../../lib/principal.js';
 import { repeatEvery } from '../../lib/repeat-every.js';
+import type { Writer } from '../../lib/writer.js';
+import { validateEvent } from '../audit-logs/event-validation.js';
+import { appendAuditEvents } from '../audit-logs/service.js';
+import type { AuditWrites } from '../audit-logs/store.js';
+import { actorOf } from '../keys/service.js';
 import { LOG_NAMES, type LogName } from './leaf-data.js';
 import { leafHash, storedHashIndex } from './merkle.js';
 import { openNote } from './note.js';
 import type { LedgerService } from './service.js';
-import type { LedgerStore, StoredPrune } from './store.js';
+import type { LedgerStore, LedgerWrites, StoredPrune } from './store.js';
+
+/** The store retention needs: the ledger's reads, and writes that record the change as an audit event in the same transaction. */
+export type RetentionStore = Omit<LedgerStore, 'write' | 'pendingWrites'> & Writer<{ ledger: LedgerWrites; audit: AuditWrites }>;
+
+/**
+ * The `changes_requested` key of the organization.updated event a retention change records, per log:
+ * the new retention in seconds, or null (kept for ever). docs/ledger.md, "Retention", says why the
+ * type is organization.updated.
+ */
+export const RETENTION_CHANGE_KEY: Record<LogName, string> = { audit: 'audit_log_retention_seconds', usage: 'usage_retention_seconds' };
 
 export const pruneText = (origin: string, prunedSize: number, prunedAt: number): string => `${origin}\npruned ${prunedSize}\n${prunedAt}\n`;
 
@@ -58,10 +74,13 @@ export interface RetentionState {
 
 export class RetentionService {
   private stopTimer: (() => void) | undefined;
-  private running: Promise<PruneResult[]> | undefined;
+  /** The pass in flight or queued, per organization ('*': all of them). */
+  private readonly passes = new Map<string, Promise<PruneResult[]>>();
+  /** The last pass queued: passes run one after another, never two at once (two would prune the same leaves). */
+  private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly store: LedgerStore,
+    private readonly store: RetentionStore,
     private readonly clock: Clock,
     /** Signs checkpoints and prune notes: apply() needs it, set() and show() do not. */
     private readonly ledgerService?: LedgerService,
@@ -69,9 +88,52 @@ export class RetentionService {
     private readonly chunk = 10_000,
   ) {}
 
-  async set(orgId: string, log: LogName, seconds: number | null): Promise<void> {
+  /** Updates run one at a time, so the "before" each records is the value the previous one left. */
+  private updates: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Sets (seconds) or removes (null) the retention of some logs of the principal's organization and,
+   * in the same transaction, records who changed what from what to what as one organization.updated
+   * audit event (orgledger's own event, like api_key.created). A value set to what it already was is
+   * no change: nothing is written for it, and no event when nothing changed.
+   */
+  update(principal: Principal, changes: Partial<Record<LogName, number | null>>): Promise<void> {
+    const run = this.updates.catch(() => undefined).then(() => this.updateNow(principal, changes));
+    this.updates = run;
+    return run;
+  }
+
+  private async updateNow(principal: Principal, changes: Partial<Record<LogName, number | null>>): Promise<void> {
+    const { orgId } = principal;
+    const policies = await this.store.ledger.retentionPolicies(orgId);
+    const requested: Record<string, number | null> = {};
+    const previous: Record<string, number | null> = {};
+    const changed: [LogName, number | null][] = [];
+    for (const log of LOG_NAMES) {
+      const seconds = changes[log];
+      if (seconds === undefined) continue;
+      const before = policies.find((p) => p.log === log)?.seconds ?? null;
+      if (before === seconds) continue;
+      changed.push([log, seconds]);
+      requested[RETENTION_CHANGE_KEY[log]] = seconds;
+      previous[RETENTION_CHANGE_KEY[log]] = before;
+    }
+    if (changed.length === 0) return;
     const at = this.clock.nowSeconds();
-    await this.store.write((tx) => tx.ledger.setRetention(orgId, log, seconds, at));
+    const event = validateEvent(
+      {
+        type: 'organization.updated',
+        effective_at: at,
+        actor: actorOf(principal),
+        'organization.updated': { id: orgId, changes_requested: requested, previous_values: previous },
+      },
+      'event',
+      at,
+    );
+    await this.store.write(async (tx) => {
+      for (const [log, seconds] of changed) await tx.ledger.setRetention(orgId, log, seconds, at);
+      await appendAuditEvents(tx, orgId, [event], this.clock);
+    });
   }
 
   async show(orgId: string): Promise<{ object: 'ledger.retention'; logs: RetentionState[] }> {
@@ -94,12 +156,25 @@ export class RetentionService {
     return (await this.store.ledger.ledgerPrunes(orgId, log)).at(-1)?.note ?? null;
   }
 
-  /** Applies every policy (of one organization, or all); one pass at a time. */
+  /**
+   * Applies every policy (of one organization, or all). Single flight per organization (or per "all"):
+   * a call while a pass for the same scope is running or queued gets that pass; a call for another scope
+   * queues its own pass behind the current one (passes never overlap), so it never gets another
+   * organization's results.
+   */
   apply(orgId?: string): Promise<PruneResult[]> {
-    this.running ??= this.applyPass(orgId).finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    const scope = orgId ?? '*';
+    const pending = this.passes.get(scope);
+    if (pending) return pending;
+    const pass: Promise<PruneResult[]> = this.tail
+      .catch(() => undefined)
+      .then(() => this.applyPass(orgId))
+      .finally(() => {
+        if (this.passes.get(scope) === pass) this.passes.delete(scope);
+      });
+    this.passes.set(scope, pass);
+    this.tail = pass;
+    return pass;
   }
 
   private get ledger(): LedgerService {
@@ -169,6 +244,6 @@ export class RetentionService {
   async stop(): Promise<void> {
     this.stopTimer?.();
     this.stopTimer = undefined;
-    await this.running?.catch(() => undefined);
+    await this.tail.catch(() => undefined);
   }
 }

@@ -29,13 +29,11 @@ export async function ledgerRoutes(app: FastifyInstance, deps: { ledger: LedgerS
   app.get('/v1/organization/ledger/retention', { config: { scope: 'audit_logs.read' } }, async (request) => retention.show(principalOf(request).orgId));
   // Shortening retention deletes audit history: the organization owner's scope, not audit_logs.write.
   typed.post('/v1/organization/ledger/retention', { config: { scope: 'admin_api_keys.manage' }, schema: { body: RetentionUpdateSchema } }, async (request) => {
-    const { orgId } = principalOf(request);
-    for (const [log, seconds] of [
-      ['audit', request.body.audit_seconds],
-      ['usage', request.body.usage_seconds],
-    ] as const)
-      if (seconds !== undefined) await retention.set(orgId, log, seconds === 0 ? null : seconds);
-    return retention.show(orgId);
+    const principal = principalOf(request);
+    const { audit_seconds: audit, usage_seconds: usage } = request.body;
+    // Recorded as an organization.updated audit event in the same write (retention.ts).
+    await retention.update(principal, { audit: audit === undefined ? undefined : audit || null, usage: usage === undefined ? undefined : usage || null });
+    return retention.show(principal.orgId);
   });
 
   for (const log of LOG_NAMES) {
