@@ -3,20 +3,49 @@ import type Database from 'better-sqlite3';
 import type { AuditReads, AuditWrites } from '../../features/audit-logs/store.js';
 import type { AuditCountQuery, AuditListQuery, AuditPosition, AuditProvenance, ListedAuditEvent, StoredAuditEvent } from '../../features/audit-logs/types.js';
 import { AUDIT_EVENT_COLUMNS, type AuditEventRow, auditEventValues, eventFromRow } from '../rows.js';
+import { eventTerms, missingTerms, TERM_DIM, TermCache, type TermDim } from '../audit-terms.js';
 import { auditListSql } from './audit-list-sql.js';
 import { ledgerAppender } from './ledger-store.js';
 
 type DB = Database.Database;
 
-/** Inserts stored events and their actor ids; the caller owns the transaction. */
-export function auditEventInserter(db: DB): (events: StoredAuditEvent[]) => void {
+/**
+ * Inserts stored events, their actor ids and their filter postings; the caller owns the transaction.
+ * `forgetTerms` must be called when a transaction or savepoint rolls back (see TermCache).
+ */
+export function auditEventInserter(db: DB): ((events: StoredAuditEvent[]) => void) & { forgetTerms: () => void } {
   const insertEvent = db.prepare(`INSERT INTO audit_events (${AUDIT_EVENT_COLUMNS.join(', ')}) VALUES (${AUDIT_EVENT_COLUMNS.map(() => '?').join(', ')})`);
   const insertActor = db.prepare('INSERT OR IGNORE INTO audit_event_actors (org_id, actor_id, effective_at, seq) VALUES (?, ?, ?, ?)');
+  const findTerm = db.prepare('SELECT term_id FROM audit_terms WHERE org_id = ? AND dim = ? AND value = ?').pluck();
+  const allocTerms = db.prepare('UPDATE organizations SET audit_terms = audit_terms + ? WHERE id = ? RETURNING audit_terms').pluck();
+  const insertTerm = db.prepare('INSERT INTO audit_terms (org_id, dim, value, term_id) VALUES (?, ?, ?, ?)');
+  const insertPosting = db.prepare('INSERT INTO audit_postings (org_id, term_id, effective_at, seq) VALUES (?, ?, ?, ?)');
+  const terms = new TermCache();
   const ledger = ledgerAppender(db);
-  return (events) => {
+  const resolve = (events: StoredAuditEvent[]) => {
+    for (const [orgId, missing] of missingTerms(terms, events)) {
+      const fresh: [string, TermDim, string][] = [];
+      for (const [key, [dim, value]] of missing) {
+        const id = findTerm.get(orgId, dim, value) as number | undefined;
+        if (id === undefined) fresh.push([key, dim, value]);
+        else terms.set(orgId, key, id);
+      }
+      if (fresh.length === 0) continue;
+      const last = allocTerms.get(fresh.length, orgId) as number | undefined;
+      if (last === undefined) throw new Error(`organization ${orgId} does not exist`);
+      let id = last - fresh.length;
+      for (const [key, dim, value] of fresh) {
+        insertTerm.run(orgId, dim, value, ++id);
+        terms.set(orgId, key, id);
+      }
+    }
+  };
+  const insert = (events: StoredAuditEvent[]) => {
+    resolve(events);
     for (const e of events) {
       insertEvent.run(auditEventValues(e, e.tenant ? 1 : 0));
       for (const actorId of e.actorIds) insertActor.run(e.orgId, actorId, e.effectiveAt, e.seq);
+      for (const [dim, value] of eventTerms(e)) insertPosting.run(e.orgId, terms.get(e.orgId, TermCache.key(dim, value)), e.effectiveAt, e.seq);
     }
     // Each organization's new events become its audit log's next leaves, in seq order.
     const byOrg = new Map<string, StoredAuditEvent[]>();
@@ -31,6 +60,7 @@ export function auditEventInserter(db: DB): (events: StoredAuditEvent[]) => void
         list.sort((a, b) => a.seq - b.seq),
       );
   };
+  return Object.assign(insert, { forgetTerms: () => terms.clear() });
 }
 
 export class SqliteAuditReads implements AuditReads {
@@ -70,10 +100,12 @@ export class SqliteAuditReads implements AuditReads {
   }
 
   async countAuditEvents(q: AuditCountQuery): Promise<{ type: string; bucket: number; count: number }[]> {
-    // The type index holds (type, effective_at): each type's period is one index range, no row is read.
+    // A type's postings hold (term, effective_at): each type's period is one range of audit_postings, no event row is read.
     return this.read(
-      `SELECT type, CAST((effective_at - ?) / ? AS INTEGER) AS bucket, count(*) AS count FROM audit_events INDEXED BY audit_events_type
-       WHERE org_id = ? AND type IN (SELECT value FROM json_each(?)) AND effective_at >= ? AND effective_at < ? GROUP BY type, bucket`,
+      `SELECT t.value AS type, CAST((p.effective_at - ?) / ? AS INTEGER) AS bucket, count(*) AS count
+       FROM audit_terms t JOIN audit_postings p ON p.org_id = t.org_id AND p.term_id = t.term_id
+       WHERE t.org_id = ? AND t.dim = ${TERM_DIM.type} AND t.value IN (SELECT value FROM json_each(?)) AND p.effective_at >= ? AND p.effective_at < ?
+       GROUP BY t.value, bucket`,
     ).all(q.start, q.width, q.orgId, JSON.stringify(q.types), q.start, q.end) as { type: string; bucket: number; count: number }[];
   }
 }
@@ -88,8 +120,13 @@ export class SqliteAuditWrites implements AuditWrites {
         'SELECT id, content_hash, effective_at, seq FROM audit_events INDEXED BY audit_events_id WHERE org_id = ? AND id IN (SELECT value FROM json_each(?))',
       ),
       allocSeq: db.prepare('UPDATE organizations SET audit_seq = audit_seq + ? WHERE id = ? RETURNING audit_seq'),
-      insertEvents: auditEventInserter(db),
+      inserter: auditEventInserter(db),
     };
+  }
+
+  /** A rollback undid terms this writer may have cached. */
+  forgetTerms(): void {
+    this.s.inserter.forgetTerms();
   }
 
   async findAuditEventHashes(orgId: string, ids: string[]) {
@@ -106,6 +143,6 @@ export class SqliteAuditWrites implements AuditWrites {
     return row.audit_seq - count + 1;
   }
   async insertAuditEvents(events: StoredAuditEvent[]) {
-    this.s.insertEvents(events);
+    this.s.inserter(events);
   }
 }
