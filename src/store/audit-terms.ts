@@ -38,8 +38,8 @@ export class TermCache {
   }
   set(orgId: string, key: string, termId: number): void {
     if (this.size >= MAX_CACHED) this.clear();
-    let m = this.orgs.get(orgId);
-    if (!m) this.orgs.set(orgId, (m = new Map()));
+    const m = this.orgs.get(orgId) ?? new Map<string, number>();
+    if (m.size === 0) this.orgs.set(orgId, m);
     m.set(key, termId);
     this.size++;
   }
@@ -56,9 +56,34 @@ export function missingTerms(cache: TermCache, events: StoredAuditEvent[]): Map<
     for (const t of eventTerms(e)) {
       const key = TermCache.key(t[0], t[1]);
       if (cache.get(e.orgId, key) !== undefined) continue;
-      let m = missing.get(e.orgId);
-      if (!m) missing.set(e.orgId, (m = new Map()));
+      const m = missing.get(e.orgId) ?? new Map<string, [TermDim, string]>();
+      if (m.size === 0) missing.set(e.orgId, m);
       m.set(key, t);
     }
   return missing;
+}
+
+/**
+ * Deletes the postings of an organization's events with seq in (from, to], before the events
+ * themselves are deleted (retention). Parameters: org, from, to (SQLite ?; PostgreSQL $1..$3).
+ */
+export function prunePostingsSql(engine: 'sqlite' | 'postgres'): string {
+  const [org, from, to] = engine === 'sqlite' ? ['?1', '?2', '?3'] : ['$1', '$2', '$3'];
+  const events =
+    engine === 'sqlite'
+      ? `audit_events e WHERE e.org_id = ${org} AND e.seq > ${from} AND e.seq <= ${to}`
+      : `audit_event_ids i JOIN audit_events e ON e.org_id = i.org_id AND e.effective_at = i.effective_at AND e.seq = i.seq
+         WHERE i.org_id = ${org} AND i.seq > ${from} AND i.seq <= ${to} AND e.org_id = ${org}`;
+  const terms = [
+    [TERM_DIM.type, 'type'],
+    [TERM_DIM.project, 'project_id'],
+    [TERM_DIM.email, 'actor_email'],
+    [TERM_DIM.resource, 'resource_id'],
+  ]
+    .map(
+      ([dim, column]) =>
+        `SELECT t.term_id, e.effective_at, e.seq FROM ${events.replace(' WHERE ', ` JOIN audit_terms t ON t.org_id = e.org_id AND t.dim = ${dim} AND t.value = e.${column} WHERE `)}`,
+    )
+    .join(' UNION ALL ');
+  return `DELETE FROM audit_postings WHERE org_id = ${org} AND (term_id, effective_at, seq) IN (${terms})`;
 }

@@ -1,5 +1,5 @@
-import { TERM_DIM } from '../audit-terms.js';
 import type { AuditListQuery } from '../../features/audit-logs/types.js';
+import { TERM_DIM } from '../audit-terms.js';
 
 const COLUMNS = 'org_id, seq, id, effective_at, type, tenant, project_id, actor_email, resource_id, content_hash, ingested_at, body';
 
@@ -84,7 +84,11 @@ function statement(q: AuditListQuery, driver: (Driver & { value: string }) | nul
   const dir = q.direction === 'desc' ? 'DESC' : 'ASC';
   params.push(q.fetch);
   const from = driver ? 'audit_postings p JOIN audit_events e ON e.org_id = p.org_id AND e.seq = p.seq' : 'audit_events';
-  const columns = driver ? COLUMNS.split(', ').map((c) => `e.${c}`).join(', ') : COLUMNS;
+  const columns = driver
+    ? COLUMNS.split(', ')
+        .map((c) => `e.${c}`)
+        .join(', ')
+    : COLUMNS;
   return {
     sql: `SELECT ${columns} FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${at}effective_at ${dir}, ${at}seq ${dir} LIMIT ?`,
     params,

@@ -2,8 +2,8 @@
 import type Database from 'better-sqlite3';
 import type { AuditReads, AuditWrites } from '../../features/audit-logs/store.js';
 import type { AuditCountQuery, AuditListQuery, AuditPosition, AuditProvenance, ListedAuditEvent, StoredAuditEvent } from '../../features/audit-logs/types.js';
-import { AUDIT_EVENT_COLUMNS, type AuditEventRow, auditEventValues, eventFromRow } from '../rows.js';
 import { eventTerms, missingTerms, TERM_DIM, TermCache, type TermDim } from '../audit-terms.js';
+import { AUDIT_EVENT_COLUMNS, type AuditEventRow, auditEventValues, eventFromRow } from '../rows.js';
 import { auditListSql } from './audit-list-sql.js';
 import { ledgerAppender } from './ledger-store.js';
 
