@@ -18,35 +18,55 @@ export function auditEventInserter(db: DB): ((events: StoredAuditEvent[]) => voi
   const insertActor = db.prepare('INSERT OR IGNORE INTO audit_event_actors (org_id, actor_id, effective_at, seq) VALUES (?, ?, ?, ?)');
   const findTerm = db.prepare('SELECT term_id FROM audit_terms WHERE org_id = ? AND dim = ? AND value = ?').pluck();
   const allocTerms = db.prepare('UPDATE organizations SET audit_terms = audit_terms + ? WHERE id = ? RETURNING audit_terms').pluck();
-  const insertTerm = db.prepare('INSERT INTO audit_terms (org_id, dim, value, term_id) VALUES (?, ?, ?, ?)');
+  const insertTerm = db.prepare('INSERT OR IGNORE INTO audit_terms (org_id, dim, value, term_id) VALUES (?, ?, ?, ?)');
   const insertPosting = db.prepare('INSERT INTO audit_postings (org_id, term_id, effective_at, seq) VALUES (?, ?, ?, ?)');
   const terms = new TermCache();
   const ledger = ledgerAppender(db);
   const resolve = (events: StoredAuditEvent[]) => {
     for (const [orgId, missing] of missingTerms(terms, events)) {
-      const fresh: [string, TermDim, string][] = [];
-      for (const [key, [dim, value]] of missing) {
-        const id = findTerm.get(orgId, dim, value) as number | undefined;
-        if (id === undefined) fresh.push([key, dim, value]);
-        else terms.set(orgId, key, id);
-      }
-      if (fresh.length === 0) continue;
-      const last = allocTerms.get(fresh.length, orgId) as number | undefined;
+      // Ids for every missing term at once (a known term wastes its id: gaps are harmless), then one
+      // insert per term, which finds an existing term without a separate read.
+      const last = allocTerms.get(missing.size, orgId) as number | undefined;
       if (last === undefined) throw new Error(`organization ${orgId} does not exist`);
-      let id = last - fresh.length;
-      for (const [key, dim, value] of fresh) {
-        insertTerm.run(orgId, dim, value, ++id);
-        terms.set(orgId, key, id);
+      let id = last - missing.size;
+      for (const [key, [dim, value]] of missing) {
+        id++;
+        if (insertTerm.run(orgId, dim, value, id).changes > 0) terms.set(orgId, key, id);
+        else terms.set(orgId, key, findTerm.get(orgId, dim, value) as number);
       }
     }
+  };
+  const POSTINGS_PER_STATEMENT = 64;
+  const insertPostings = db.prepare(
+    `INSERT INTO audit_postings (org_id, term_id, effective_at, seq) VALUES ${Array.from({ length: POSTINGS_PER_STATEMENT }, () => '(?, ?, ?, ?)').join(', ')}`,
+  );
+  /** A batch's postings in key order (neighbouring inserts share pages), many rows per statement. */
+  const post = (events: StoredAuditEvent[]) => {
+    const rows: [string, number, number, number][] = [];
+    for (const e of events)
+      for (const [dim, value] of eventTerms(e)) rows.push([e.orgId, terms.get(e.orgId, TermCache.key(dim, value)) as number, e.effectiveAt, e.seq]);
+    rows.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1] || a[2] - b[2] || a[3] - b[3]));
+    let i = 0;
+    const params: (string | number)[] = new Array(POSTINGS_PER_STATEMENT * 4);
+    for (; i + POSTINGS_PER_STATEMENT <= rows.length; i += POSTINGS_PER_STATEMENT) {
+      for (let j = 0; j < POSTINGS_PER_STATEMENT; j++) {
+        const r = rows[i + j] as [string, number, number, number];
+        params[j * 4] = r[0];
+        params[j * 4 + 1] = r[1];
+        params[j * 4 + 2] = r[2];
+        params[j * 4 + 3] = r[3];
+      }
+      insertPostings.run(params);
+    }
+    for (; i < rows.length; i++) insertPosting.run(rows[i]);
   };
   const insert = (events: StoredAuditEvent[]) => {
     resolve(events);
     for (const e of events) {
       insertEvent.run(auditEventValues(e, e.tenant ? 1 : 0));
       for (const actorId of e.actorIds) insertActor.run(e.orgId, actorId, e.effectiveAt, e.seq);
-      for (const [dim, value] of eventTerms(e)) insertPosting.run(e.orgId, terms.get(e.orgId, TermCache.key(dim, value)), e.effectiveAt, e.seq);
     }
+    post(events);
     // Each organization's new events become its audit log's next leaves, in seq order.
     const byOrg = new Map<string, StoredAuditEvent[]>();
     for (const e of events) {
