@@ -51,12 +51,12 @@ const DIMS_AND_MEASURES = [...ALL_DIMENSIONS, ...ALL_MEASURES];
 export const COPY_ENTITIES: readonly CopyEntity[] = [
   entity({
     table: 'organizations',
-    columns: ['id', 'name', 'created_at', 'audit_seq', 'audit_terms'],
+    columns: ['id', 'name', 'created_at', 'audit_seq'],
     key: ['id'],
     org: 'id',
     mode: 'overwrite',
     identity: ['id', 'created_at'],
-    sum: ['audit_seq', 'audit_terms'],
+    sum: ['audit_seq'],
   }),
   entity({
     table: 'admin_keys',
@@ -79,20 +79,6 @@ export const COPY_ENTITIES: readonly CopyEntity[] = [
     table: 'audit_event_actors',
     columns: ['org_id', 'actor_id', 'effective_at', 'seq'],
     key: ['org_id', 'actor_id', 'effective_at', 'seq'],
-    mode: 'insert',
-    sum: ['seq'],
-  }),
-  entity({
-    table: 'audit_terms',
-    columns: ['org_id', 'dim', 'value', 'term_id'],
-    key: ['org_id', 'dim', 'value'],
-    mode: 'insert',
-    sum: ['term_id'],
-  }),
-  entity({
-    table: 'audit_postings',
-    columns: ['org_id', 'term_id', 'effective_at', 'seq'],
-    key: ['org_id', 'term_id', 'effective_at', 'seq'],
     mode: 'insert',
     sum: ['seq'],
   }),

@@ -1,21 +1,10 @@
 import type { AuditListQuery } from '../../features/audit-logs/types.js';
-import { TERM_DIM } from '../audit-terms.js';
 
 export const AUDIT_COLUMNS = 'org_id, seq, id, effective_at, type, tenant, project_id, actor_email, resource_id, content_hash, ingested_at, body';
 
-/** Filters posted in audit_postings, most selective first: the first one present finds the candidates. */
-const DRIVERS = [
-  { key: 'resourceIds', dim: TERM_DIM.resource },
-  { key: 'actorEmails', dim: TERM_DIM.email },
-  { key: 'projectIds', dim: TERM_DIM.project },
-  { key: 'types', dim: TERM_DIM.type },
-] as const;
-
 /**
  * One audit-log list query as PostgreSQL SQL. Lists of values bind as one array (= ANY($n)), so any
- * number of values gives the same statement text: the statement can be prepared once per shape. The
- * most selective filter present reads its values' postings (audit_postings through audit_terms); the
- * other filters test the event's own columns.
+ * number of values gives the same statement text: the statement can be prepared once per shape.
  */
 export function auditListSql(q: AuditListQuery): { text: string; values: unknown[] } {
   const values: unknown[] = [];
@@ -27,13 +16,6 @@ export function auditListSql(q: AuditListQuery): { text: string; values: unknown
   const inList = (column: string, list: string[] | undefined) => {
     if (list) where.push(`${column} = ANY(${p(list)}::text[])`);
   };
-  const driver = DRIVERS.find((d) => q[d.key] !== undefined);
-  if (driver) {
-    where.push(
-      `(effective_at, seq) IN (SELECT p.effective_at, p.seq FROM audit_postings p JOIN audit_terms t ON t.org_id = p.org_id AND t.term_id = p.term_id
-        WHERE p.org_id = $1 AND t.org_id = $1 AND t.dim = ${driver.dim} AND t.value = ANY(${p(q[driver.key])}::text[]))`,
-    );
-  }
   inList('type', q.types);
   inList('project_id', q.projectIds);
   inList('actor_email', q.actorEmails);

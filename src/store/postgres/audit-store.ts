@@ -2,7 +2,6 @@
 import type pg from 'pg';
 import type { AuditReads, AuditWrites } from '../../features/audit-logs/store.js';
 import type { AuditCountQuery, AuditListQuery, AuditPosition, AuditProvenance, ListedAuditEvent, StoredAuditEvent } from '../../features/audit-logs/types.js';
-import { eventTerms, missingTerms, TERM_DIM, TermCache } from '../audit-terms.js';
 import { AUDIT_EVENT_COLUMNS, auditEventValues } from '../rows.js';
 import { auditListSql } from './audit-list-sql.js';
 import { copyRows } from './bulk-insert.js';
@@ -45,12 +44,10 @@ export class PgAuditReads implements AuditReads {
   }
 
   async countAuditEvents(q: AuditCountQuery): Promise<{ type: string; bucket: number; count: number }[]> {
-    // A type's postings hold (term, effective_at): each type's period is one range of audit_postings, no event row is read.
     return this.rows<{ type: string; bucket: number; count: number }>(
       'audit_counts',
-      `SELECT t.value AS type, ((p.effective_at - $2::bigint) / $3::bigint)::int AS bucket, count(*)::int AS count
-       FROM audit_terms t JOIN audit_postings p ON p.org_id = t.org_id AND p.term_id = t.term_id
-       WHERE t.org_id = $1 AND t.dim = ${TERM_DIM.type} AND t.value = ANY($4::text[]) AND p.effective_at >= $2::bigint AND p.effective_at < $5::bigint GROUP BY 1, 2`,
+      `SELECT type, ((effective_at - $2::bigint) / $3::bigint)::int AS bucket, count(*)::int AS count FROM audit_events
+       WHERE org_id = $1 AND type = ANY($4::text[]) AND effective_at >= $2::bigint AND effective_at < $5::bigint GROUP BY 1, 2`,
       [q.orgId, q.start, q.width, q.types, q.end],
     );
   }
@@ -60,46 +57,7 @@ export class PgAuditWrites implements AuditWrites {
   constructor(
     private readonly client: pg.PoolClient,
     private readonly partitions: PartitionManager,
-    /** The process's term ids (one cache for every batch; the driver clears it on any rollback). */
-    private readonly terms: TermCache,
   ) {}
-
-  /**
-   * Term ids for every filter value of the batch not cached yet: read the known ones, allocate the rest
-   * from organizations.audit_terms. The organization's row lock (taken by allocateAuditSeq) is held,
-   * so another process cannot give the same value another id meanwhile.
-   */
-  private async resolveTerms(events: StoredAuditEvent[]): Promise<void> {
-    for (const [orgId, missing] of missingTerms(this.terms, events)) {
-      const dims = [...missing.values()].map((t) => t[0]);
-      const values = [...missing.values()].map((t) => t[1]);
-      const { rows } = await this.client.query<{ dim: number; value: string; term_id: string }>({
-        name: 'orgledger_tx_audit_terms',
-        text: 'SELECT t.dim, t.value, t.term_id FROM audit_terms t JOIN unnest($2::smallint[], $3::text[]) AS m(dim, value) ON t.dim = m.dim AND t.value = m.value WHERE t.org_id = $1',
-        values: [orgId, dims, values],
-      });
-      for (const r of rows) {
-        const key = TermCache.key(r.dim as 1, r.value);
-        this.terms.set(orgId, key, Number(r.term_id));
-        missing.delete(key);
-      }
-      if (missing.size === 0) continue;
-      const { rows: alloc } = await this.client.query<{ audit_terms: string }>({
-        name: 'orgledger_tx_alloc_terms',
-        text: 'UPDATE organizations SET audit_terms = audit_terms + $1 WHERE id = $2 RETURNING audit_terms',
-        values: [missing.size, orgId],
-      });
-      if (!alloc[0]) throw new Error(`organization ${orgId} does not exist`);
-      let id = Number(alloc[0].audit_terms) - missing.size;
-      const fresh = [...missing].map(([key, [dim, value]]) => [key, dim, value, ++id] as const);
-      await this.client.query({
-        name: 'orgledger_tx_insert_terms',
-        text: 'INSERT INTO audit_terms (org_id, dim, value, term_id) SELECT $1, * FROM unnest($2::smallint[], $3::text[], $4::bigint[])',
-        values: [orgId, fresh.map((f) => f[1]), fresh.map((f) => f[2]), fresh.map((f) => f[3])],
-      });
-      for (const [key, , , termId] of fresh) this.terms.set(orgId, key, termId);
-    }
-  }
 
   /**
    * Takes the organization's row lock first (the one allocateAuditSeq takes anyway), so a writer in
@@ -145,17 +103,6 @@ export class PgAuditWrites implements AuditWrites {
       events.map((e) => [e.orgId, e.id, e.effectiveAt, e.seq, e.contentHash]),
     );
     await copyRows(this.client, 'audit_event_actors', ['org_id', 'actor_id', 'effective_at', 'seq'], actorRows(events));
-    await this.resolveTerms(events);
-    const terms = this.terms;
-    await copyRows(
-      this.client,
-      'audit_postings',
-      ['org_id', 'term_id', 'effective_at', 'seq'],
-      (function* () {
-        for (const e of events)
-          for (const [dim, value] of eventTerms(e)) yield [e.orgId, terms.get(e.orgId, TermCache.key(dim, value)) as number, e.effectiveAt, e.seq];
-      })(),
-    );
     await copyRows(
       this.client,
       'audit_events',

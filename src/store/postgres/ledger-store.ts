@@ -26,7 +26,6 @@ import {
   USAGE_LEAF_COLUMNS_V9,
   usageLeafFromRow,
 } from '../../features/ledger/usage-leaf-rows.js';
-import { prunePostingsSql } from '../audit-terms.js';
 import { checkpointFromRow, pruneFromRow, retentionFromRow, UNLOGGED_USAGE_SQL } from '../rows.js';
 import { copyRows } from './bulk-insert.js';
 import type { ReadRows } from './rows.js';
@@ -259,7 +258,6 @@ export class PgLedgerReads implements LedgerReads {
 }
 
 const PRUNE_AUDIT = [
-  prunePostingsSql('postgres'),
   `DELETE FROM audit_event_actors a USING audit_event_ids i WHERE a.org_id = $1 AND i.org_id = $1 AND i.seq > $2 AND i.seq <= $3
      AND a.effective_at = i.effective_at AND a.seq = i.seq`,
   `DELETE FROM audit_events e USING audit_event_ids i WHERE e.org_id = $1 AND i.org_id = $1 AND i.seq > $2 AND i.seq <= $3
@@ -293,8 +291,8 @@ export class PgLedgerWrites implements LedgerWrites {
     let deleted = 0;
     for (const [i, text] of statements.entries()) {
       const result = await this.client.query(text, [prune.orgId, from, prune.prunedSize]);
-      // Count the records themselves: audit_events (the 3rd), usage_records and cost_entries (2nd, 3rd).
-      if (prune.log === 'audit' ? i === 2 : i > 0) deleted += result.rowCount ?? 0;
+      // Count the records themselves: audit_events (the 2nd), usage_records and cost_entries (2nd, 3rd).
+      if (prune.log === 'audit' ? i === 1 : i > 0) deleted += result.rowCount ?? 0;
     }
     // Two processes applying the same chunk at once store one record.
     await this.client.query('INSERT INTO ledger_prunes (org_id, log, pruned_size, pruned_at, note) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', [

@@ -16,7 +16,6 @@ import { syncCursorsSqlPg } from './migration-7.js';
 import { logStreamsSqlPg } from './migration-8.js';
 import { providerSqlPg } from './migration-9.js';
 import { retentionSqlPg } from './migration-10.js';
-import { auditPostingsSqlPg } from './migration-11.js';
 import { syncLocksSqlPg } from './migration-13.js';
 
 export interface PgMigration {
@@ -117,7 +116,6 @@ export const postgresMigrations: PgMigration[] = [
   { version: 8, name: 'log streams, usage journal', sql: logStreamsSqlPg },
   { version: 9, name: 'usage record provider', sql: providerSqlPg },
   { version: 10, name: 'retention policies, ledger prunes', sql: retentionSqlPg },
-  { version: 11, name: 'audit filter postings: interned terms instead of four text indexes', sql: auditPostingsSqlPg },
   { version: 13, name: 'upstream mirror lock', sql: syncLocksSqlPg },
 ];
 

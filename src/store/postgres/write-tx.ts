@@ -3,7 +3,6 @@
  * the WriteTx a job receives, which holds each feature's write part on the batch's client.
  */
 import type pg from 'pg';
-import { TermCache } from '../audit-terms.js';
 import type { TransactionDriver } from '../group-commit.js';
 import type { WriteTx } from '../store.js';
 import { PgAuditWrites } from './audit-store.js';
@@ -15,8 +14,6 @@ import { PgSyncWrites } from './sync-store.js';
 import { PgUsageWriter } from './usage-store.js';
 
 export class PgDriver implements TransactionDriver<PgWriteTx> {
-  /** Audit term ids this process has seen; cleared on every rollback (a rolled-back term does not exist). */
-  private readonly terms = new TermCache();
   constructor(
     private readonly pool: pg.Pool,
     private readonly partitions: PartitionManager,
@@ -24,7 +21,7 @@ export class PgDriver implements TransactionDriver<PgWriteTx> {
 
   async begin(): Promise<PgWriteTx> {
     const client = await this.pool.connect();
-    const tx = new PgWriteTx(client, this.partitions, this.terms);
+    const tx = new PgWriteTx(client, this.partitions);
     // A connection lost between statements emits 'error' on the client; the next statement fails with it.
     client.on('error', tx.onClientError);
     try {
@@ -42,7 +39,6 @@ export class PgDriver implements TransactionDriver<PgWriteTx> {
     await tx.client.query('RELEASE SAVEPOINT job');
   }
   async rollbackToSavepoint(tx: PgWriteTx) {
-    this.terms.clear();
     await tx.client.query('ROLLBACK TO SAVEPOINT job');
     await tx.client.query('RELEASE SAVEPOINT job');
   }
@@ -56,7 +52,6 @@ export class PgDriver implements TransactionDriver<PgWriteTx> {
     tx.done();
   }
   async rollback(tx: PgWriteTx) {
-    this.terms.clear();
     if (tx.released) return;
     try {
       await tx.client.query('ROLLBACK');
@@ -82,10 +77,9 @@ export class PgWriteTx implements WriteTx {
   constructor(
     readonly client: pg.PoolClient,
     partitions: PartitionManager,
-    terms: TermCache = new TermCache(),
   ) {
     this.keys = new PgKeyWrites(client);
-    this.audit = new PgAuditWrites(client, partitions, terms);
+    this.audit = new PgAuditWrites(client, partitions);
     this.usage = new PgUsageWriter(client, partitions);
     this.costs = this.usage;
     this.logStreams = new PgLogStreamWrites(client);

@@ -2,71 +2,22 @@
 import type Database from 'better-sqlite3';
 import type { AuditReads, AuditWrites } from '../../features/audit-logs/store.js';
 import type { AuditCountQuery, AuditListQuery, AuditPosition, AuditProvenance, ListedAuditEvent, StoredAuditEvent } from '../../features/audit-logs/types.js';
-import { eventTerms, missingTerms, TERM_DIM, TermCache, type TermDim } from '../audit-terms.js';
 import { AUDIT_EVENT_COLUMNS, type AuditEventRow, auditEventValues, eventFromRow } from '../rows.js';
 import { auditListSql } from './audit-list-sql.js';
 import { ledgerAppender } from './ledger-store.js';
 
 type DB = Database.Database;
 
-/**
- * Inserts stored events, their actor ids and their filter postings; the caller owns the transaction.
- * `forgetTerms` must be called when a transaction or savepoint rolls back (see TermCache).
- */
-export function auditEventInserter(db: DB): ((events: StoredAuditEvent[]) => void) & { forgetTerms: () => void } {
+/** Inserts stored events and their actor ids; the caller owns the transaction. */
+export function auditEventInserter(db: DB): (events: StoredAuditEvent[]) => void {
   const insertEvent = db.prepare(`INSERT INTO audit_events (${AUDIT_EVENT_COLUMNS.join(', ')}) VALUES (${AUDIT_EVENT_COLUMNS.map(() => '?').join(', ')})`);
   const insertActor = db.prepare('INSERT OR IGNORE INTO audit_event_actors (org_id, actor_id, effective_at, seq) VALUES (?, ?, ?, ?)');
-  const findTerm = db.prepare('SELECT term_id FROM audit_terms WHERE org_id = ? AND dim = ? AND value = ?').pluck();
-  const allocTerms = db.prepare('UPDATE organizations SET audit_terms = audit_terms + ? WHERE id = ? RETURNING audit_terms').pluck();
-  const insertTerm = db.prepare('INSERT OR IGNORE INTO audit_terms (org_id, dim, value, term_id) VALUES (?, ?, ?, ?)');
-  const insertPosting = db.prepare('INSERT INTO audit_postings (org_id, term_id, effective_at, seq) VALUES (?, ?, ?, ?)');
-  const terms = new TermCache();
   const ledger = ledgerAppender(db);
-  const resolve = (events: StoredAuditEvent[]) => {
-    for (const [orgId, missing] of missingTerms(terms, events)) {
-      // Ids for every missing term at once (a known term wastes its id: gaps are harmless), then one
-      // insert per term, which finds an existing term without a separate read.
-      const last = allocTerms.get(missing.size, orgId) as number | undefined;
-      if (last === undefined) throw new Error(`organization ${orgId} does not exist`);
-      let id = last - missing.size;
-      for (const [key, [dim, value]] of missing) {
-        id++;
-        if (insertTerm.run(orgId, dim, value, id).changes > 0) terms.set(orgId, key, id);
-        else terms.set(orgId, key, findTerm.get(orgId, dim, value) as number);
-      }
-    }
-  };
-  const POSTINGS_PER_STATEMENT = 64;
-  const insertPostings = db.prepare(
-    `INSERT INTO audit_postings (org_id, term_id, effective_at, seq) VALUES ${Array.from({ length: POSTINGS_PER_STATEMENT }, () => '(?, ?, ?, ?)').join(', ')}`,
-  );
-  /** A batch's postings in key order (neighbouring inserts share pages), many rows per statement. */
-  const post = (events: StoredAuditEvent[]) => {
-    const rows: [string, number, number, number][] = [];
-    for (const e of events)
-      for (const [dim, value] of eventTerms(e)) rows.push([e.orgId, terms.get(e.orgId, TermCache.key(dim, value)) as number, e.effectiveAt, e.seq]);
-    rows.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1] || a[2] - b[2] || a[3] - b[3]));
-    let i = 0;
-    const params: (string | number)[] = new Array(POSTINGS_PER_STATEMENT * 4);
-    for (; i + POSTINGS_PER_STATEMENT <= rows.length; i += POSTINGS_PER_STATEMENT) {
-      for (let j = 0; j < POSTINGS_PER_STATEMENT; j++) {
-        const r = rows[i + j] as [string, number, number, number];
-        params[j * 4] = r[0];
-        params[j * 4 + 1] = r[1];
-        params[j * 4 + 2] = r[2];
-        params[j * 4 + 3] = r[3];
-      }
-      insertPostings.run(params);
-    }
-    for (; i < rows.length; i++) insertPosting.run(rows[i]);
-  };
-  const insert = (events: StoredAuditEvent[]) => {
-    resolve(events);
+  return (events) => {
     for (const e of events) {
       insertEvent.run(auditEventValues(e, e.tenant ? 1 : 0));
       for (const actorId of e.actorIds) insertActor.run(e.orgId, actorId, e.effectiveAt, e.seq);
     }
-    post(events);
     // Each organization's new events become its audit log's next leaves, in seq order.
     const byOrg = new Map<string, StoredAuditEvent[]>();
     for (const e of events) {
@@ -80,7 +31,6 @@ export function auditEventInserter(db: DB): ((events: StoredAuditEvent[]) => voi
         list.sort((a, b) => a.seq - b.seq),
       );
   };
-  return Object.assign(insert, { forgetTerms: () => terms.clear() });
 }
 
 export class SqliteAuditReads implements AuditReads {
@@ -120,12 +70,10 @@ export class SqliteAuditReads implements AuditReads {
   }
 
   async countAuditEvents(q: AuditCountQuery): Promise<{ type: string; bucket: number; count: number }[]> {
-    // A type's postings hold (term, effective_at): each type's period is one range of audit_postings, no event row is read.
+    // The type index holds (type, effective_at): each type's period is one index range, no row is read.
     return this.read(
-      `SELECT t.value AS type, CAST((p.effective_at - ?) / ? AS INTEGER) AS bucket, count(*) AS count
-       FROM audit_terms t JOIN audit_postings p ON p.org_id = t.org_id AND p.term_id = t.term_id
-       WHERE t.org_id = ? AND t.dim = ${TERM_DIM.type} AND t.value IN (SELECT value FROM json_each(?)) AND p.effective_at >= ? AND p.effective_at < ?
-       GROUP BY t.value, bucket`,
+      `SELECT type, CAST((effective_at - ?) / ? AS INTEGER) AS bucket, count(*) AS count FROM audit_events INDEXED BY audit_events_type
+       WHERE org_id = ? AND type IN (SELECT value FROM json_each(?)) AND effective_at >= ? AND effective_at < ? GROUP BY type, bucket`,
     ).all(q.start, q.width, q.orgId, JSON.stringify(q.types), q.start, q.end) as { type: string; bucket: number; count: number }[];
   }
 }
@@ -140,13 +88,8 @@ export class SqliteAuditWrites implements AuditWrites {
         'SELECT id, content_hash, effective_at, seq FROM audit_events INDEXED BY audit_events_id WHERE org_id = ? AND id IN (SELECT value FROM json_each(?))',
       ),
       allocSeq: db.prepare('UPDATE organizations SET audit_seq = audit_seq + ? WHERE id = ? RETURNING audit_seq'),
-      inserter: auditEventInserter(db),
+      insertEvents: auditEventInserter(db),
     };
-  }
-
-  /** A rollback undid terms this writer may have cached. */
-  forgetTerms(): void {
-    this.s.inserter.forgetTerms();
   }
 
   async findAuditEventHashes(orgId: string, ids: string[]) {
@@ -163,6 +106,6 @@ export class SqliteAuditWrites implements AuditWrites {
     return row.audit_seq - count + 1;
   }
   async insertAuditEvents(events: StoredAuditEvent[]) {
-    this.s.inserter(events);
+    this.s.insertEvents(events);
   }
 }

@@ -25,7 +25,6 @@ import {
   USAGE_LEAF_COLUMNS_V9,
   usageLeafFromRow,
 } from '../../features/ledger/usage-leaf-rows.js';
-import { prunePostingsSql } from '../audit-terms.js';
 import { checkpointFromRow, pruneFromRow, retentionFromRow, UNLOGGED_USAGE_SQL } from '../rows.js';
 
 type DB = Database.Database;
@@ -249,7 +248,6 @@ export class SqliteLedgerWrites implements LedgerWrites {
     if (prune.log === 'audit') {
       // leaf i is seq i + 1
       this.db.prepare('DELETE FROM audit_event_actors WHERE org_id = ? AND seq > ? AND seq <= ?').run(orgId, from, to);
-      this.db.prepare(prunePostingsSql('sqlite')).run(orgId, from, to);
       deleted = this.db.prepare('DELETE FROM audit_events WHERE org_id = ? AND seq > ? AND seq <= ?').run(orgId, from, to).changes;
     } else {
       const leaves = 'SELECT kind, record_id, created_at FROM ledger_usage_leaves WHERE org_id = @org AND leaf_index >= @from AND leaf_index < @to';

@@ -11,7 +11,6 @@ import { syncCursorsSql } from './migration-7.js';
 import { logStreamsSql } from './migration-8.js';
 import { providerSqlSqlite } from './migration-9.js';
 import { retentionSql } from './migration-10.js';
-import { auditPostingsSqlSqlite } from './migration-11.js';
 import { syncLocksSql } from './migration-13.js';
 import { usageSchemaSql } from './usage-schema.js';
 
@@ -92,6 +91,5 @@ export const sqliteMigrations: Migration[] = [
   { version: 8, name: 'log streams, usage journal', sql: logStreamsSql },
   { version: 9, name: 'usage record provider', sql: providerSqlSqlite },
   { version: 10, name: 'retention policies, ledger prunes', sql: retentionSql },
-  { version: 11, name: 'audit filter postings: interned terms instead of four text indexes', sql: auditPostingsSqlSqlite },
   { version: 13, name: 'upstream mirror lock', sql: syncLocksSql },
 ];

@@ -271,7 +271,6 @@ class SqliteDriver implements TransactionDriver<SqliteWriteTx> {
     this.s.release.run();
   }
   async rollbackToSavepoint() {
-    this.tx.audit.forgetTerms();
     this.s.rollbackTo.run();
     this.s.release.run();
   }
@@ -279,7 +278,6 @@ class SqliteDriver implements TransactionDriver<SqliteWriteTx> {
     this.s.commit.run();
   }
   async rollback() {
-    this.tx.audit.forgetTerms();
     if (this.db.inTransaction) this.db.exec('ROLLBACK');
   }
 }
