@@ -7,13 +7,16 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AuditLogService } from '../src/features/audit-logs/service.js';
+import { DEFAULT_ORG_ID } from '../src/features/keys/service.js';
+import { systemClock } from '../src/lib/clock.js';
 import { openConnection } from '../src/store/sqlite/sqlite-store.js';
 import { rowsOf } from './audit.js';
 import { makeBatch, population, rng } from './lib/events.js';
 import { LoadGenerator } from './lib/load.js';
 import type { LoadResult } from './lib/load-client.js';
 import { type Figure, fmtInt, fmtMs, fmtRatio, latencySummary, printTable, progress } from './lib/report.js';
-import { BENCH_ADMIN_KEY, benchConfig, startBenchServer } from './lib/server.js';
+import { BENCH_ADMIN_KEY, benchConfig, openBenchStore, startBenchServer } from './lib/server.js';
 
 interface Phase {
   name: string;
@@ -70,6 +73,17 @@ export async function runIngestBench(opts: { quick: boolean }): Promise<void> {
         await server.close();
       }
     }
+    // The service path without HTTP (ADR 0007's experiments): validation, hashing, ids and the store's
+    // write in sequential calls of 1000 events, CPU of the main thread per event; steadier than HTTP.
+    const serviceTotal = opts.quick ? 30_000 : 100_000;
+    progress(`audit service ingest without HTTP, ${fmtInt(serviceTotal)} events`);
+    const svc = await serviceIngestCpu(join(dir, 'service.sqlite'), serviceTotal);
+    figures.push({
+      name: `SQLite audit service ingest, no HTTP, 1000/call, ${fmtInt(serviceTotal)} events`,
+      value: `${fmtInt(svc.rate)} ev/s`,
+      target: '',
+      note: `main thread CPU ${svc.mainUs.toFixed(1)} µs/event; ${svc.callsPerCommit.toFixed(1)} calls/commit`,
+    });
     progress('plain insert of the same audit rows (primary key + three indexes)');
     const plain = await plainInsertRate(join(dir, 'plain.sqlite'), opts.quick ? 50_000 : 200_000);
     figures.push(
@@ -145,4 +159,26 @@ async function plainInsertRate(path: string, total: number): Promise<number> {
   }
   db.close();
   return total / (timed / 1000);
+}
+
+/**
+ * AuditLogService.ingest of 1000-event calls into a fresh store, `concurrent` calls at a time (they
+ * share a group commit): events/s and main-thread CPU per event.
+ */
+export async function serviceIngestCpu(path: string, total: number, concurrent = 1): Promise<{ rate: number; mainUs: number; callsPerCommit: number }> {
+  const store = await openBenchStore(benchConfig(path), path);
+  const service = new AuditLogService(store, systemClock);
+  const pop = population();
+  const r = rng(7);
+  const batches: Record<string, unknown>[][] = [];
+  for (let done = 0; done < total; done += 1000) batches.push(makeBatch(r, pop, 1000));
+  const before = { ...store.commitStats };
+  const main0 = mainThreadCpuUs();
+  const t0 = performance.now();
+  for (let i = 0; i < batches.length; i += concurrent) await Promise.all(batches.slice(i, i + concurrent).map((b) => service.ingest(DEFAULT_ORG_ID, b)));
+  const seconds = (performance.now() - t0) / 1000;
+  const mainUs = (mainThreadCpuUs() - main0) / total;
+  const callsPerCommit = (store.commitStats.jobs - before.jobs) / Math.max(1, store.commitStats.batches - before.batches);
+  await store.close();
+  return { rate: total / seconds, mainUs, callsPerCommit };
 }
