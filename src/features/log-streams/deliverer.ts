@@ -57,7 +57,7 @@ export class Deliverer {
    */
   private readonly storeFailures = new Map<string, StoreFailure>();
   private outage: StoreFailure | undefined;
-  private readonly recentReads = new Map<string, Promise<StreamRecord[]>>();
+  private readonly recentReads = new Map<string, Promise<readonly StreamRecord[]>>();
   private timer: NodeJS.Timeout | undefined;
   private tick: Promise<void> | undefined;
   private stopped = false;
@@ -157,9 +157,14 @@ export class Deliverer {
         this.pendingSince.delete(key);
         return;
       }
-      const nextAudit = Math.max(auditCursor, ...raw.filter((r) => r.kind === 'audit').map((r) => r.seq));
-      const nextUsage = Math.max(usageCursor, ...raw.filter((r) => r.kind === 'usage').map((r) => r.seq));
-      const records = raw.filter((r) => matches(s, r));
+      let nextAudit = auditCursor;
+      let nextUsage = usageCursor;
+      for (const r of raw) {
+        if (r.kind === 'audit') nextAudit = Math.max(nextAudit, r.seq);
+        else nextUsage = Math.max(nextUsage, r.seq);
+      }
+      // Unfiltered, the batch is the shared read itself: a sink can serialise it once for all such streams.
+      const records = s.filters.eventTypes || s.filters.projectIds ? raw.filter((r) => matches(s, r)) : raw;
       if (raw.length < s.maxRecords) {
         const since = this.pendingSince.get(key) ?? this.clock.nowMs();
         this.pendingSince.set(key, since);
@@ -197,7 +202,9 @@ export class Deliverer {
   }
 
   /** Up to max_records records after the cursors: audit events first, then usage records (each kind in its order). */
-  private async read(s: LogStream, auditCursor: number, usageCursor: number): Promise<StreamRecord[]> {
+  private async read(s: LogStream, auditCursor: number, usageCursor: number): Promise<readonly StreamRecord[]> {
+    // One kind: the shared answer as is (streams at the same position get the same array).
+    if (s.records.length === 1) return this.shared(s.records[0] as RecordKind, s.orgId, s.records[0] === 'audit' ? auditCursor : usageCursor, s.maxRecords);
     const out: StreamRecord[] = [];
     if (s.records.includes('audit')) out.push(...(await this.shared('audit', s.orgId, auditCursor, s.maxRecords)));
     if (s.records.includes('usage') && out.length < s.maxRecords) {
@@ -211,7 +218,7 @@ export class Deliverer {
    * together move in step): records never change once stored, so the answer is shared within a round.
    * Only the last few reads are kept.
    */
-  private shared(kind: RecordKind, orgId: string, after: number, limit: number): Promise<StreamRecord[]> {
+  private shared(kind: RecordKind, orgId: string, after: number, limit: number): Promise<readonly StreamRecord[]> {
     const key = `${kind}\u0000${orgId}\u0000${after}\u0000${limit}`;
     let read = this.recentReads.get(key);
     if (!read) {

@@ -12,7 +12,7 @@ export interface SendResult {
 export interface Batch {
   /** Stable for the batch (the same on every retry): `<stream id>_<kind initial><first seq>`. */
   id: string;
-  records: StreamRecord[];
+  records: readonly StreamRecord[];
   orgId: string;
   streamId: string;
 }
@@ -31,7 +31,7 @@ export function retryAfterMs(value: string | null, nowMs: number): number | unde
 export async function post(
   url: string,
   headers: Record<string, string>,
-  body: string,
+  body: string | Uint8Array<ArrayBuffer>,
   timeoutMs = 10_000,
   /** Reads a 2xx answer's full body (throwing turns the answer into a failure). */
   onOk?: (text: string) => void,
