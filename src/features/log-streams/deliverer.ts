@@ -49,6 +49,8 @@ export class Deliverer {
   /** Per stream: when a partial batch was first seen (max_wait_ms counts from there). */
   private readonly pendingSince = new Map<string, number>();
   private readonly held = new Set<string>();
+  /** Per stream held: when the lease this process last wrote expires (ms); renewed once less than half of it is left. */
+  private readonly leaseUntil = new Map<string, number>();
   /**
    * Store failures (the store went away, as in a PostgreSQL failover) per stream, not yet written to
    * it: written as the stream's last error once the store answers again (the state lives in the store,
@@ -107,6 +109,7 @@ export class Deliverer {
     this.recentReads.clear();
     const listed = new Set(streams.map((s) => `${s.orgId}\u0000${s.id}`));
     for (const key of this.storeFailures.keys()) if (!listed.has(key)) this.storeFailures.delete(key);
+    for (const key of this.leaseUntil.keys()) if (!listed.has(key)) this.leaseUntil.delete(key);
     await Promise.all(
       streams.map((s) => {
         const key = `${s.orgId}\u0000${s.id}`;
@@ -125,11 +128,18 @@ export class Deliverer {
     const send = SENDERS[s.sink.type];
     const key = `${s.orgId}\u0000${s.id}`;
     if (!send || this.clock.nowMs() < (this.notBefore.get(key) ?? 0)) return;
-    if (!(await this.store.write((tx) => tx.logStreams.claimLogStreamLease(s.orgId, s.id, this.owner, this.clock.nowMs(), this.opts.leaseMs)))) {
-      this.held.delete(key);
-      // Another process delivers it: what this one saw of the store is not that stream's history.
-      this.storeFailures.delete(key);
-      return;
+    // A lease held with more than half its time left is not renewed: one write per stream per half
+    // lease instead of one per round (each is a write transaction beside ingest's).
+    const nowMs = this.clock.nowMs();
+    if ((this.leaseUntil.get(key) ?? 0) - nowMs <= this.opts.leaseMs / 2) {
+      this.leaseUntil.delete(key);
+      if (!(await this.store.write((tx) => tx.logStreams.claimLogStreamLease(s.orgId, s.id, this.owner, nowMs, this.opts.leaseMs)))) {
+        this.held.delete(key);
+        // Another process delivers it: what this one saw of the store is not that stream's history.
+        this.storeFailures.delete(key);
+        return;
+      }
+      this.leaseUntil.set(key, nowMs + this.opts.leaseMs);
     }
     this.held.add(key);
     // Cursors as of holding the lease (the listing may predate another process's last delivery).
@@ -195,7 +205,11 @@ export class Deliverer {
       this.notBefore.delete(key);
       this.pendingSince.delete(key);
       const progress = { auditCursor: nextAudit, usageCursor: nextUsage, delivered: records.length, nowSeconds: this.clock.nowSeconds() };
-      if (!(await this.store.write((tx) => tx.logStreams.recordLogStreamDelivery(s.orgId, s.id, this.owner, progress)))) return;
+      if (!(await this.store.write((tx) => tx.logStreams.recordLogStreamDelivery(s.orgId, s.id, this.owner, progress)))) {
+        // The lease was lost (this process stalled past it, or the stream was removed): claim again next round.
+        this.leaseUntil.delete(key);
+        return;
+      }
       auditCursor = nextAudit;
       usageCursor = nextUsage;
     }
