@@ -35,6 +35,8 @@ const FULL: Sizes = { backlog: 100_000, seconds: 10, costSeconds: 8, pairs: 3 };
 const QUICK: Sizes = { backlog: 20_000, seconds: 4, costSeconds: 3, pairs: 3 };
 /** Steady rates tried for the lag, highest first, until one is sustained: the issue's target is set at 5k/s. */
 const RATES = [5000, 4000, 3000, 2000, 1000];
+/** CPU of an ingest-cost phase is counted until at least this long after its ingest ended (and the streams caught up). */
+const SETTLE_MS = 2000;
 /** A rate is sustained when the events were acknowledged at (at least) this share of it. */
 const SUSTAINED = 0.95;
 const HEC_PATH = '/services/collector/event';
@@ -300,12 +302,16 @@ async function ingestCost(server: BenchServer, remote: ReceiverProcess, load: Lo
     // The streams' own writes are not events: events are counted by sequence numbers (warm-up included, as is its CPU).
     const stored = Math.max(1, (await head()) - before);
     const out: Phase = { rate: result.events / (result.elapsedMs / 1000), cpuUs: 0, p99: latencySummary(result.latenciesMs).p99 };
+    const ended = performance.now();
     if (streams > 0) {
       out.behind = await totalLag(server, String(org?.id), ids);
-      const t0 = performance.now();
       while ((await totalLag(server, String(org?.id), ids)) > 0) await new Promise((r) => setTimeout(r, 50));
-      out.catchUpSeconds = (performance.now() - t0) / 1000;
+      out.catchUpSeconds = (performance.now() - ended) / 1000;
     }
+    // Every phase's CPU runs on at least SETTLE_MS past its ingest, so work the events leave behind
+    // (commits, GC, the ledger's timers) counts alike with and without streams.
+    const settle = ended + SETTLE_MS - performance.now();
+    if (settle > 0) await new Promise((r) => setTimeout(r, settle));
     const cpu = process.cpuUsage(cpu0);
     out.cpuUs = (cpu.user + cpu.system) / stored;
     for (const id of ids) await call(server.url, 'DELETE', `/v1/organization/log_streams/${id}`);
