@@ -139,15 +139,23 @@ export interface AuditStreamRow {
   body: string;
 }
 
-export const auditRecord = (r: AuditStreamRow): StreamRecord => ({
-  kind: 'audit',
-  seq: Number(r.seq),
-  id: r.id,
-  type: r.type,
-  projectId: r.project_id,
-  time: Number(r.effective_at),
-  body: JSON.parse(r.body),
-});
+/** The stored JSON text is kept as `json` and parsed into `body` only when a sink asks (the webhook sends the text). */
+export const auditRecord = (r: AuditStreamRow): StreamRecord => {
+  let body: Record<string, unknown> | undefined;
+  return {
+    kind: 'audit',
+    seq: Number(r.seq),
+    id: r.id,
+    type: r.type,
+    projectId: r.project_id,
+    time: Number(r.effective_at),
+    json: r.body,
+    get body() {
+      body ??= JSON.parse(r.body) as Record<string, unknown>;
+      return body;
+    },
+  };
+};
 
 /** A usage row joined to its journal number: every non-null column except the store's own bookkeeping. */
 export function usageRecord(r: Record<string, unknown>): StreamRecord {

@@ -7,11 +7,11 @@ import { errors } from '../../lib/errors.js';
 import { eventTypes } from '../audit-logs/event-types.js';
 import { actorKeys } from '../audit-logs/event-validation.js';
 import type { Actor, ListAuditLogsQuery } from '../audit-logs/schemas.js';
-import type { ListedAuditEvent } from '../audit-logs/types.js';
+import type { TailEvent } from './store.js';
 
 export type AuditFilter = Omit<ListAuditLogsQuery, 'limit' | 'after' | 'before'>;
 
-export function auditMatcher(q: AuditFilter): (e: ListedAuditEvent) => boolean {
+export function auditMatcher(q: AuditFilter): (e: TailEvent) => boolean {
   const tenantOnly = q.tenant_only ?? false;
   for (const type of q.event_types ?? []) {
     if (tenantOnly && !(eventTypes().get(type)?.tenantScoped ?? false))

@@ -2,9 +2,8 @@
  * The live tail: clients join their organization's hub (hub.ts); a client resuming from a sequence
  * first reads its backlog from the store at its own pace while the hub holds live events for it.
  */
-import type { ListedAuditEvent } from '../audit-logs/types.js';
 import { type LiveTailSettings, OrgHub } from './hub.js';
-import type { LiveTailReads } from './store.js';
+import type { LiveTailReads, TailEvent } from './store.js';
 import type { Subscriber } from './subscriber.js';
 
 const BACKLOG_PAGE = 500;
@@ -85,7 +84,7 @@ export class LiveTail {
   private async sendBacklog(sub: Subscriber, from: number, to: number): Promise<void> {
     let cursor = from;
     while (cursor < to && !sub.closed) {
-      const rows: ListedAuditEvent[] = await this.reads.auditEventsAfter(sub.orgId, cursor, Math.min(BACKLOG_PAGE, to - cursor));
+      const rows: TailEvent[] = await this.reads.auditEventsAfter(sub.orgId, cursor, Math.min(BACKLOG_PAGE, to - cursor));
       if (rows.length === 0) break;
       for (const e of rows) {
         if (e.seq > to || sub.closed) return;

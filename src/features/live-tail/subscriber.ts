@@ -4,7 +4,7 @@
  * is dropped with a final `event: error`, so a slow reader cannot slow ingest or other readers.
  */
 import type { ServerResponse } from 'node:http';
-import type { ListedAuditEvent } from '../audit-logs/types.js';
+import type { TailEvent } from './store.js';
 
 export type EndReason = 'slow_client' | 'key_revoked' | 'server_shutdown' | 'store_error';
 
@@ -12,7 +12,7 @@ export type EndReason = 'slow_client' | 'key_revoked' | 'server_shutdown' | 'sto
 const FAREWELL_MS = 30_000;
 
 /** One event as an SSE message: id = the per-organization sequence, data = the AuditLog JSON. */
-export function sseText(e: ListedAuditEvent): string {
+export function sseText(e: TailEvent): string {
   return `id: ${e.seq}\ndata: ${e.body}\n\n`;
 }
 
@@ -22,7 +22,7 @@ export class Subscriber {
   lastWriteMs = Date.now();
   closed = false;
   /** Live events held while the client's backlog is read from the store; null once caught up. */
-  private pending: ListedAuditEvent[] | null = null;
+  private pending: TailEvent[] | null = null;
   private pendingBytes = 0;
   private readonly onCloseHandlers: (() => void)[] = [];
 
@@ -33,7 +33,7 @@ export class Subscriber {
     readonly secret: string,
     /** Clients with the same filters share one evaluation of it per event (see OrgHub). */
     readonly filterKey: string,
-    readonly matches: (e: ListedAuditEvent) => boolean,
+    readonly matches: (e: TailEvent) => boolean,
     private readonly maxBytes: number,
   ) {
     res.on('close', () => this.markClosed());
@@ -44,7 +44,7 @@ export class Subscriber {
   }
 
   /** Live events from the organization's hub, already matched, and their SSE bytes (shared): one write for the lot. */
-  deliver(events: ListedAuditEvent[], chunk: Buffer): void {
+  deliver(events: TailEvent[], chunk: Buffer): void {
     if (this.closed || events.length === 0) return;
     if (this.pending) {
       for (const e of events) {
@@ -54,11 +54,11 @@ export class Subscriber {
       if (this.pendingBytes > this.maxBytes) this.end('slow_client', this.slowMessage());
       return;
     }
-    if ((events[0] as ListedAuditEvent).seq <= this.lastSeq) {
+    if ((events[0] as TailEvent).seq <= this.lastSeq) {
       for (const e of events) this.send(e);
       return;
     }
-    this.lastSeq = (events[events.length - 1] as ListedAuditEvent).seq;
+    this.lastSeq = (events[events.length - 1] as TailEvent).seq;
     // The bound was checked at the round's start (startRound): a burst is written whole.
     this.res.write(chunk);
     this.lastWriteMs = Date.now();
@@ -80,7 +80,7 @@ export class Subscriber {
   }
 
   /** Backlog events, written with backpressure: the client reads them at its own pace. */
-  async sendBacklog(e: ListedAuditEvent): Promise<void> {
+  async sendBacklog(e: TailEvent): Promise<void> {
     this.send(e);
     if (!this.closed && this.res.writableNeedDrain)
       await new Promise<void>((resolve) => {
@@ -128,7 +128,7 @@ export class Subscriber {
     this.markClosed();
   }
 
-  private send(e: ListedAuditEvent): void {
+  private send(e: TailEvent): void {
     if (e.seq <= this.lastSeq) return;
     this.lastSeq = e.seq;
     if (!this.matches(e)) return;

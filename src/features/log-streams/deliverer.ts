@@ -49,6 +49,8 @@ export class Deliverer {
   /** Per stream: when a partial batch was first seen (max_wait_ms counts from there). */
   private readonly pendingSince = new Map<string, number>();
   private readonly held = new Set<string>();
+  /** Per stream held: when the lease this process last wrote expires (ms); renewed once less than half of it is left. */
+  private readonly leaseUntil = new Map<string, number>();
   /**
    * Store failures (the store went away, as in a PostgreSQL failover) per stream, not yet written to
    * it: written as the stream's last error once the store answers again (the state lives in the store,
@@ -57,7 +59,7 @@ export class Deliverer {
    */
   private readonly storeFailures = new Map<string, StoreFailure>();
   private outage: StoreFailure | undefined;
-  private readonly recentReads = new Map<string, Promise<StreamRecord[]>>();
+  private readonly recentReads = new Map<string, Promise<readonly StreamRecord[]>>();
   private timer: NodeJS.Timeout | undefined;
   private tick: Promise<void> | undefined;
   private stopped = false;
@@ -107,6 +109,7 @@ export class Deliverer {
     this.recentReads.clear();
     const listed = new Set(streams.map((s) => `${s.orgId}\u0000${s.id}`));
     for (const key of this.storeFailures.keys()) if (!listed.has(key)) this.storeFailures.delete(key);
+    for (const key of this.leaseUntil.keys()) if (!listed.has(key)) this.leaseUntil.delete(key);
     await Promise.all(
       streams.map((s) => {
         const key = `${s.orgId}\u0000${s.id}`;
@@ -125,11 +128,18 @@ export class Deliverer {
     const send = SENDERS[s.sink.type];
     const key = `${s.orgId}\u0000${s.id}`;
     if (!send || this.clock.nowMs() < (this.notBefore.get(key) ?? 0)) return;
-    if (!(await this.store.write((tx) => tx.logStreams.claimLogStreamLease(s.orgId, s.id, this.owner, this.clock.nowMs(), this.opts.leaseMs)))) {
-      this.held.delete(key);
-      // Another process delivers it: what this one saw of the store is not that stream's history.
-      this.storeFailures.delete(key);
-      return;
+    // A lease held with more than half its time left is not renewed: one write per stream per half
+    // lease instead of one per round (each is a write transaction beside ingest's).
+    const nowMs = this.clock.nowMs();
+    if ((this.leaseUntil.get(key) ?? 0) - nowMs <= this.opts.leaseMs / 2) {
+      this.leaseUntil.delete(key);
+      if (!(await this.store.write((tx) => tx.logStreams.claimLogStreamLease(s.orgId, s.id, this.owner, nowMs, this.opts.leaseMs)))) {
+        this.held.delete(key);
+        // Another process delivers it: what this one saw of the store is not that stream's history.
+        this.storeFailures.delete(key);
+        return;
+      }
+      this.leaseUntil.set(key, nowMs + this.opts.leaseMs);
     }
     this.held.add(key);
     // Cursors as of holding the lease (the listing may predate another process's last delivery).
@@ -157,9 +167,14 @@ export class Deliverer {
         this.pendingSince.delete(key);
         return;
       }
-      const nextAudit = Math.max(auditCursor, ...raw.filter((r) => r.kind === 'audit').map((r) => r.seq));
-      const nextUsage = Math.max(usageCursor, ...raw.filter((r) => r.kind === 'usage').map((r) => r.seq));
-      const records = raw.filter((r) => matches(s, r));
+      let nextAudit = auditCursor;
+      let nextUsage = usageCursor;
+      for (const r of raw) {
+        if (r.kind === 'audit') nextAudit = Math.max(nextAudit, r.seq);
+        else nextUsage = Math.max(nextUsage, r.seq);
+      }
+      // Unfiltered, the batch is the shared read itself: a sink can serialise it once for all such streams.
+      const records = s.filters.eventTypes || s.filters.projectIds ? raw.filter((r) => matches(s, r)) : raw;
       if (raw.length < s.maxRecords) {
         const since = this.pendingSince.get(key) ?? this.clock.nowMs();
         this.pendingSince.set(key, since);
@@ -190,14 +205,20 @@ export class Deliverer {
       this.notBefore.delete(key);
       this.pendingSince.delete(key);
       const progress = { auditCursor: nextAudit, usageCursor: nextUsage, delivered: records.length, nowSeconds: this.clock.nowSeconds() };
-      if (!(await this.store.write((tx) => tx.logStreams.recordLogStreamDelivery(s.orgId, s.id, this.owner, progress)))) return;
+      if (!(await this.store.write((tx) => tx.logStreams.recordLogStreamDelivery(s.orgId, s.id, this.owner, progress)))) {
+        // The lease was lost (this process stalled past it, or the stream was removed): claim again next round.
+        this.leaseUntil.delete(key);
+        return;
+      }
       auditCursor = nextAudit;
       usageCursor = nextUsage;
     }
   }
 
   /** Up to max_records records after the cursors: audit events first, then usage records (each kind in its order). */
-  private async read(s: LogStream, auditCursor: number, usageCursor: number): Promise<StreamRecord[]> {
+  private async read(s: LogStream, auditCursor: number, usageCursor: number): Promise<readonly StreamRecord[]> {
+    // One kind: the shared answer as is (streams at the same position get the same array).
+    if (s.records.length === 1) return this.shared(s.records[0] as RecordKind, s.orgId, s.records[0] === 'audit' ? auditCursor : usageCursor, s.maxRecords);
     const out: StreamRecord[] = [];
     if (s.records.includes('audit')) out.push(...(await this.shared('audit', s.orgId, auditCursor, s.maxRecords)));
     if (s.records.includes('usage') && out.length < s.maxRecords) {
@@ -211,7 +232,7 @@ export class Deliverer {
    * together move in step): records never change once stored, so the answer is shared within a round.
    * Only the last few reads are kept.
    */
-  private shared(kind: RecordKind, orgId: string, after: number, limit: number): Promise<StreamRecord[]> {
+  private shared(kind: RecordKind, orgId: string, after: number, limit: number): Promise<readonly StreamRecord[]> {
     const key = `${kind}\u0000${orgId}\u0000${after}\u0000${limit}`;
     let read = this.recentReads.get(key);
     if (!read) {

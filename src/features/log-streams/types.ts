@@ -58,6 +58,8 @@ export interface StreamRecord {
   time: number;
   /** The wire object (the audit log as the list endpoint answers it; the usage record's fields). */
   body: Record<string, unknown>;
+  /** `body` as JSON text when the store holds it so (audit events): a sink sending it whole need not serialise it again. */
+  json?: string;
 }
 
 /** How far a stream's organization has stored, per record kind (the lag's far end). */
