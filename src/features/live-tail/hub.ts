@@ -11,9 +11,8 @@
  *   requests (and PostgreSQL round trips) are answered during a large fan-out;
  * - the order of clients turns by one slice per poll, so no client is always served last;
  * - wake-ups are spaced so fan-out takes at most FANOUT_SHARE of the process's time: a hub whose
- *   last fan-out wrote for 20 ms waits 500 ms before the next, collecting more events per write,
- *   never more than MAX_GAP_MS (the lag target is 1 s). The share is small because it is taken from
- *   ingest when the process is busy (the issue allows the live tail 10% of ingest, reads included).
+ *   last fan-out wrote for 30 ms waits 300 ms before the next, collecting more events per write,
+ *   never more than MAX_GAP_MS (the lag target is 1 s).
  */
 import type { LiveTailReads, TailEvent } from './store.js';
 import { type Subscriber, sseText } from './subscriber.js';
@@ -32,10 +31,10 @@ const MAX_FANOUT_ROWS = 5000;
 const CHUNK_BYTES = 128 * 1024;
 /** Wakes on commit come at most this often per organization, so a burst of commits is one poll. */
 const MIN_WAKE_GAP_MS = 20;
-/** The longest wait the fan-out's cost may add before a poll (half the lag target). */
-const MAX_GAP_MS = 500;
+/** The longest wait the fan-out's cost may add before a poll. */
+const MAX_GAP_MS = 250;
 /** The share of the process's time one hub's writes may take, which spaces its polls. */
-const FANOUT_SHARE = 0.04;
+const FANOUT_SHARE = 0.1;
 /** Clients written per turn of the event loop. */
 const SLICE = 250;
 
