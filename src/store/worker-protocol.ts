@@ -6,6 +6,7 @@
  * ApiError keeps its status and envelope, a ReadTimeoutError its budget, any other error its name
  * and code (SQLITE_FULL, a SQLSTATE) so store failures are still recognised.
  */
+import { setPriority } from 'node:os';
 import type { MessagePort } from 'node:worker_threads';
 import { ApiError, type ErrorType } from '../lib/errors.js';
 import { ReadTimeoutError } from './read-timeout.js';
@@ -48,8 +49,21 @@ export function errorFromReply(e: ReplyError): Error {
   return Object.assign(new Error(e.message), { name: e.name, ...(e.code !== undefined ? { code: e.code } : {}) });
 }
 
+/**
+ * A reader worker's scheduling priority (nice), above the main thread's 0. On Linux nice is per
+ * thread, so only this worker yields: when heavy reads keep every core busy, the kernel still runs
+ * the event loop (acknowledgements, health, other tenants' small reads) first. Bench fairness.
+ */
+export const READER_NICE = 10;
+
 /** Serves `parts` on this worker's port; `beforeRead` lets a test hold a read (test/helpers/gated-reader-worker.ts). */
 export function serveParts(port: MessagePort, parts: Record<string, object>, beforeRead?: (request: ReadRequest) => void): void {
+  try {
+    // Raising one's own nice needs no privilege; where it is refused the worker runs at the default.
+    setPriority(READER_NICE);
+  } catch {
+    // not supported here (or not allowed): same priority as the main thread
+  }
   port.on('message', async (request: ReadRequest) => {
     let reply: ReadReply;
     let transfer: ArrayBuffer[] = [];
