@@ -55,9 +55,11 @@ export class PostgresStore extends CommittingStore<PgWriteTx> implements Store {
   private partitionTimer: NodeJS.Timeout | undefined;
   private migrationsApplied = 0;
   /**
-   * Heavy reads (audit lists, usage, costs) may hold at most half of the pool's connections; the rest
-   * stay free for writes, key lookups and /readyz, which otherwise queued behind 8 looping heavy
-   * readers for seconds (bench fairness: /healthz p50 2.3 s, another organization's ingest 15 s).
+   * Heavy reads on the main pool (audit lists; usage and costs when there are no page workers) may
+   * hold at most half of its connections; the rest stay free for writes, key lookups and /readyz,
+   * which otherwise queued behind 8 looping heavy readers for seconds (bench fairness: /healthz p50
+   * 2.3 s, another organization's ingest 15 s). Usage and costs pages run on the page workers'
+   * own connections.
    */
   private readonly heavySlots: Slots;
   readonly keys = new PgKeyReads((name, text, values) => this.rows(name, text, values));
