@@ -52,7 +52,10 @@ describe('pages built on reader workers', () => {
   });
 
   it.each([
-    [`bucket_width=1h&limit=30&group_by=model&group_by=project_id&group_by=user_id&group_by=batch`, { bucket_width: '1h', limit: 30, group_by: ['model', 'project_id', 'user_id', 'batch'] }],
+    [
+      `bucket_width=1h&limit=30&group_by=model&group_by=project_id&group_by=user_id&group_by=batch`,
+      { bucket_width: '1h', limit: 30, group_by: ['model', 'project_id', 'user_id', 'batch'] },
+    ],
     [`bucket_width=1d&group_by=model&models=o3&models=gpt-4o`, { bucket_width: '1d', group_by: ['model'], models: ['o3', 'gpt-4o'] }],
     [`bucket_width=1m&limit=200`, { bucket_width: '1m', limit: 200 }],
   ])('usage %s: the same bytes as the page built here', async (qs, query) => {
@@ -70,7 +73,13 @@ describe('pages built on reader workers', () => {
     const first = JSON.parse((await bodyOf(`/v1/organization/usage/completions?start_time=${START}&end_time=${END}&bucket_width=1h&limit=5`)).text);
     expect(first.next_page).toEqual(expect.any(String));
     const got = await bodyOf(`/v1/organization/usage/completions?start_time=${START}&end_time=${END}&bucket_width=1h&limit=5&page=${first.next_page}`);
-    const here = await queryUsage(server.store, orgId, usageKind('completions'), { start_time: START, end_time: END, bucket_width: '1h', limit: 5, page: first.next_page }, NOW);
+    const here = await queryUsage(
+      server.store,
+      orgId,
+      usageKind('completions'),
+      { start_time: START, end_time: END, bucket_width: '1h', limit: 5, page: first.next_page },
+      NOW,
+    );
     expect(got.text).toBe(JSON.stringify(here));
   });
 
@@ -125,6 +134,7 @@ describe.skipIf(TEST_ENGINE !== 'postgres')('PostgreSQL page workers keep the re
     } finally {
       await locker.end();
     }
-    for (let i = 0; i < 4; i++) expect((await budgeted.request('GET', `/v1/organization/usage/completions?start_time=${START}&end_time=${END}&bucket_width=1d`)).status).toBe(200);
+    for (let i = 0; i < 4; i++)
+      expect((await budgeted.request('GET', `/v1/organization/usage/completions?start_time=${START}&end_time=${END}&bucket_width=1d`)).status).toBe(200);
   });
 });
