@@ -83,18 +83,18 @@ export class PostgresStore extends CommittingStore<PgWriteTx> implements Store {
     const mainPoolSize = Math.max(2, options.poolSize - readers);
     this.pool = createPool({ url: options.url, poolSize: mainPoolSize });
     this.heavySlots = new Slots(Math.max(1, Math.floor(mainPoolSize / 2)));
-    if (readers > 0) {
-      // No pool-level budget: each statement has statement_timeout in the worker; the rest of a page's work is bounded by its size.
-      const workers = new WorkerPool({
-        size: readers,
-        budgetMs: 0,
-        module: workerModule('page-worker', import.meta.url),
-        data: { url: options.url, connections: 1, readTimeoutMs: options.readTimeoutMs ?? 0 },
-      });
-      this.pageWorkers = workers;
-    }
+    // No pool-level budget: each statement has statement_timeout in the worker; the rest of a page's work is bounded by its size.
+    const workers =
+      readers > 0
+        ? new WorkerPool({
+            size: readers,
+            budgetMs: 0,
+            module: workerModule('page-worker', import.meta.url),
+            data: { url: options.url, connections: 1, readTimeoutMs: options.readTimeoutMs ?? 0 },
+          })
+        : undefined;
+    this.pageWorkers = workers;
     const reader = new PgUsageReader((text, values) => this.budgetedRows(undefined, text, values));
-    const workers = this.pageWorkers;
     this.usage = workers
       ? Object.assign(reader, {
           usagePage: async (orgId: string, kind: string, q: UsageQuery, now: number) => {
