@@ -90,7 +90,24 @@ export async function spawnServer(url: string, dir: string): Promise<{ url: stri
   const entry = `import(${JSON.stringify(main)}).then((m) => m.main([process.argv[0], "orgledger", ...process.argv.slice(1)]))`;
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', '--input-type=module', '-e', entry, 'serve', '--port', '0', '--data', dir, '--database-url', url, '--log-level', 'silent'],
+    // ORGLEDGER_BENCH_SERVER_NODE_ARGS: extra node flags for the server (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
+    [
+      ...(process.env.ORGLEDGER_BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      entry,
+      'serve',
+      '--port',
+      '0',
+      '--data',
+      dir,
+      '--database-url',
+      url,
+      '--log-level',
+      'silent',
+    ],
     {
       env: { ...process.env, ORGLEDGER_ADMIN_KEY: BENCH_ADMIN_KEY },
       stdio: ['ignore', 'pipe', 'inherit'],

@@ -104,6 +104,8 @@ const SETTINGS = {
   otlpAttributeMap: setting<string | undefined>('ORGLEDGER_OTLP_ATTRIBUTE_MAP', undefined, str),
   /** PostgreSQL: connections in the pool (one is held by the group commit while a batch runs). */
   pgPoolSize: setting('ORGLEDGER_PG_POOL_SIZE', 10, int(2, 1000)),
+  /** PostgreSQL: page workers that build usage and costs pages off the event loop, one connection each out of the pool (at most half of it; 0: on the main thread). */
+  pgReaders: setting('ORGLEDGER_PG_READERS', 2, int(0, 64)),
   /** PostgreSQL: how long start-up waits for a database that is not answering yet. */
   pgConnectWaitSeconds: setting('ORGLEDGER_PG_CONNECT_WAIT_SECONDS', 30, int(0, 3600)),
   /** Ingested times (effective_at, created_at) may lie at most this far ahead of the server's clock. */

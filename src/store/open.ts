@@ -24,6 +24,7 @@ export function openStore(config: Config): Store {
       autoMigrate: config.autoMigrate,
       connectWaitSeconds: config.pgConnectWaitSeconds,
       readTimeoutMs: config.readTimeoutMs,
+      readers: config.pgReaders,
     });
   }
   return new SqliteStore({

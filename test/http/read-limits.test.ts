@@ -12,7 +12,11 @@ import type { Store } from '../../src/store/store.js';
 import { contractFetch } from '../helpers/contract.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
-/** A store whose usage queries wait for open(); `waiting` counts the queries parked at the gate. */
+/**
+ * A store whose usage queries wait for open(); `waiting` counts the queries parked at the gate. A
+ * usage read is one store call: usagePage (the whole page, built on a reader worker) where the
+ * engine offers it, else queryUsage.
+ */
 class Gate {
   waiting = 0;
   private opened: Promise<void> = Promise.resolve();
@@ -45,7 +49,7 @@ function gated(store: Store, gate: Gate): Store {
   const usage = new Proxy(store.usage, {
     get(target, prop) {
       const v = Reflect.get(target, prop, target);
-      if (prop !== 'queryUsage' || typeof v !== 'function') return typeof v === 'function' ? v.bind(target) : v;
+      if ((prop !== 'queryUsage' && prop !== 'usagePage') || typeof v !== 'function') return typeof v === 'function' ? v.bind(target) : v;
       return async (...args: unknown[]) => {
         calls++;
         await gate.pass();

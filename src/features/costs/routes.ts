@@ -5,7 +5,7 @@ import { principalOf } from '../../http/principal.js';
 import type { Clock } from '../../lib/clock.js';
 import { type LeafIndexes, withLeafIndexes } from '../usage/leaf-indexes.js';
 import type { PriceTable } from '../usage/price-table.js';
-import { usageWriteRoute } from '../usage/routes.js';
+import { sendPage, usageWriteRoute } from '../usage/routes.js';
 import { costsQuerySchema } from '../usage/schemas.js';
 import { IngestCostsResponse, MAX_COST_ENTRIES, UnpricedUsageList } from './schemas.js';
 import { ingestCostEntries, queryCosts } from './service.js';
@@ -23,9 +23,13 @@ export interface CostRouteDeps {
 export async function costRoutes(app: FastifyInstance, deps: CostRouteDeps): Promise<void> {
   // Schemas type the handlers: request.query, .params and .body are Static<schema>.
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
-  typed.get('/v1/organization/costs', { config: { scope: 'usage.read' }, schema: { querystring: costsQuerySchema } }, async (request) =>
-    queryCosts(deps.store, principalOf(request).orgId, request.query, deps.clock.nowSeconds()),
-  );
+  typed.get('/v1/organization/costs', { config: { scope: 'usage.read' }, schema: { querystring: costsQuerySchema } }, async (request, reply) => {
+    const orgId = principalOf(request).orgId;
+    const now = deps.clock.nowSeconds();
+    // An engine with reader workers reads, shapes and serialises the whole page there.
+    if (deps.store.costs.costsPage) return sendPage(reply, await deps.store.costs.costsPage(orgId, request.query, now));
+    return queryCosts(deps.store, orgId, request.query, now);
+  });
 
   registerIngestRoute(app, {
     path: '/v1/organization/costs',

@@ -16,7 +16,7 @@ import { bucketsOf, checkRange, type UsagePage } from '../usage/query.js';
 import type { CostsQuery } from '../usage/schemas.js';
 import type { IngestProvenance } from '../usage/types.js';
 import { MAX_COST_ENTRIES, validateCostEntry } from './schemas.js';
-import type { CostStore } from './store.js';
+import type { CostReads, CostStore } from './store.js';
 import type { CostDimension, CostEntry, CostGroupRow } from './types.js';
 
 const DAY = 86400;
@@ -58,7 +58,7 @@ function costResult(r: CostGroupRow, byLineItem: boolean): Record<string, unknow
   };
 }
 
-export async function queryCosts(store: CostStore, orgId: string, q: CostsQuery, now: number): Promise<UsagePage> {
+export async function queryCosts(store: { readonly costs: CostReads }, orgId: string, q: CostsQuery, now: number): Promise<UsagePage> {
   checkRange(q.start_time, q.end_time);
   const limit = q.limit ?? 7;
   const start = q.start_time - (q.start_time % DAY);

@@ -18,7 +18,7 @@ import {
 } from './buckets.js';
 import type { Dimension, UsageKind } from './kinds.js';
 import type { UsageQuery } from './schemas.js';
-import type { UsageStore } from './store.js';
+import type { UsageReads } from './store.js';
 import type { DimValue, DimValues, UsageGroupRow } from './types.js';
 
 export interface UsageBucket {
@@ -126,7 +126,7 @@ export function bucketsOf<T>(w: PageWindow, rows: T[], startOf: (r: T) => number
   return w.buckets.map((b) => ({ object: 'bucket', start_time: b.start, end_time: b.end, results: (byStart.get(b.start) ?? []).map(toResult) }));
 }
 
-export async function queryUsage(store: UsageStore, orgId: string, kind: UsageKind, q: UsageQuery, now: number): Promise<UsagePage> {
+export async function queryUsage(store: { readonly usage: UsageReads }, orgId: string, kind: UsageKind, q: UsageQuery, now: number): Promise<UsagePage> {
   const width = q.bucket_width ?? '1d';
   const limit = resolveLimit(width, q.limit);
   checkRange(q.start_time, q.end_time);

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { MAX_USAGE_RECORD_BYTES } from '../../http/ingest-limits.js';
 import { registerIngestRoute } from '../../http/ingest-route.js';
 import { principalOf } from '../../http/principal.js';
@@ -21,6 +21,14 @@ export interface UsageRouteDeps {
   leafIndexes: LeafIndexes;
 }
 
+/**
+ * Sends a page an engine built and serialised off the event loop (store.pages): the same bytes and
+ * content type Fastify sends for the page object.
+ */
+export function sendPage(reply: FastifyReply, body: Uint8Array): FastifyReply {
+  return reply.type('application/json; charset=utf-8').send(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+}
+
 /** What usage and cost ingest share: the scope, the per-item bound, the time fields and back-pressure. */
 export function usageWriteRoute(deps: { store: { pendingWrites(): number }; maxPendingWrites: number }) {
   return {
@@ -38,9 +46,13 @@ export async function usageRoutes(app: FastifyInstance, deps: UsageRouteDeps): P
     const path = `/v1/organization/usage/${kind.name}`;
     // Each kind's query schema is built from the kinds registry at start-up, so its static type is
     // the shape they share (UsageQuery) rather than one inferred per kind.
-    app.get<{ Querystring: UsageQuery }>(path, { config: { scope: 'usage.read' }, schema: { querystring: usageQuerySchema(kind) } }, async (request) =>
-      queryUsage(deps.store, principalOf(request).orgId, kind, request.query, deps.clock.nowSeconds()),
-    );
+    app.get<{ Querystring: UsageQuery }>(path, { config: { scope: 'usage.read' }, schema: { querystring: usageQuerySchema(kind) } }, async (request, reply) => {
+      const orgId = principalOf(request).orgId;
+      const now = deps.clock.nowSeconds();
+      // An engine with reader workers reads, shapes and serialises the whole page there.
+      if (deps.store.usage.usagePage) return sendPage(reply, await deps.store.usage.usagePage(orgId, kind.name, request.query, now));
+      return queryUsage(deps.store, orgId, kind, request.query, now);
+    });
 
     registerIngestRoute(app, {
       path,

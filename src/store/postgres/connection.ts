@@ -4,6 +4,7 @@
  */
 import pg from 'pg';
 import { ConfigError } from '../../config/config.js';
+import { ReadTimeoutError } from '../read-timeout.js';
 
 export interface PoolOptions {
   url: string;
@@ -102,6 +103,49 @@ export { ReadTimeoutError } from '../read-timeout.js';
 
 export function storeError(err: unknown): unknown {
   return isConnectionError(err) ? new StoreUnavailableError(err) : err;
+}
+
+/**
+ * A read that may be heavy (audit lists, usage and costs): in a read-only transaction whose
+ * statement_timeout (SET LOCAL, so the connection keeps its default) bounds it; past the budget
+ * PostgreSQL cancels it and the caller gets a ReadTimeoutError. Budget 0: a plain pooled query.
+ */
+export async function budgetedRows<R extends pg.QueryResultRow>(
+  pool: pg.Pool,
+  budgetMs: number,
+  name: string | undefined,
+  text: string,
+  values: unknown[],
+): Promise<R[]> {
+  const query = name ? { name: `orgledger_${name}`, text, values } : { text, values };
+  if (budgetMs <= 0) {
+    try {
+      return (await pool.query<R>(query)).rows;
+    } catch (err) {
+      throw storeError(err);
+    }
+  }
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (err) {
+    throw storeError(err);
+  }
+  let broken = false;
+  try {
+    await client.query(`BEGIN READ ONLY; SET LOCAL statement_timeout = ${Math.floor(budgetMs)}`);
+    const result = await client.query<R>(query);
+    await client.query('COMMIT');
+    return result.rows;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {
+      broken = true;
+    });
+    if ((err as { code?: string }).code === '57014') throw new ReadTimeoutError(budgetMs, err);
+    throw storeError(err);
+  } finally {
+    client.release(broken);
+  }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

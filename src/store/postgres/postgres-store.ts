@@ -5,11 +5,14 @@
  * loses a deadlock or a same-id race runs again from the start (its savepoint rolled it back).
  */
 import type pg from 'pg';
+import type { CostsQuery, UsageQuery } from '../../features/usage/schemas.js';
+import type { UsagePages } from '../../features/usage/store.js';
 import { CommittingStore } from '../committing-store.js';
 import { GroupCommitter } from '../group-commit.js';
 import type { Store, WriteTx } from '../store.js';
+import { WorkerPool, workerModule } from '../worker-pool.js';
 import { PgAuditReads } from './audit-store.js';
-import { createPool, isRetryableWriteError, ReadTimeoutError, storeError, waitForDatabase } from './connection.js';
+import { budgetedRows, createPool, isRetryableWriteError, storeError, waitForDatabase } from './connection.js';
 import { PgKeyReads } from './key-store.js';
 import { PgLedgerReads } from './ledger-store.js';
 import { PgLiveTailReads } from './live-tail-store.js';
@@ -31,6 +34,12 @@ export interface PostgresOptions {
   log?: (line: string) => void;
   /** Time budget of one audit-log or usage/costs read (statement_timeout); 0 or unset: none. */
   readTimeoutMs?: number;
+  /**
+   * Page workers (page-worker.ts), each with one connection of its own, that read, shape and
+   * serialise usage and costs pages off the event loop. Their connections come out of poolSize (the
+   * main pool keeps at least 2). Default 2, at most half the pool; 0: pages are built on the main thread.
+   */
+  readers?: number;
 }
 
 /** Runs of a write that lost a deadlock or a same-id race before its error is returned. */
@@ -46,17 +55,23 @@ export class PostgresStore extends CommittingStore<PgWriteTx> implements Store {
   private partitionTimer: NodeJS.Timeout | undefined;
   private migrationsApplied = 0;
   /**
-   * Heavy reads (audit lists, usage, costs) may hold at most half of the pool's connections; the rest
-   * stay free for writes, key lookups and /readyz, which otherwise queued behind 8 looping heavy
-   * readers for seconds (bench fairness: /healthz p50 2.3 s, another organization's ingest 15 s).
+   * Heavy reads on the main pool (audit lists; usage and costs when there are no page workers) may
+   * hold at most half of its connections; the rest stay free for writes, key lookups and /readyz,
+   * which otherwise queued behind 8 looping heavy readers for seconds (bench fairness: /healthz p50
+   * 2.3 s, another organization's ingest 15 s). Usage and costs pages run on the page workers'
+   * own connections.
    */
   private readonly heavySlots: Slots;
   readonly keys = new PgKeyReads((name, text, values) => this.rows(name, text, values));
   readonly audit = new PgAuditReads((name, text, values) => this.budgetedRows(name, text, values));
   readonly liveTail = new PgLiveTailReads((name, text, values) => this.rows(name, text, values));
-  /** Usage and costs read the same rollups: one reader answers both parts. */
-  readonly usage = new PgUsageReader((text, values) => this.budgetedRows(undefined, text, values));
-  readonly costs = this.usage;
+  /**
+   * Usage and costs read the same rollups: one reader answers both parts. With page workers it also
+   * offers usagePage and costsPage, built on a worker over the worker's own connection.
+   */
+  readonly usage: PgUsageReader & Partial<UsagePages>;
+  readonly costs: PgUsageReader & Partial<UsagePages>;
+  private readonly pageWorkers: WorkerPool | undefined;
   readonly logStreams = new PgLogStreamReads((name, text, values) => this.rows(name, text, values));
   readonly ledger = new PgLedgerReads((name, text, values) => this.rows(name, text, values));
   readonly sync = new PgSyncReads((name, text, values) => this.rows(name, text, values));
@@ -64,8 +79,35 @@ export class PostgresStore extends CommittingStore<PgWriteTx> implements Store {
   /** Connects in the background; every call waits for the connection and migrations (see ready()). */
   constructor(readonly options: PostgresOptions) {
     super();
-    this.pool = createPool({ url: options.url, poolSize: options.poolSize });
-    this.heavySlots = new Slots(Math.max(1, Math.floor(options.poolSize / 2)));
+    const readers = Math.max(0, Math.min(options.readers ?? 2, Math.floor(options.poolSize / 2)));
+    const mainPoolSize = Math.max(2, options.poolSize - readers);
+    this.pool = createPool({ url: options.url, poolSize: mainPoolSize });
+    this.heavySlots = new Slots(Math.max(1, Math.floor(mainPoolSize / 2)));
+    // No pool-level budget: each statement has statement_timeout in the worker; the rest of a page's work is bounded by its size.
+    const workers =
+      readers > 0
+        ? new WorkerPool({
+            size: readers,
+            budgetMs: 0,
+            module: workerModule('page-worker', import.meta.url),
+            data: { url: options.url, connections: 1, readTimeoutMs: options.readTimeoutMs ?? 0 },
+          })
+        : undefined;
+    this.pageWorkers = workers;
+    const reader = new PgUsageReader((text, values) => this.budgetedRows(undefined, text, values));
+    this.usage = workers
+      ? Object.assign(reader, {
+          usagePage: async (orgId: string, kind: string, q: UsageQuery, now: number) => {
+            await this.ready;
+            return workers.run<Uint8Array>('usage', 'usagePage', [orgId, kind, q, now]);
+          },
+          costsPage: async (orgId: string, q: CostsQuery, now: number) => {
+            await this.ready;
+            return workers.run<Uint8Array>('usage', 'costsPage', [orgId, q, now]);
+          },
+        })
+      : reader;
+    this.costs = this.usage;
     this.partitions = new PartitionManager(this.pool);
     this.committer = new GroupCommitter(new PgDriver(this.pool, this.partitions), options.maxJobsPerBatch);
     this.ready = this.start();
@@ -124,48 +166,19 @@ export class PostgresStore extends CommittingStore<PgWriteTx> implements Store {
       () => true,
       () => false,
     );
+    await this.pageWorkers?.close();
     await this.committer.close();
     if (started) await this.pool.end();
   }
 
-  /**
-   * A read that may be heavy (audit lists, usage and costs): in a read-only transaction whose
-   * statement_timeout (SET LOCAL, so the connection keeps its default) bounds it; past the budget
-   * PostgreSQL cancels it and the caller gets a ReadTimeoutError.
-   */
+  /** A read that may be heavy (audit lists; usage and costs without page workers): budgeted, in a heavy slot. */
   private async budgetedRows<R extends pg.QueryResultRow>(name: string | undefined, text: string, values: unknown[]): Promise<R[]> {
     const release = await this.heavySlots.take();
     try {
-      return await this.budgetedRowsInSlot<R>(name, text, values);
+      await this.ready;
+      return await budgetedRows<R>(this.pool, this.options.readTimeoutMs ?? 0, name, text, values);
     } finally {
       release();
-    }
-  }
-
-  private async budgetedRowsInSlot<R extends pg.QueryResultRow>(name: string | undefined, text: string, values: unknown[]): Promise<R[]> {
-    const budget = this.options.readTimeoutMs ?? 0;
-    if (budget <= 0) return this.rows(name, text, values);
-    await this.ready;
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (err) {
-      throw storeError(err);
-    }
-    let broken = false;
-    try {
-      await client.query(`BEGIN READ ONLY; SET LOCAL statement_timeout = ${Math.floor(budget)}`);
-      const result = await client.query<R>(name ? { name: `orgledger_${name}`, text, values } : { text, values });
-      await client.query('COMMIT');
-      return result.rows;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {
-        broken = true;
-      });
-      if ((err as { code?: string }).code === '57014') throw new ReadTimeoutError(budget, err);
-      throw storeError(err);
-    } finally {
-      client.release(broken);
     }
   }
 

@@ -6,6 +6,7 @@ import type { CostReads } from '../../features/costs/store.js';
 import type { UsageReads } from '../../features/usage/store.js';
 import { CommittingStore } from '../committing-store.js';
 import { GroupCommitter, type TransactionDriver } from '../group-commit.js';
+import { pagesOver } from '../page-reads.js';
 import type { Store, WriteTx } from '../store.js';
 import { SqliteAuditReads, SqliteAuditWrites } from './audit-store.js';
 import { SqliteKeyReads, SqliteKeyWrites } from './key-store.js';
@@ -190,7 +191,9 @@ export class SqliteStore extends CommittingStore<SqliteWriteTx> implements Store
     this.reader = reader;
     this.committer = new GroupCommitter(new SqliteDriver(this.writer), options.maxJobsPerBatch);
     const audit = new SqliteAuditReads((sql) => this.read(sql));
-    const usage = new UsageReader((sql) => this.read(sql));
+    // Pages (usagePage, costsPage) are built where the rows are read: on a worker when there are workers.
+    const usageReader = new UsageReader((sql) => this.read(sql));
+    const usage = Object.assign(usageReader, pagesOver(usageReader));
     const readers = options.readers ?? 2;
     if (readers > 0 && options.path !== ':memory:' && !options.path.startsWith('file::memory:')) {
       const pool = new ReaderPool({
@@ -204,7 +207,7 @@ export class SqliteStore extends CommittingStore<SqliteWriteTx> implements Store
       // Only the reads whose cost grows with the data leave the main thread; lookups (and any read not
       // named here) stay on its connection.
       this.audit = pooled(audit, pool, 'audit', ['listAuditEvents']);
-      this.usage = pooled(usage, pool, 'usage', ['queryUsage', 'queryCosts']);
+      this.usage = pooled(usage, pool, 'usage', ['queryUsage', 'queryCosts', 'usagePage', 'costsPage']);
     } else {
       this.audit = audit;
       this.usage = usage;
