@@ -12,8 +12,19 @@
  * trusts them only when they hash to the logged leaf hash (then, SHA-256 being collision resistant,
  * they are the logged leaf data, and the body parses to the same object), and otherwise recomputes
  * auditLeafData (`leaf(auditLeafData(body))`).
+ *
+ * `canonicalAuditLeaf` is the insert path's leaf hash, always equal to leaf(auditLeafData(body)): it
+ * sorts in strict mode, which accepts only text that is JSON.stringify output with keys whose byte
+ * order is their UTF-16 order (no whitespace, no duplicate key, numbers in ECMAScript's form, only
+ * the escapes JSON.stringify writes, keys without escapes or characters from U+E000 up, no lone
+ * surrogate); for that text the sorted bytes are auditLeafData(body) exactly. Anything else (a
+ * mirrored upstream body with whitespace, say) goes through auditLeafData.
  */
 import { hash } from 'node:crypto';
+import { auditLeafData } from './leaf-data.js';
+
+/** String.prototype.isWellFormed (ES2024, Node 20): false when the string holds a lone surrogate. */
+const wellFormed = (s: string): boolean => (s as string & { isWellFormed(): boolean }).isWellFormed();
 
 const FAIL = Symbol('not handled');
 
@@ -46,12 +57,21 @@ export class LeafHasher {
 
   /** SHA-256(0x00 || the body's members sorted by key); null when the body's text is not handled. */
   auditLeaf(body: string): Buffer | null {
+    return this.sorted(body, false);
+  }
+
+  /** leaf(auditLeafData(body)), by the strict byte sorter when the body is plain JSON.stringify output. */
+  canonicalAuditLeaf(body: string): Buffer {
+    return (wellFormed(body) ? this.sorted(body, true) : null) ?? this.leaf(auditLeafData(body));
+  }
+
+  private sorted(body: string, strict: boolean): Buffer | null {
     this.fit(body);
     const len = this.src.write(body, 0, 'utf8');
     this.dst[0] = 0;
     for (;;) {
       try {
-        const end = new Sorter(this.src, len, this.dst, this.spans, this.tmp).run();
+        const end = new Sorter(this.src, len, this.dst, this.spans, this.tmp, strict).run();
         return hash('sha256', this.dst.subarray(0, end), 'buffer') as unknown as Buffer;
       } catch (err) {
         if (err === FAIL) return null;
@@ -88,6 +108,8 @@ class Sorter {
     private readonly dst: Buffer,
     private readonly spans: Int32Array,
     tmp: Buffer,
+    /** Accept only JSON.stringify output whose keys sort by bytes as by UTF-16 (see canonicalAuditLeaf). */
+    private readonly strict: boolean,
   ) {
     this.tmp = tmp;
   }
@@ -113,8 +135,15 @@ class Sorter {
       if (c === 34) break;
       if (c === 92) {
         if (i >= len) throw FAIL;
-        dst[out++] = src[i++] as number;
-      }
+        const e = src[i++] as number;
+        dst[out++] = e;
+        if (this.strict && !SHORT_ESCAPES.has(e)) {
+          if (e !== 117 || !controlEscape(src, i, len)) throw FAIL;
+          src.copy(dst, out, i, i + 4);
+          out += 4;
+          i += 4;
+        }
+      } else if (c < 32 && this.strict) throw FAIL;
     }
     this.i = i;
     this.out = out;
@@ -144,6 +173,7 @@ class Sorter {
       i++;
     }
     if (i === start) throw FAIL;
+    if (this.strict && !canonicalPrimitive(src, start, i)) throw FAIL;
     this.i = i;
     this.out = out;
   }
@@ -207,13 +237,19 @@ class Sorter {
       this.spans[at] = this.i;
       this.string();
       this.spans[at + 1] = this.i;
+      if (this.strict && !plainKey(this.src, this.spans[at] as number, this.i)) throw FAIL;
       if (this.next() !== 58) throw FAIL;
       dst[this.out++] = 58;
       this.top = at + 4;
       this.value();
       this.spans[at + 2] = memberStart;
       this.spans[at + 3] = this.out;
-      if (count > 0 && this.compareKeys(at - 4, at) >= 0) sorted = false;
+      if (count > 0) {
+        const order = this.compareKeys(at - 4, at);
+        if (order >= 0) sorted = false;
+        // A duplicate key: JSON.parse keeps the last value, so the canonical text is not a reordering.
+        if (order === 0 && this.strict) throw FAIL;
+      }
       count++;
       const c = this.next();
       if (c === 125) break;
@@ -250,4 +286,50 @@ class Sorter {
       w += tmp.copy(dst, w, (spans[at + 2] as number) - bodyStart, (spans[at + 3] as number) - bodyStart);
     }
   }
+}
+
+/** The escapes JSON.stringify writes in short form: \" \\ \b \f \n \r \t. */
+const SHORT_ESCAPES = new Set([34, 92, 98, 102, 110, 114, 116]);
+/** The value of a lowercase hex digit, -1 for any other byte. */
+const hexDigit = (b: number): number => (b >= 48 && b <= 57 ? b - 48 : b >= 97 && b <= 102 ? b - 87 : -1);
+
+/** src[i, i + 4) is the 4 lowercase hex digits JSON.stringify writes after \u: a control character without a short form. */
+function controlEscape(src: Buffer, i: number, len: number): boolean {
+  if (i + 4 > len || src[i] !== 48 || src[i + 1] !== 48) return false;
+  const hi = hexDigit(src[i + 2] as number);
+  const lo = hexDigit(src[i + 3] as number);
+  if (hi < 0 || lo < 0 || hi > 1) return false;
+  const code = hi * 16 + lo;
+  return code !== 8 && code !== 9 && code !== 10 && code !== 12 && code !== 13;
+}
+
+/** A key (src[start, end), quotes included) without escapes or bytes from 0xEE up: its UTF-8 byte order is its UTF-16 order. */
+function plainKey(src: Buffer, start: number, end: number): boolean {
+  for (let k = start + 1; k < end - 1; k++) {
+    const b = src[k] as number;
+    if (b === 92 || b >= 0xee) return false;
+  }
+  return true;
+}
+
+/** true, false, null, or a finite number printed as ECMAScript prints it (JSON.stringify's form). */
+function canonicalPrimitive(src: Buffer, start: number, end: number): boolean {
+  const first = src[start] as number;
+  const n = end - start;
+  if (first === 116) return n === 4 && src[start + 1] === 114 && src[start + 2] === 117 && src[start + 3] === 101;
+  if (first === 102) return n === 5 && src.toString('latin1', start, end) === 'false';
+  if (first === 110) return n === 4 && src[start + 1] === 117 && src[start + 2] === 108 && src[start + 3] === 108;
+  // A plain integer up to 15 digits, without leading zeros or -0, prints as itself.
+  let k = first === 45 ? start + 1 : start;
+  const digits = end - k;
+  if (digits >= 1 && digits <= 15 && (src[k] !== 48 || (digits === 1 && first !== 45))) {
+    for (; k < end; k++) {
+      const d = src[k] as number;
+      if (d < 48 || d > 57) break;
+    }
+    if (k === end) return true;
+  }
+  const text = src.toString('latin1', start, end);
+  const value = Number(text);
+  return Number.isFinite(value) && String(value) === text;
 }

@@ -5,7 +5,8 @@
  */
 import type Database from 'better-sqlite3';
 import { auditLeafData, type LogName } from '../../features/ledger/leaf-data.js';
-import { appendHashes, frontierIndexes, leafHash } from '../../features/ledger/merkle.js';
+import { LeafHasher } from '../../features/ledger/leaf-hasher.js';
+import { appendHashes, frontierIndexes, type StoredHash } from '../../features/ledger/merkle.js';
 import type {
   LedgerLeaf,
   LedgerLeafText,
@@ -36,6 +37,9 @@ export interface UsageLeafInput {
   data: string;
 }
 
+/** Stored hashes per multi-row INSERT: one statement run per HASH_ROWS hashes instead of one per hash. */
+const HASH_ROWS = 64;
+
 /** Appends leaves to one log; returns the first new leaf's index. */
 export function ledgerAppender(db: DB) {
   const bump = db.prepare(
@@ -43,22 +47,41 @@ export function ledgerAppender(db: DB) {
   );
   const readHashes = db.prepare('SELECT idx, hash FROM ledger_hashes WHERE org_id = ? AND log = ? AND idx IN (SELECT value FROM json_each(?))');
   const insertHash = db.prepare('INSERT INTO ledger_hashes (org_id, log, idx, hash) VALUES (?, ?, ?, ?)');
+  const insertHashes = db.prepare(`INSERT INTO ledger_hashes (org_id, log, idx, hash) VALUES ${Array(HASH_ROWS).fill('(?, ?, ?, ?)').join(', ')}`);
+  const params: unknown[] = Array(HASH_ROWS * 4);
   const insertUsageLeaf = db.prepare('INSERT INTO ledger_usage_leaves (org_id, leaf_index, kind, record_id, created_at) VALUES (?, ?, ?, ?, ?)');
-  const append = (orgId: string, log: LogName, data: string[]): number => {
-    if (data.length === 0) return -1;
-    const size = (bump.get(orgId, log, data.length) as { size: number }).size - data.length;
+  const hasher = new LeafHasher();
+  const append = (orgId: string, log: LogName, leafHashes: Buffer[]): number => {
+    if (leafHashes.length === 0) return -1;
+    const size = (bump.get(orgId, log, leafHashes.length) as { size: number }).size - leafHashes.length;
     const rows = readHashes.all(orgId, log, JSON.stringify(frontierIndexes(size))) as { idx: number; hash: string }[];
     const frontier = new Map(rows.map((r) => [r.idx, Buffer.from(r.hash, 'hex')]));
-    for (const h of appendHashes(size, data.map(leafHash), frontier)) insertHash.run(orgId, log, h.index, h.hash.toString('hex'));
+    const hashes = appendHashes(size, leafHashes, frontier);
+    let k = 0;
+    for (; k + HASH_ROWS <= hashes.length; k += HASH_ROWS) {
+      for (let j = 0; j < HASH_ROWS; j++) {
+        const h = hashes[k + j] as StoredHash;
+        params[j * 4] = orgId;
+        params[j * 4 + 1] = log;
+        params[j * 4 + 2] = h.index;
+        params[j * 4 + 3] = h.hash.toString('hex');
+      }
+      insertHashes.run(params);
+    }
+    for (; k < hashes.length; k++) {
+      const h = hashes[k] as StoredHash;
+      insertHash.run(orgId, log, h.index, h.hash.toString('hex'));
+    }
     return size;
   };
   return {
     audit(orgId: string, events: { seq: number; body: string }[]): void {
       if (events.length === 0) return;
+      // Each leaf is hashed once, from the body as stored (canonicalized on its bytes: leaf-hasher.ts).
       const first = append(
         orgId,
         'audit',
-        events.map((e) => auditLeafData(e.body)),
+        events.map((e) => hasher.canonicalAuditLeaf(e.body)),
       );
       // leaf index = seq - 1: both are allocated under the same write lock, so they cannot drift.
       if (first !== (events[0] as { seq: number }).seq - 1) throw new Error(`ledger: audit log of ${orgId} has ${first} leaves, next seq is ${events[0]?.seq}`);
@@ -67,7 +90,7 @@ export function ledgerAppender(db: DB) {
       const first = append(
         orgId,
         'usage',
-        leaves.map((l) => l.data),
+        leaves.map((l) => hasher.leaf(l.data)),
       );
       for (const [i, l] of leaves.entries()) insertUsageLeaf.run(orgId, first + i, l.kind, l.recordId, l.createdAt);
     },
