@@ -8,6 +8,7 @@ import type pg from 'pg';
 import { auditLeafData, type LogName } from '../../features/ledger/leaf-data.js';
 import { LeafHasher } from '../../features/ledger/leaf-hasher.js';
 import { appendHashes, frontierIndexes } from '../../features/ledger/merkle.js';
+import { type PackedLeaves, packLeafTexts } from '../../features/ledger/packed-leaves.js';
 import type {
   LedgerLeaf,
   LedgerLeafText,
@@ -227,6 +228,10 @@ export class PgLedgerReads implements LedgerReads {
             [orgId, from, cutoff],
           );
     return row ? Number(row.i) : null;
+  }
+
+  async ledgerLeafBytes(orgId: string, log: LogName, from: number, to: number): Promise<PackedLeaves> {
+    return packLeafTexts(await this.ledgerLeafTexts(orgId, log, from, to));
   }
 
   async ledgerLeafTexts(orgId: string, log: LogName, from: number, to: number): Promise<LedgerLeafText[]> {
