@@ -7,8 +7,10 @@
  * no statement timeout that better-sqlite3 exposes; the stopped thread ends when V8 next runs its
  * JavaScript). Workers start on first use and do not keep the process alive.
  */
-import type { Worker } from 'node:worker_threads';
-import { fromSource, startWorker } from '../../lib/start-worker.js';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { ReadTimeoutError } from '../read-timeout.js';
 import type { ReaderWorkerData, ReadPart, ReadReply, ReadRequest } from './reader-worker.js';
 
@@ -36,6 +38,18 @@ interface Slot {
   ready: boolean;
   job?: Job;
   timer?: NodeJS.Timeout;
+}
+
+const here = new URL(import.meta.url);
+/** Run from TypeScript source (tsx, vitest): the worker loads tsx first; from dist/ it is plain JS. */
+const fromSource = here.pathname.endsWith('.ts');
+
+function startWorker(module: URL, data: ReaderWorkerData & Record<string, unknown>): Worker {
+  if (!fromSource) return new Worker(module, { workerData: data });
+  // tsx's ESM API (dist/esm/api/index.mjs beside the CommonJS entry require resolves) registers its loader in this worker.
+  const tsxApi = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/esm/api')), 'index.mjs')).href;
+  const boot = `import(${JSON.stringify(tsxApi)}).then((api) => { api.register(); return import(${JSON.stringify(module.href)}); }).catch((err) => { console.error(err); process.exit(1); });`;
+  return new Worker(boot, { eval: true, workerData: data });
 }
 
 export class ReaderPool {
@@ -91,7 +105,7 @@ export class ReaderPool {
 
   private spawn(): Slot {
     const module = this.options.module ?? new URL(fromSource ? './reader-worker.ts' : './reader-worker.js', import.meta.url);
-    const worker = startWorker(module, { ...this.options.data, path: this.options.path } satisfies ReaderWorkerData & Record<string, unknown>);
+    const worker = startWorker(module, { ...this.options.data, path: this.options.path });
     worker.unref();
     const slot: Slot = { worker, ready: false };
     worker.on('message', (reply: ReadReply | 'ready') => {
