@@ -30,9 +30,13 @@ afterAll(async () => {
   await server?.close();
 });
 
+/** verify's findings, hashing in place; hashing on a worker thread in pages of 7 leaves must find the same. */
 const problemsAt = async () => {
-  const r = await verifyLedger(server.store.ledger, vkey);
-  return r.problems.map((p) => `${p.log} ${p.leafIndex} ${p.recordId}: ${p.what}`);
+  const found = async (pageSize?: number, workers?: number) =>
+    (await verifyLedger(server.store.ledger, vkey, undefined, pageSize, workers)).problems.map((p) => `${p.log} ${p.leafIndex} ${p.recordId}: ${p.what}`);
+  const inPlace = await found(undefined, 0);
+  expect(await found(7, 1)).toEqual(inPlace);
+  return inPlace;
 };
 
 describe('verify catches tampering', () => {
@@ -69,6 +73,10 @@ describe('verify catches tampering', () => {
        SELECT org_id, ${N + 1}, 'evt_forged', effective_at, type, tenant, project_id, actor_email, resource_id, content_hash, ingested_at, replace(body, 'evt_t1', 'evt_forged')
        FROM audit_events WHERE org_id = 'org-default' AND seq = 2`,
     );
+    // leaf 20's body cut short (no longer JSON)
+    await tamper(server, "UPDATE audit_events SET body = substr(body, 1, length(body) - 1) WHERE org_id = 'org-default' AND seq = 21");
+    // leaf 25's body re-spaced: other bytes, the same JSON, so the same canonical leaf (not a change)
+    await tamper(server, `UPDATE audit_events SET body = replace(body, '","', '", "') WHERE org_id = 'org-default' AND seq = 26`);
     // a usage record's tokens changed
     await tamper(server, "UPDATE usage_records SET input_tokens = 999 WHERE org_id = 'org-default' AND id = 'u2'");
     // another's provider changed (migration 9's column is part of the leaf)
@@ -82,6 +90,8 @@ describe('verify catches tampering', () => {
       ).toBe(true);
     expectLeaf('audit 3 evt_t3: the record differs');
     expectLeaf('audit 7 null: the record of this leaf is missing');
+    expectLeaf('audit 20 evt_t20: the record is not valid JSON');
+    expect(problems.filter((p) => p.startsWith('audit 25 '))).toEqual([]);
     expect(problems.filter((p) => /^audit 1[01] evt_t1[01]: the record differs/.test(p))).toHaveLength(2);
     expectLeaf(`audit ${N - 1} null: the record of this leaf is missing`);
     expectLeaf(`audit ${N} evt_forged: a record sits at leaf ${N}`);

@@ -103,4 +103,45 @@ describe('LeafHasher', () => {
     // Members out of order (the stored bodies' normal case) are what it sorts.
     expect(hasher.auditLeaf('{"b":{"d":[{"f":1,"e":2}],"c":3},"a":2}')?.equals(leafHash('{"a":2,"b":{"c":3,"d":[{"e":2,"f":1}]}}'))).toBe(true);
   });
+
+  it('canonicalAuditLeaf (the insert path) is the canonical leaf of any JSON text: stored bodies, mirrored text with whitespace, escapes and duplicates', () => {
+    const r = rng(11);
+    for (let i = 0; i < 3000; i++) {
+      const body = JSON.stringify({ object: 'organization.audit_log', id: `audit_log-${i}`, ...(randomValue(r, 0) as object), nested: randomValue(r, 1) });
+      expect(hasher.canonicalAuditLeaf(body).equals(reference(body)), body).toBe(true);
+    }
+    // Text the strict sorter must not take as it stands (each would hash differently if sorted as bytes).
+    const tricky = [
+      '{"b": 1, "a": 2}',
+      ' {"a":1}',
+      '{"a":1} ',
+      '{\n"a":1}',
+      '{"b":1.0,"a":2}',
+      '{"a":1E5}',
+      '{"a":1e21}',
+      '{"a":100000000000000000000000}',
+      '{"a":-0}',
+      '{"a":0.10}',
+      '{"a":1,"a":2}',
+      '{"b":{"x":1,"x":[2]},"a":0}',
+      '{"\\u0062":1,"a":2}',
+      '{"a\\"b":1,"a":2}',
+      '{"a":"\\u0041"}',
+      '{"a":"\\u001B"}',
+      '{"a":"\\u0008"}',
+      '{"a":"\\/"}',
+      '{"a":"\\ud800"}',
+      '{"a":"\\ud83d\\ude00"}',
+      '{"\u{1F600}":1,"\uFB00":2}',
+      '{"\uFFFF":1,"\u{10000}":2,"\uE000":3}',
+      '{"a":"lone \uD800 surrogate"}',
+      '{"a":[true ,false]}',
+    ];
+    for (const body of tricky) expect(hasher.canonicalAuditLeaf(body).equals(reference(body)), body).toBe(true);
+    // Escapes JSON.stringify does write are kept as they are.
+    for (const body of [JSON.stringify({ b: '\u001b\u0000"\\\b\f\n\r\t', a: '\u{1F600} ü \u2028' }), '{"z":1,"a":"\\u001f"}'])
+      expect(hasher.canonicalAuditLeaf(body).equals(reference(body)), body).toBe(true);
+    // Not JSON at all: it throws as auditLeafData does (the insert fails, nothing is stored).
+    expect(() => hasher.canonicalAuditLeaf('{"a":1')).toThrow();
+  });
 });

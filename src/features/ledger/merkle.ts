@@ -4,23 +4,27 @@
  * one stored hash at storedHashIndex(level, n), written once when its last leaf is appended. Roots,
  * proofs and tiles then read O(log n) stored hashes and never rehash leaves.
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 export const HASH_SIZE = 32;
 
+const LEAF_PREFIX = Buffer.from([0]);
+
 export function leafHash(data: Buffer | string): Buffer {
-  return createHash('sha256')
-    .update(Buffer.from([0]))
-    .update(data)
-    .digest();
+  return hash('sha256', Buffer.concat([LEAF_PREFIX, typeof data === 'string' ? Buffer.from(data, 'utf8') : data]), 'buffer') as unknown as Buffer;
 }
 
+/** 0x01 || left || right, rewritten in place for each node (one-shot hash, no per-node hash object). */
+const pair = Buffer.alloc(65);
+pair[0] = 1;
+
 export function nodeHash(left: Buffer, right: Buffer): Buffer {
-  return createHash('sha256')
-    .update(Buffer.from([1]))
-    .update(left)
-    .update(right)
-    .digest();
+  // A byte loop: Buffer.copy's checks cost more than copying 32 bytes.
+  for (let k = 0; k < 32; k++) {
+    pair[1 + k] = left[k] as number;
+    pair[33 + k] = right[k] as number;
+  }
+  return hash('sha256', pair, 'buffer') as unknown as Buffer;
 }
 
 /** tlog.StoredHashIndex: where the hash of subtree (level, n) sits in the append-only hash sequence. */
@@ -69,23 +73,26 @@ export interface StoredHash {
  * hashes of compactRange(size) (keyed by stored index); it is all an append ever needs from before.
  */
 export function appendHashes(size: number, leafHashes: Buffer[], frontier: Map<number, Buffer>): StoredHash[] {
-  const known = new Map(frontier);
+  // pending[level]: the hash of the full subtree at that level still waiting for its right sibling
+  // (the compact range, as a binary counter over the tree size).
+  const pending: (Buffer | undefined)[] = [];
+  for (const { level, n } of compactRange(size)) pending[level] = frontier.get(storedHashIndex(level, n));
   const out: StoredHash[] = [];
   for (let i = 0; i < leafHashes.length; i++) {
     const n = size + i;
     let h = leafHashes[i] as Buffer;
+    // The hashes appending leaf n writes sit at consecutive stored indexes: its own, then each subtree it completes.
     let index = storedHashIndex(0, n);
     out.push({ index, hash: h });
-    known.set(index, h);
     // Each trailing one bit of n completes a subtree one level up: left sibling + what we just made.
-    for (let level = 0; Math.floor(n / 2 ** level) % 2 === 1; level++) {
-      const left = known.get(storedHashIndex(level, Math.floor(n / 2 ** level) - 1));
+    let level = 0;
+    for (let m = n; m % 2 === 1; m = (m - 1) / 2, level++) {
+      const left = pending[level];
       if (!left) throw new Error(`ledger: missing stored hash for level ${level} left of leaf ${n}`);
       h = nodeHash(left, h);
-      index = storedHashIndex(level + 1, Math.floor(n / 2 ** (level + 1)));
-      out.push({ index, hash: h });
-      known.set(index, h);
+      out.push({ index: ++index, hash: h });
     }
+    pending[level] = h;
   }
   return out;
 }

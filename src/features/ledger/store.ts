@@ -1,6 +1,7 @@
 /** The ledger's part of the store: stored hashes, checkpoints and the leaf -> record mapping. */
 import type { Writer } from '../../lib/writer.js';
 import type { LogName } from './leaf-data.js';
+import type { PackedLeaves } from './packed-leaves.js';
 
 export interface StoredCheckpoint {
   orgId: string;
@@ -98,6 +99,8 @@ export interface LedgerReads {
   ledgerFirstLeafSince(orgId: string, log: LogName, from: number, cutoff: number): Promise<number | null>;
   /** Leaves [from, to) in leaf order as `verify` reads them (a missing record is skipped). */
   ledgerLeafTexts(orgId: string, log: LogName, from: number, to: number): Promise<LedgerLeafText[]>;
+  /** ledgerLeafTexts packed into one buffer, without record ids (verify asks for those only where it reports a problem). */
+  ledgerLeafBytes(orgId: string, log: LogName, from: number, to: number): Promise<PackedLeaves>;
   /** Every stored hash with a stored index in [from, to) (one range scan; verify walks the log with it). */
   readLedgerHashRange(orgId: string, log: LogName, from: number, to: number): Promise<StoredHashRange>;
 }

@@ -10,12 +10,14 @@
  * halves), hashed with reusable buffers, audit bodies canonicalized only when the fast sorted-bytes
  * candidate does not match (leaf-hasher.ts).
  */
-import { auditLeafData, type LogName } from './leaf-data.js';
+import { availableParallelism } from 'node:os';
+import type { LogName } from './leaf-data.js';
+import { LeafHashPool } from './leaf-hash-pool.js';
 import { LeafHasher } from './leaf-hasher.js';
 import { storedHashIndex } from './merkle.js';
 import { openCheckpoint } from './note.js';
 import { openPrune } from './retention.js';
-import type { LedgerLeafText, LedgerReads } from './store.js';
+import type { LedgerLogState, LedgerReads } from './store.js';
 
 export interface VerifyProblem {
   orgId: string;
@@ -45,11 +47,18 @@ export interface VerifyResult {
 
 /** Leaves per round trip: one range scan of records and one of stored hashes each. */
 const PAGE = 16_384;
+/** Hashing keeps up with reading and walking on one or two more cores; more would sit idle. */
+const MAX_WORKERS = 2;
 const ZERO = Buffer.alloc(32);
 
 const sameHash = (a: Buffer, aAt: number, b: Buffer, bAt: number): boolean => {
   for (let k = 0; k < 32; k++) if (a[aAt + k] !== b[bAt + k]) return false;
   return true;
+};
+
+/** 32 bytes from `from` at `at` to the start of `to` (a byte loop: cheaper than Buffer.copy's checks at this size). */
+const copy32 = (from: Buffer, at: number, to: Buffer): void => {
+  for (let k = 0; k < 32; k++) to[k] = from[at + k] as number;
 };
 
 /**
@@ -63,15 +72,15 @@ class Frontier {
   readonly stored: Buffer[] = [];
   readonly hasStored: boolean[] = [];
   readonly clean: boolean[] = [];
-  set(level: number, computed: Buffer, stored: Buffer | null, storedAt: number, clean: boolean): void {
+  set(level: number, computed: Buffer, computedAt: number, stored: Buffer | null, storedAt: number, clean: boolean): void {
     while (this.computed.length <= level) {
       this.computed.push(Buffer.alloc(32));
       this.stored.push(Buffer.alloc(32));
       this.hasStored.push(false);
       this.clean.push(false);
     }
-    computed.copy(this.computed[level] as Buffer, 0, 0, 32);
-    if (stored) stored.copy(this.stored[level] as Buffer, 0, storedAt, storedAt + 32);
+    copy32(computed, computedAt, this.computed[level] as Buffer);
+    if (stored) copy32(stored, storedAt, this.stored[level] as Buffer);
     this.hasStored[level] = stored !== null;
     this.clean[level] = clean;
   }
@@ -93,14 +102,36 @@ export async function verifyLedger(
   progress: (done: number, total: number) => void = () => {},
   /** Leaves per page (tests set a small one to cross pages inside subtrees). */
   pageSize = PAGE,
+  /** Worker threads that hash leaves; by default one per other core, none for a log of a few pages. */
+  workers?: number,
 ): Promise<VerifyResult> {
   const states = await reads.ledgerLogStates();
   const total = states.reduce((n, s) => n + s.size, 0);
+  const pool = new LeafHashPool(workers ?? (total >= 4 * pageSize ? Math.max(0, Math.min(MAX_WORKERS, availableParallelism() - 1)) : 0));
+  try {
+    return await verifyLogs(reads, states, total, verifierKey, progress, pageSize, pool);
+  } finally {
+    await pool.close();
+  }
+}
+
+async function verifyLogs(
+  reads: LedgerReads,
+  states: LedgerLogState[],
+  total: number,
+  verifierKey: string | null,
+  progress: (done: number, total: number) => void,
+  pageSize: number,
+  pool: LeafHashPool,
+): Promise<VerifyResult> {
   const result: VerifyResult = { logs: states.length, leaves: 0, checkpoints: 0, pruned: [], problems: [] };
   const hasher = new LeafHasher();
   for (const s of states) {
-    const problem = (leafIndex: number | null, recordId: string | null, what: string) =>
-      result.problems.push({ orgId: s.orgId, log: s.log, leafIndex, recordId, what });
+    const problem = (leafIndex: number | null, recordId: string | null, what: string): VerifyProblem => {
+      const p = { orgId: s.orgId, log: s.log, leafIndex, recordId, what };
+      result.problems.push(p);
+      return p;
+    };
     const checkpoints = await reads.ledgerCheckpoints(s.orgId, s.log);
     for (const cp of checkpoints) {
       if (cp.treeSize > s.size)
@@ -124,37 +155,49 @@ export async function verifyLedger(
     const prunedSize = pruned?.prunedSize ?? 0;
     const bySize = new Map(checkpoints.map((c) => [c.treeSize, c]));
     const frontier = new Frontier();
-    /** The leaf hash of one record: the fast sorted-bytes candidate when it matches the logged hash, else auditLeafData. */
-    const leafOf = (row: LedgerLeafText, logged: Buffer | null, loggedAt: number): Buffer | null => {
-      if (s.log !== 'audit') return hasher.leaf(row.text);
-      const fast = hasher.auditLeaf(row.text);
-      if (fast && logged && sameHash(fast, 0, logged, loggedAt)) return fast;
-      try {
-        return hasher.leaf(auditLeafData(row.text));
-      } catch (err) {
-        problem(row.leafIndex, row.recordId, `the record is not valid JSON (${(err as Error).message})`);
-        return null;
-      }
-    };
     let found = 0; // records reached through the leaves
-    for (let from = 0; from < s.size; from += pageSize) {
+    // Reads run one page ahead of the walk, so a worker hashes page k + 1 while this thread walks page k.
+    const fetchPage = (from: number) => {
       const to = Math.min(s.size, from + pageSize);
       // The stored hashes that appending leaves from..to-1 wrote: each leaf's, then the subtrees it completed.
-      const first = storedHashIndex(0, from);
-      const [range, leaves] = await Promise.all([
-        reads.readLedgerHashRange(s.orgId, s.log, first, storedHashIndex(0, to)),
-        reads.ledgerLeafTexts(s.orgId, s.log, from, to),
-      ]);
+      return Promise.all([
+        reads.readLedgerHashRange(s.orgId, s.log, storedHashIndex(0, from), storedHashIndex(0, to)),
+        reads.ledgerLeafBytes(s.orgId, s.log, from, to),
+      ]).then(([range, leaves]) => {
+        const count = leaves.count;
+        const hashed = pool.hash(leaves, s.log === 'audit');
+        hashed.catch(() => {}); // awaited below; this only keeps a worker's failure from counting as unhandled meanwhile
+        return { from, to, range, leafIndex: leaves.leafIndex, count, hashed };
+      });
+    };
+    // A read ahead that fails after the walk stopped for another error must not count as unhandled.
+    const readAhead = (from: number) => {
+      const p = fetchPage(from);
+      p.catch(() => {});
+      return p;
+    };
+    let ahead = s.size > 0 ? readAhead(0) : null;
+    for (let from = 0; from < s.size; from += pageSize) {
+      const page = await (ahead as ReturnType<typeof fetchPage>);
+      ahead = from + pageSize < s.size ? readAhead(from + pageSize) : null;
+      const { hashes: computed, errors } = await page.hashed;
+      const notJson = new Map(errors.map((e) => [e.k, e.message]));
+      // Problems that name a record get its id after the page (ids are read only where something is wrong).
+      const named: { p: VerifyProblem; k: number }[] = [];
+      const problemAt = (k: number, leafIndex: number, what: string) => named.push({ p: problem(leafIndex, null, what), k });
+      const { to, range, leafIndex, count } = page;
       const stored = range.hashes;
       let idx = 0;
       let next = 0;
       for (let i = from; i < to; i++) {
-        while (next < leaves.length && (leaves[next] as LedgerLeafText).leafIndex < i) next++;
+        while (next < count && (leafIndex[next] as number) < i) next++;
         const rowsFrom = next;
-        while (next < leaves.length && (leaves[next] as LedgerLeafText).leafIndex === i) next++;
+        while (next < count && leafIndex[next] === i) next++;
         const loggedAt = idx * 32;
         const logged = range.present[idx] === 1;
-        let h: Buffer = logged ? stored.subarray(loggedAt, loggedAt + 32) : ZERO;
+        // The leaf's hash as the tree above it uses it: its record's when there is exactly one, else the logged one.
+        let h: Buffer = logged ? stored : ZERO;
+        let hAt = logged ? loggedAt : 0;
         let clean = false;
         found += next - rowsFrom;
         if (rowsFrom === next) {
@@ -163,24 +206,30 @@ export async function verifyLedger(
           else problem(i, null, 'the record of this leaf is missing (deleted)');
         }
         for (let k = rowsFrom; k < next; k++) {
-          const row = leaves[k] as LedgerLeafText;
-          const computed = leafOf(row, logged ? stored : null, loggedAt);
-          if (!computed) continue;
-          if (!logged) problem(i, row.recordId, 'the logged leaf hash is missing');
-          else if (!sameHash(computed, 0, stored, loggedAt)) problem(i, row.recordId, 'the record differs from the logged leaf (changed, swapped or forged)');
+          const bad = notJson.get(k);
+          if (bad !== undefined) {
+            problemAt(k, i, `the record is not valid JSON (${bad})`);
+            continue;
+          }
+          if (!logged) problemAt(k, i, 'the logged leaf hash is missing');
+          else if (!sameHash(computed, k * 32, stored, loggedAt)) problemAt(k, i, 'the record differs from the logged leaf (changed, swapped or forged)');
           else clean = next - rowsFrom === 1;
-          if (next - rowsFrom === 1) h = computed;
+          if (next - rowsFrom === 1) {
+            h = computed;
+            hAt = k * 32;
+          }
         }
         // Each trailing one bit of i completes a subtree one level up: check its stored hash.
         let cur = h;
+        let curAt = hAt;
         let curStored = logged;
-        let curAt = loggedAt;
+        let curStoredAt = loggedAt;
         let level = 0;
         for (let n = i; n % 2 === 1; n = (n - 1) / 2, level++) {
           idx++;
           const at = idx * 32;
           const has = range.present[idx] === 1;
-          const parent = hasher.node(frontier.computed[level] as Buffer, 0, cur, 0);
+          const parent = hasher.node(frontier.computed[level] as Buffer, 0, cur, curAt);
           const width = 2 ** (level + 1);
           const lo = i + 1 - width;
           if (!has) problem(lo, null, `the logged hash of leaves ${lo}..${i} is missing`);
@@ -190,16 +239,17 @@ export async function verifyLedger(
               problem(lo, null, `the logged hash of leaves ${lo}..${i} differs from the hash of its halves (logged hashes rewritten)`);
           } else if (curStored && frontier.hasStored[level]) {
             // Below, a record and its logged leaf differ (reported there): check this node against its stored halves.
-            const fromStored = hasher.node(frontier.stored[level] as Buffer, 0, stored, curAt);
+            const fromStored = hasher.node(frontier.stored[level] as Buffer, 0, stored, curStoredAt);
             if (!sameHash(fromStored, 0, stored, at))
               problem(lo, null, `the logged hash of leaves ${lo}..${i} differs from the hash of its halves (logged hashes rewritten)`);
           }
           cur = parent;
+          curAt = 0;
           clean = clean && (frontier.clean[level] as boolean);
           curStored = has;
-          curAt = at;
+          curStoredAt = at;
         }
-        frontier.set(level, cur, curStored ? stored : null, curAt, clean);
+        frontier.set(level, cur, curAt, curStored ? stored : null, curStoredAt, clean);
         idx++;
         const cp = bySize.get(i + 1);
         if (cp) {
@@ -207,6 +257,11 @@ export async function verifyLedger(
           if (frontier.root(i + 1, hasher).toString('base64') !== cp.rootHash)
             problem(null, null, `checkpoint of size ${cp.treeSize}: the stored records do not give its signed root (records or logged hashes rewritten)`);
         }
+      }
+      if (named.length > 0) {
+        const rows = await reads.ledgerLeafTexts(s.orgId, s.log, from, to);
+        for (const { p, k } of named)
+          p.recordId = (rows[k]?.leafIndex === p.leafIndex ? rows[k] : rows.find((r) => r.leafIndex === p.leafIndex))?.recordId ?? null;
       }
       result.leaves += to - from;
       progress(result.leaves, total);

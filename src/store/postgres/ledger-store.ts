@@ -6,7 +6,9 @@
  */
 import type pg from 'pg';
 import { auditLeafData, type LogName } from '../../features/ledger/leaf-data.js';
-import { appendHashes, frontierIndexes, leafHash } from '../../features/ledger/merkle.js';
+import { LeafHasher } from '../../features/ledger/leaf-hasher.js';
+import { appendHashes, frontierIndexes } from '../../features/ledger/merkle.js';
+import { type PackedLeaves, packLeafTexts } from '../../features/ledger/packed-leaves.js';
 import type {
   LedgerLeaf,
   LedgerLeafText,
@@ -37,21 +39,24 @@ export interface UsageLeafInput {
   data: string;
 }
 
-async function append(client: pg.PoolClient, orgId: string, log: LogName, data: string[]): Promise<number> {
-  if (data.length === 0) return -1;
+/** Scratch buffers for leaf hashing; appends hash synchronously, so one per process is enough. */
+const hasher = new LeafHasher();
+
+async function append(client: pg.PoolClient, orgId: string, log: LogName, leafHashes: Buffer[]): Promise<number> {
+  if (leafHashes.length === 0) return -1;
   const { rows } = await client.query<{ size: number }>({
     name: 'orgledger_tx_ledger_bump',
     text: 'INSERT INTO ledger_logs AS l (org_id, log, size) VALUES ($1, $2, $3) ON CONFLICT (org_id, log) DO UPDATE SET size = l.size + excluded.size RETURNING size',
-    values: [orgId, log, data.length],
+    values: [orgId, log, leafHashes.length],
   });
-  const size = Number(rows[0]?.size) - data.length;
+  const size = Number(rows[0]?.size) - leafHashes.length;
   const edge = await client.query<{ idx: number; hash: string }>({
     name: 'orgledger_tx_ledger_edge',
     text: 'SELECT idx, hash FROM ledger_hashes WHERE org_id = $1 AND log = $2 AND idx = ANY($3::bigint[])',
     values: [orgId, log, frontierIndexes(size)],
   });
   const frontier = new Map(edge.rows.map((r) => [Number(r.idx), Buffer.from(r.hash, 'hex')]));
-  const hashes = appendHashes(size, data.map(leafHash), frontier);
+  const hashes = appendHashes(size, leafHashes, frontier);
   await copyRows(
     client,
     'ledger_hashes',
@@ -67,7 +72,8 @@ export async function appendAuditLeaves(client: pg.PoolClient, orgId: string, ev
     client,
     orgId,
     'audit',
-    events.map((e) => auditLeafData(e.body)),
+    // Each leaf is hashed once, from the body as stored (canonicalized on its bytes: leaf-hasher.ts).
+    events.map((e) => hasher.canonicalAuditLeaf(e.body)),
   );
   // leaf index = seq - 1: both are allocated under the organization's row lock, so they cannot drift.
   if (first !== (events[0] as { seq: number }).seq - 1) throw new Error(`ledger: audit log of ${orgId} has ${first} leaves, next seq is ${events[0]?.seq}`);
@@ -79,7 +85,7 @@ export async function appendUsageLeaves(client: pg.PoolClient, orgId: string, le
     client,
     orgId,
     'usage',
-    leaves.map((l) => l.data),
+    leaves.map((l) => hasher.leaf(l.data)),
   );
   await copyRows(
     client,
@@ -222,6 +228,10 @@ export class PgLedgerReads implements LedgerReads {
             [orgId, from, cutoff],
           );
     return row ? Number(row.i) : null;
+  }
+
+  async ledgerLeafBytes(orgId: string, log: LogName, from: number, to: number): Promise<PackedLeaves> {
+    return packLeafTexts(await this.ledgerLeafTexts(orgId, log, from, to));
   }
 
   async ledgerLeafTexts(orgId: string, log: LogName, from: number, to: number): Promise<LedgerLeafText[]> {

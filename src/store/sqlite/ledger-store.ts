@@ -5,7 +5,9 @@
  */
 import type Database from 'better-sqlite3';
 import { auditLeafData, type LogName } from '../../features/ledger/leaf-data.js';
-import { appendHashes, frontierIndexes, leafHash } from '../../features/ledger/merkle.js';
+import { LeafHasher } from '../../features/ledger/leaf-hasher.js';
+import { appendHashes, frontierIndexes, type StoredHash } from '../../features/ledger/merkle.js';
+import { type PackedLeaves, packLeafTexts } from '../../features/ledger/packed-leaves.js';
 import type {
   LedgerLeaf,
   LedgerLeafText,
@@ -36,6 +38,9 @@ export interface UsageLeafInput {
   data: string;
 }
 
+/** Stored hashes per multi-row INSERT: one statement run per HASH_ROWS hashes instead of one per hash. */
+const HASH_ROWS = 64;
+
 /** Appends leaves to one log; returns the first new leaf's index. */
 export function ledgerAppender(db: DB) {
   const bump = db.prepare(
@@ -43,22 +48,41 @@ export function ledgerAppender(db: DB) {
   );
   const readHashes = db.prepare('SELECT idx, hash FROM ledger_hashes WHERE org_id = ? AND log = ? AND idx IN (SELECT value FROM json_each(?))');
   const insertHash = db.prepare('INSERT INTO ledger_hashes (org_id, log, idx, hash) VALUES (?, ?, ?, ?)');
+  const insertHashes = db.prepare(`INSERT INTO ledger_hashes (org_id, log, idx, hash) VALUES ${Array(HASH_ROWS).fill('(?, ?, ?, ?)').join(', ')}`);
+  const params: unknown[] = Array(HASH_ROWS * 4);
   const insertUsageLeaf = db.prepare('INSERT INTO ledger_usage_leaves (org_id, leaf_index, kind, record_id, created_at) VALUES (?, ?, ?, ?, ?)');
-  const append = (orgId: string, log: LogName, data: string[]): number => {
-    if (data.length === 0) return -1;
-    const size = (bump.get(orgId, log, data.length) as { size: number }).size - data.length;
+  const hasher = new LeafHasher();
+  const append = (orgId: string, log: LogName, leafHashes: Buffer[]): number => {
+    if (leafHashes.length === 0) return -1;
+    const size = (bump.get(orgId, log, leafHashes.length) as { size: number }).size - leafHashes.length;
     const rows = readHashes.all(orgId, log, JSON.stringify(frontierIndexes(size))) as { idx: number; hash: string }[];
     const frontier = new Map(rows.map((r) => [r.idx, Buffer.from(r.hash, 'hex')]));
-    for (const h of appendHashes(size, data.map(leafHash), frontier)) insertHash.run(orgId, log, h.index, h.hash.toString('hex'));
+    const hashes = appendHashes(size, leafHashes, frontier);
+    let k = 0;
+    for (; k + HASH_ROWS <= hashes.length; k += HASH_ROWS) {
+      for (let j = 0; j < HASH_ROWS; j++) {
+        const h = hashes[k + j] as StoredHash;
+        params[j * 4] = orgId;
+        params[j * 4 + 1] = log;
+        params[j * 4 + 2] = h.index;
+        params[j * 4 + 3] = h.hash.toString('hex');
+      }
+      insertHashes.run(params);
+    }
+    for (; k < hashes.length; k++) {
+      const h = hashes[k] as StoredHash;
+      insertHash.run(orgId, log, h.index, h.hash.toString('hex'));
+    }
     return size;
   };
   return {
     audit(orgId: string, events: { seq: number; body: string }[]): void {
       if (events.length === 0) return;
+      // Each leaf is hashed once, from the body as stored (canonicalized on its bytes: leaf-hasher.ts).
       const first = append(
         orgId,
         'audit',
-        events.map((e) => auditLeafData(e.body)),
+        events.map((e) => hasher.canonicalAuditLeaf(e.body)),
       );
       // leaf index = seq - 1: both are allocated under the same write lock, so they cannot drift.
       if (first !== (events[0] as { seq: number }).seq - 1) throw new Error(`ledger: audit log of ${orgId} has ${first} leaves, next seq is ${events[0]?.seq}`);
@@ -67,7 +91,7 @@ export function ledgerAppender(db: DB) {
       const first = append(
         orgId,
         'usage',
-        leaves.map((l) => l.data),
+        leaves.map((l) => hasher.leaf(l.data)),
       );
       for (const [i, l] of leaves.entries()) insertUsageLeaf.run(orgId, first + i, l.kind, l.recordId, l.createdAt);
     },
@@ -203,10 +227,42 @@ export class SqliteLedgerReads implements LedgerReads {
     return rows;
   }
 
+  async ledgerLeafBytes(orgId: string, log: LogName, from: number, to: number): Promise<PackedLeaves> {
+    if (log !== 'audit') return packLeafTexts(await this.ledgerLeafTexts(orgId, log, from, to));
+    // One row for the page: the seqs and byte lengths as text, the bodies concatenated as one blob (no object per record).
+    // The aggregates take the rows as the ordered subquery yields them (a primary key scan, no sort;
+    // an ORDER BY inside each aggregate would sort the page three times, doubling the read's cost).
+    // The seqs are checked to ascend all the same, and a page that does not is read row by row.
+    const page = this.read(
+      `SELECT count(*) AS n, coalesce(group_concat(seq, ','), '') AS seqs,
+         coalesce(group_concat(length(CAST(body AS BLOB)), ','), '') AS lengths,
+         CAST(coalesce(group_concat(body, ''), '') AS BLOB) AS bytes
+       FROM (SELECT seq, body FROM audit_events WHERE org_id = ? AND seq > ? AND seq <= ? ORDER BY seq)`,
+    ).get(orgId, from, to) as { n: number; seqs: string; lengths: string; bytes: Buffer };
+    const leafIndex = new Float64Array(page.n);
+    const offsets = new Uint32Array(page.n + 1);
+    let k = 0;
+    for (const v of integersOf(page.seqs)) {
+      if (k > 0 && v - 1 <= (leafIndex[k - 1] as number)) return packLeafTexts(await this.ledgerLeafTexts(orgId, log, from, to));
+      leafIndex[k++] = v - 1;
+    }
+    k = 0;
+    let at = 0;
+    for (const v of integersOf(page.lengths)) {
+      offsets[k++] = at;
+      at += v;
+    }
+    offsets[page.n] = at;
+    // Text SQLite does not concatenate byte for byte (a NUL written behind orgledger's back): read it row by row.
+    if (at !== page.bytes.length) return packLeafTexts(await this.ledgerLeafTexts(orgId, log, from, to));
+    return { count: page.n, leafIndex, offsets, bytes: page.bytes };
+  }
+
   async readLedgerHashRange(orgId: string, log: LogName, from: number, to: number): Promise<StoredHashRange> {
     // The whole range as one hex string (one decode, no row objects) when every row is there and well formed.
     const whole = this.read(
-      "SELECT count(*) AS n, coalesce(group_concat(hash, '' ORDER BY idx), '') AS hex FROM ledger_hashes WHERE org_id = ? AND log = ? AND idx >= ? AND idx < ?",
+      // In the order of the subquery's primary key scan (an ORDER BY inside group_concat would sort the range again).
+      "SELECT count(*) AS n, coalesce(group_concat(hash, ''), '') AS hex FROM (SELECT hash FROM ledger_hashes WHERE org_id = ? AND log = ? AND idx >= ? AND idx < ? ORDER BY idx)",
     ).get(orgId, log, from, to) as { n: number; hex: string };
     if (whole.n === to - from && whole.hex.length === (to - from) * 64) {
       const hashes = Buffer.from(whole.hex, 'hex');
@@ -267,6 +323,24 @@ export class SqliteLedgerWrites implements LedgerWrites {
       .run(orgId, prune.log, prune.prunedSize, prune.prunedAt, prune.note);
     return deleted;
   }
+}
+
+/** The integers of a comma-separated list (group_concat output), without splitting it into strings. */
+function* integersOf(list: string): Generator<number> {
+  let v = 0;
+  let any = false;
+  for (let i = 0; i < list.length; i++) {
+    const c = list.charCodeAt(i);
+    if (c === 44) {
+      yield v;
+      v = 0;
+      any = false;
+    } else {
+      v = v * 10 + (c - 48);
+      any = true;
+    }
+  }
+  if (any) yield v;
 }
 
 /** Migration 6's backfill: the logs of rows stored before the ledger existed (audit in seq order). */
