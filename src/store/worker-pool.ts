@@ -7,10 +7,8 @@
  * thread ends when V8 next runs its JavaScript). Workers start on first use and do not keep the
  * process alive. The worker side of the protocol is serveParts (worker-protocol.ts).
  */
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../lib/start-worker.js';
 import { ReadTimeoutError } from './read-timeout.js';
 import { errorFromReply, type ReadReply, type ReadRequest } from './worker-protocol.js';
 
@@ -37,23 +35,6 @@ interface Slot {
   ready: boolean;
   job?: Job;
   timer?: NodeJS.Timeout;
-}
-
-const here = new URL(import.meta.url);
-/** Run from TypeScript source (tsx, vitest): the worker loads tsx first; from dist/ it is plain JS. */
-export const fromSource = here.pathname.endsWith('.ts');
-
-/** The URL of a worker module beside `base` (import.meta.url of its caller), `.ts` from source, `.js` from dist/. */
-export function workerModule(name: string, base: string): URL {
-  return new URL(`./${name}.${fromSource ? 'ts' : 'js'}`, base);
-}
-
-function startWorker(module: URL, data: Record<string, unknown>): Worker {
-  if (!module.pathname.endsWith('.ts')) return new Worker(module, { workerData: data });
-  // tsx's ESM API (dist/esm/api/index.mjs beside the CommonJS entry require resolves) registers its loader in this worker.
-  const tsxApi = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/esm/api')), 'index.mjs')).href;
-  const boot = `import(${JSON.stringify(tsxApi)}).then((api) => { api.register(); return import(${JSON.stringify(module.href)}); }).catch((err) => { console.error(err); process.exit(1); });`;
-  return new Worker(boot, { eval: true, workerData: data });
 }
 
 export class WorkerPool {

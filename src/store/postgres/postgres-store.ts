@@ -7,10 +7,11 @@
 import type pg from 'pg';
 import type { CostsQuery, UsageQuery } from '../../features/usage/schemas.js';
 import type { UsagePages } from '../../features/usage/store.js';
+import { workerModule } from '../../lib/start-worker.js';
 import { CommittingStore } from '../committing-store.js';
 import { GroupCommitter } from '../group-commit.js';
 import type { Store, WriteTx } from '../store.js';
-import { WorkerPool, workerModule } from '../worker-pool.js';
+import { WorkerPool } from '../worker-pool.js';
 import { PgAuditReads } from './audit-store.js';
 import { budgetedRows, createPool, isRetryableWriteError, storeError, waitForDatabase } from './connection.js';
 import { PgKeyReads } from './key-store.js';

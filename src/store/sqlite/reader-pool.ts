@@ -6,7 +6,8 @@
  * ReadTimeoutError (503 query_timeout) and the worker is terminated and replaced (SQLite has no
  * statement timeout that better-sqlite3 exposes).
  */
-import { WorkerPool, workerModule } from '../worker-pool.js';
+import { workerModule } from '../../lib/start-worker.js';
+import { WorkerPool } from '../worker-pool.js';
 
 export interface ReaderPoolOptions {
   path: string;
