@@ -19,8 +19,9 @@
  * A `.done` file beside the store records what was filled and how long it took; without it (a fill
  * interrupted) the store is filled again from scratch.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+
 import { fork } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -33,8 +34,8 @@ import type { MeasureValues, UsageRecord } from '../../src/features/usage/types.
 import { systemClock } from '../../src/lib/clock.js';
 import { timeSortableSuffix } from '../../src/lib/ids.js';
 import { provenanceValues } from '../../src/store/rows.js';
-import { UsageWriter } from '../../src/store/sqlite/usage-store.js';
 import { toRollupValue } from '../../src/store/sqlite/usage-sql.js';
+import { UsageWriter } from '../../src/store/sqlite/usage-store.js';
 import { type UsageRollupDelta, usageRollupDeltas } from '../../src/store/usage-rollup.js';
 import { makeBatch, type Population, population, rng } from './events.js';
 import { fmtInt, progress } from './report.js';
