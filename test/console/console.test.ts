@@ -404,6 +404,39 @@ describe.skipIf(!HAS_CHROMIUM)('web console (chromium)', () => {
       const res = await get(`/v1/organization/audit_logs?limit=100&event_types[]=${type}&effective_at[gte]=${now - 7 * 86400}&effective_at[lt]=${now}`);
       expect(count, type).toBe(res.data.length);
     }
+
+    // Movers: each table as the API answers its own grouping (the console reads projects and keys
+    // from one request grouped by both; here each comes from a request of its own).
+    await page.waitForFunction(() => document.querySelectorAll('section.movers[aria-busy="false"]').length === 3);
+    const split = todayEnd - 7 * 86400;
+    const expectedMovers = async (group: string, keyOf: (r: any) => string) => {
+      const res = await get(`/v1/organization/costs?start_time=${todayEnd - 14 * 86400}&end_time=${todayEnd}&bucket_width=1d&limit=14&group_by[]=${group}`);
+      expect(res.has_more).toBe(false);
+      const sums = new Map<string, { cur: number; prev: number }>();
+      for (const b of res.data)
+        for (const r of b.results) {
+          const k = keyOf(r);
+          const s = sums.get(k) ?? { cur: 0, prev: 0 };
+          if (b.start_time >= split) s.cur += r.amount.value;
+          else s.prev += r.amount.value;
+          sums.set(k, s);
+        }
+      return [...sums]
+        .filter(([, s]) => Math.abs(s.cur - s.prev) >= 0.005)
+        .sort(([ka, a], [kb, b]) => Math.abs(b.cur - b.prev) - Math.abs(a.cur - a.prev) || ka.localeCompare(kb))
+        .slice(0, 5)
+        .map(([k, s]) => [k, usd(s.cur)]);
+    };
+    const shownMovers = (title: string) =>
+      page.$$eval(`section.movers[aria-label="${title}"] tbody tr`, (trs) =>
+        trs.map((tr) => [tr.getAttribute('data-key') as string, tr.querySelector('td')?.textContent ?? '']),
+      );
+    const orNone = (v: unknown) => (v === null || v === undefined || v === '' ? '(none)' : String(v));
+    const projects = await expectedMovers('project_id', (r) => orNone(r.project_id));
+    expect(projects.length).toBeGreaterThan(0);
+    expect(await shownMovers('Projects')).toEqual(projects);
+    expect(await shownMovers('Keys')).toEqual(await expectedMovers('api_key_id', (r) => orNone(r.api_key_id)));
+    expect(await shownMovers('Models')).toEqual(await expectedMovers('line_item', (r) => String(r.line_item ?? '').split(', ')[0] || '(none)'));
     await page.screenshot({ path: artifact('overview-1280.png'), fullPage: true });
   });
 

@@ -41,12 +41,17 @@ export const SENSITIVE_TYPES = [
 /** Failed sign-ins read to find bursts: the newest this many of the week. */
 const FAILED_SAMPLE = 100;
 
-interface CostData {
-  daily: Bucket[];
-  byProject: Bucket[];
-  byModel: Bucket[];
-  byKey: Bucket[];
-  unpriced: { kind: string; model: string | null; tier: string; records: number }[];
+interface UnpricedUsage {
+  kind: string;
+  model: string | null;
+  tier: string;
+  records: number;
+}
+
+/** The week's movers: projects and keys from one request grouped by both, models from one by line item. */
+interface MoverData {
+  byProject: Mover[];
+  byKey: Mover[];
 }
 
 interface CountBucket {
@@ -91,12 +96,12 @@ function Stat({ label, value, note, testid }: { label: string; value: string | n
   );
 }
 
-function MoversTable({ title, rows, dir, kind }: { title: string; rows: Mover[] | null; dir: Directory; kind: string }) {
+function MoversTable({ title, rows, dir, kind, loading }: { title: string; rows: Mover[] | null; dir: Directory; kind: string; loading: boolean }) {
   return (
-    <section class="card movers" aria-label={title}>
+    <section class="card movers" aria-label={title} aria-busy={loading}>
       <h2>{title}</h2>
       {rows === null ? (
-        <p class="muted">Loading…</p>
+        <p class="muted">{loading ? 'Loading…' : 'Not loaded.'}</p>
       ) : rows.length === 0 ? (
         <p class="muted">No change week over week.</p>
       ) : (
@@ -239,29 +244,42 @@ function SecurityPanel({ dir }: { dir: Directory }) {
   );
 }
 
+/**
+ * Each panel has its own request and shows as soon as its answer is in: the month figures and the
+ * trend (one ungrouped daily request, the cheapest), the model movers (line items: the narrowest cost
+ * rollup), and the project and key movers from the same rows grouped by both (a key belongs to one
+ * project, so it is no bigger than the keys alone, and the project sums need no read of their own).
+ * That grouping reads the full cost rollup, the costliest read (docs/console.md, Performance): it is
+ * asked as two weeks in parallel, and it no longer holds back the figures above it.
+ */
 export function OverviewView(_: { route: Route }) {
   const dir = useDirectory();
   const now = nowSeconds();
   const { prevStart } = months(now);
   const todayEnd = Math.floor(now / DAY) * DAY + DAY;
-  const key = `costs|${todayEnd}`;
-  const load = useFetch<CostData>(key, async (signal) => {
-    const days = Math.round((todayEnd - prevStart) / DAY);
-    const base = { bucket_width: '1d', end_time: todayEnd };
-    const week2 = { ...base, start_time: todayEnd - 14 * DAY, limit: 14 };
-    const [daily, byProject, byModel, byKey, unpriced] = await Promise.all([
-      allBuckets('costs', { ...base, start_time: prevStart, limit: days }, signal),
-      allBuckets('costs', { ...week2, group_by: ['project_id'] }, signal),
-      allBuckets('costs', { ...week2, group_by: ['line_item'] }, signal),
-      allBuckets('costs', { ...week2, group_by: ['api_key_id'] }, signal),
-      api<{ data: CostData['unpriced'] }>('GET', 'costs/unpriced', { signal }),
-    ]);
-    return { daily, byProject, byModel, byKey, unpriced: unpriced.data };
-  });
-  const figures = load.data ? monthFigures(load.data.daily, now) : null;
   const split = todayEnd - 7 * DAY;
+  const base = { bucket_width: '1d', end_time: todayEnd };
+  const week2 = { ...base, start_time: todayEnd - 14 * DAY, limit: 14 };
+  const load = useFetch<Bucket[]>(`costs|daily|${todayEnd}`, (signal) =>
+    allBuckets('costs', { ...base, start_time: prevStart, limit: Math.round((todayEnd - prevStart) / DAY) }, signal),
+  );
+  const unpriced = useFetch(`costs|unpriced|${todayEnd}`, (signal) => api<{ data: UnpricedUsage[] }>('GET', 'costs/unpriced', { signal }));
+  const models = useFetch<Mover[]>(`costs|models|${todayEnd}`, async (signal) =>
+    movers(await allBuckets('costs', { ...week2, group_by: ['line_item'] }, signal), modelOf, split),
+  );
+  const owners = useFetch<MoverData>(`costs|owners|${todayEnd}`, async (signal) => {
+    // Two requests of 7 days each, in parallel: the server's two readers each group half the rows.
+    const week = { ...base, group_by: ['project_id', 'api_key_id'], limit: 7 };
+    const halves = await Promise.all([
+      allBuckets('costs', { ...week, start_time: todayEnd - 14 * DAY, end_time: split }, signal),
+      allBuckets('costs', { ...week, start_time: split }, signal),
+    ]);
+    const buckets = halves.flat();
+    return { byProject: movers(buckets, byField('project_id'), split), byKey: movers(buckets, byField('api_key_id'), split) };
+  });
+  const figures = load.data ? monthFigures(load.data, now) : null;
   const chart = buildSeries(
-    (load.data?.daily ?? []).filter((b) => b.start_time >= todayEnd - 30 * DAY),
+    (load.data ?? []).filter((b) => b.start_time >= todayEnd - 30 * DAY),
     () => 'spend',
     amountOf,
     { label: () => 'Daily spend' },
@@ -271,10 +289,11 @@ export function OverviewView(_: { route: Route }) {
     <section class="view overview" aria-labelledby="view-title" data-now={now}>
       <h1 id="view-title">Overview</h1>
       {load.error && <ErrorBox error={new Error(`Costs could not load: ${load.error.message}`)} onRetry={load.reload} />}
-      {load.data && load.data.unpriced.length > 0 && (
+      {unpriced.error && <ErrorBox error={new Error(`Unpriced usage could not load: ${unpriced.error.message}`)} onRetry={unpriced.reload} />}
+      {unpriced.data && unpriced.data.data.length > 0 && (
         <div class="notice warn" role="note" data-testid="unpriced">
           <strong>Some usage has no price</strong> and is missing from these figures:{' '}
-          {load.data.unpriced.map((u) => `${u.model ?? u.kind} (${u.records.toLocaleString('en-US')} records)`).join(', ')}.{' '}
+          {unpriced.data.data.map((u) => `${u.model ?? u.kind} (${u.records.toLocaleString('en-US')} records)`).join(', ')}.{' '}
           <a
             href="/costs"
             onClick={(e) => {
@@ -322,10 +341,12 @@ export function OverviewView(_: { route: Route }) {
       <h2 class="section-title">
         Biggest movers: {utcDate(split)} to {utcDate(todayEnd - 1)} vs the 7 days before
       </h2>
+      {models.error && <ErrorBox error={new Error(`Model movers could not load: ${models.error.message}`)} onRetry={models.reload} />}
+      {owners.error && <ErrorBox error={new Error(`Project and key movers could not load: ${owners.error.message}`)} onRetry={owners.reload} />}
       <div class="tops">
-        <MoversTable title="Projects" kind="Project" dir={dir} rows={load.data ? movers(load.data.byProject, byField('project_id'), split) : null} />
-        <MoversTable title="Models" kind="Model" dir={dir} rows={load.data ? movers(load.data.byModel, modelOf, split) : null} />
-        <MoversTable title="Keys" kind="API key" dir={dir} rows={load.data ? movers(load.data.byKey, byField('api_key_id'), split) : null} />
+        <MoversTable title="Projects" kind="Project" dir={dir} rows={owners.data?.byProject ?? null} loading={owners.loading} />
+        <MoversTable title="Models" kind="Model" dir={dir} rows={models.data} loading={models.loading} />
+        <MoversTable title="Keys" kind="API key" dir={dir} rows={owners.data?.byKey ?? null} loading={owners.loading} />
       </div>
       <SecurityPanel dir={dir} />
     </section>
