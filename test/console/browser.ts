@@ -6,6 +6,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
+import { startServer, type TestServer } from '../helpers/server.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const HAS_CHROMIUM = existsSync(CHROMIUM);
@@ -59,4 +60,37 @@ export async function signIn(page: Page, url: string, key: string): Promise<void
   await page.fill('input[name=key]', key);
   await page.click('button[type=submit]');
   await page.waitForURL(/\/overview$/);
+}
+
+export interface ConsoleSession {
+  server: TestServer;
+  browser: Browser;
+  page: Page;
+}
+
+/**
+ * The console tests' usual start: the console built from source, a fresh server on the test engine
+ * holding what `prepare` writes, chromium and one light page (signed in when asked). `bypassCSP` lets
+ * axe be injected as an inline script, which the console's CSP rightly refuses.
+ */
+export async function openConsole(
+  options: { prepare?: (server: TestServer) => Promise<void>; viewport?: { width: number; height: number }; bypassCSP?: boolean; signIn?: boolean } = {},
+): Promise<ConsoleSession> {
+  await buildConsole();
+  const server = await startServer();
+  try {
+    await options.prepare?.(server);
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
+  const browser = await launchChromium();
+  const context = await browser.newContext({
+    viewport: options.viewport ?? { width: 1440, height: 900 },
+    colorScheme: 'light',
+    ...(options.bypassCSP ? { bypassCSP: true } : {}),
+  });
+  const page = await context.newPage();
+  if (options.signIn) await signIn(page, server.url, server.adminKey);
+  return { server, browser, page };
 }

@@ -9,9 +9,9 @@
 import { createRequire } from 'node:module';
 import type { Browser, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type TestServer } from '../helpers/server.js';
+import type { TestServer } from '../helpers/server.js';
 import { tamper } from '../ledger/helpers.js';
-import { artifact, buildConsole, HAS_CHROMIUM, launchChromium } from './browser.js';
+import { artifact, HAS_CHROMIUM, openConsole } from './browser.js';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
@@ -23,34 +23,31 @@ describe.skipIf(!HAS_CHROMIUM)('console: an event’s inclusion checked in the b
   let ackLeaf: number;
 
   beforeAll(async () => {
-    await buildConsole();
-    server = await startServer();
-    // Details that exercise the JCS: keys out of order, non-ASCII text, escapes, numbers.
-    const res = await server.request('POST', '/v1/organization/audit_logs', {
-      body: {
-        data: [
-          { type: 'user.added', 'user.added': { id: 'user_lc1', data: { role: 'owner' } } },
-          {
-            type: 'project.created',
-            effective_at: Math.floor(Date.now() / 1000) - 30,
-            project: { name: 'Recherche — été 日本 "q"\\', id: 'proj_lc' },
-            'project.created': { id: 'proj_lc', data: { title: 'Zürich\tÅ 😀', name: 'Recherche — été 日本 "q"\\' } },
+    ({ server, browser, page } = await openConsole({
+      bypassCSP: true,
+      signIn: true,
+      prepare: async (s) => {
+        // Details that exercise the JCS: keys out of order, non-ASCII text, escapes, numbers.
+        const res = await s.request('POST', '/v1/organization/audit_logs', {
+          body: {
+            data: [
+              { type: 'user.added', 'user.added': { id: 'user_lc1', data: { role: 'owner' } } },
+              {
+                type: 'project.created',
+                effective_at: Math.floor(Date.now() / 1000) - 30,
+                project: { name: 'Recherche — été 日本 "q"\\', id: 'proj_lc' },
+                'project.created': { id: 'proj_lc', data: { title: 'Zürich\tÅ 😀', name: 'Recherche — été 日本 "q"\\' } },
+              },
+              { type: 'api_key.created', 'api_key.created': { id: 'key_lc', data: { scopes: ['api.model.request'] } } },
+            ],
           },
-          { type: 'api_key.created', 'api_key.created': { id: 'key_lc', data: { scopes: ['api.model.request'] } } },
-        ],
+        });
+        expect(res.status).toBe(200);
+        eventId = res.body.data[1].id;
+        ackLeaf = res.body.data[1].leaf_index;
+        await s.app.services.ledger.checkpointNow();
       },
-    });
-    expect(res.status).toBe(200);
-    eventId = res.body.data[1].id;
-    ackLeaf = res.body.data[1].leaf_index;
-    await server.app.services.ledger.checkpointNow();
-    browser = await launchChromium();
-    // bypassCSP: axe is injected as an inline script, which the console's CSP rightly refuses.
-    page = await (await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light', bypassCSP: true })).newPage();
-    await page.goto(`${server.url}/`);
-    await page.fill('input[name=key]', server.adminKey);
-    await page.click('button[type=submit]');
-    await page.waitForURL(/\/overview$/);
+    }));
   }, 180_000);
   afterAll(async () => {
     await browser?.close();

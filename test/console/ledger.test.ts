@@ -6,8 +6,8 @@ import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingest } from '../helpers/events.js';
-import { startServer, type TestServer } from '../helpers/server.js';
-import { artifact, buildConsole, HAS_CHROMIUM, launchChromium, signIn } from './browser.js';
+import type { TestServer } from '../helpers/server.js';
+import { artifact, HAS_CHROMIUM, openConsole, signIn } from './browser.js';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
@@ -17,18 +17,18 @@ describe.skipIf(!HAS_CHROMIUM)('console Ledger view (chromium)', () => {
   let page: Page;
 
   beforeAll(async () => {
-    await buildConsole();
-    server = await startServer();
-    await ingest(server, [
-      { type: 'project.created', 'project.created': { id: 'proj_ledger', data: { name: 'Ledger' } } },
-      { type: 'user.added', 'user.added': { id: 'user_ledger' } },
-      { type: 'api_key.created', 'api_key.created': { id: 'key_ledger' } },
-    ]);
-    // The server signs checkpoints on a timer; sign now so the test waits on nothing.
-    await server.app.services.ledger.checkpointNow();
-    browser = await launchChromium();
-    // bypassCSP: axe is injected as an inline script, which the console's CSP rightly refuses.
-    page = await (await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light', bypassCSP: true })).newPage();
+    ({ server, browser, page } = await openConsole({
+      bypassCSP: true,
+      prepare: async (s) => {
+        await ingest(s, [
+          { type: 'project.created', 'project.created': { id: 'proj_ledger', data: { name: 'Ledger' } } },
+          { type: 'user.added', 'user.added': { id: 'user_ledger' } },
+          { type: 'api_key.created', 'api_key.created': { id: 'key_ledger' } },
+        ]);
+        // The server signs checkpoints on a timer; sign now so the test waits on nothing.
+        await s.app.services.ledger.checkpointNow();
+      },
+    }));
   }, 180_000);
   afterAll(async () => {
     await browser?.close();

@@ -5,8 +5,8 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingest } from '../helpers/events.js';
-import { startServer, type TestServer } from '../helpers/server.js';
-import { artifact, buildConsole, HAS_CHROMIUM, launchChromium } from './browser.js';
+import type { TestServer } from '../helpers/server.js';
+import { artifact, HAS_CHROMIUM, openConsole } from './browser.js';
 
 describe.skipIf(!HAS_CHROMIUM)('audit view Live toggle (chromium)', () => {
   let server: TestServer;
@@ -14,11 +14,12 @@ describe.skipIf(!HAS_CHROMIUM)('audit view Live toggle (chromium)', () => {
   let page: Page;
 
   beforeAll(async () => {
-    await buildConsole();
-    server = await startServer();
-    await ingest(server, [{ type: 'project.created', 'project.created': { id: 'proj_before' } }]);
-    browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    ({ server, browser, page } = await openConsole({
+      viewport: { width: 1280, height: 900 },
+      prepare: async (s) => {
+        await ingest(s, [{ type: 'project.created', 'project.created': { id: 'proj_before' } }]);
+      },
+    }));
   }, 180_000);
   afterAll(async () => {
     await browser?.close();

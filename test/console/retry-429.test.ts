@@ -8,8 +8,8 @@
 import type { Browser, Page, Request, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingest } from '../helpers/events.js';
-import { startServer, type TestServer } from '../helpers/server.js';
-import { artifact, buildConsole, HAS_CHROMIUM, launchChromium, signIn } from './browser.js';
+import type { TestServer } from '../helpers/server.js';
+import { artifact, HAS_CHROMIUM, openConsole, signIn } from './browser.js';
 
 const isList = (url: URL | string) => new URL(String(url)).pathname === '/v1/organization/audit_logs';
 const TOO_MANY = {
@@ -26,15 +26,15 @@ describe.skipIf(!HAS_CHROMIUM)('console: retry on 429 (chromium)', () => {
   let page: Page;
 
   beforeAll(async () => {
-    await buildConsole();
-    server = await startServer();
-    await ingest(server, [
-      { type: 'project.created', 'project.created': { id: 'proj_429', data: { name: 'Retry' } } },
-      { type: 'user.added', 'user.added': { id: 'user_429' } },
-    ]);
-    browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
-    await signIn(page, server.url, server.adminKey);
+    ({ server, browser, page } = await openConsole({
+      signIn: true,
+      prepare: async (s) => {
+        await ingest(s, [
+          { type: 'project.created', 'project.created': { id: 'proj_429', data: { name: 'Retry' } } },
+          { type: 'user.added', 'user.added': { id: 'user_429' } },
+        ]);
+      },
+    }));
   }, 180_000);
   afterAll(async () => {
     await browser?.close();

@@ -5,8 +5,8 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingest } from '../helpers/events.js';
-import { startServer, type TestServer } from '../helpers/server.js';
-import { artifact, buildConsole, HAS_CHROMIUM, launchChromium, newPage, signIn } from './browser.js';
+import type { TestServer } from '../helpers/server.js';
+import { artifact, HAS_CHROMIUM, openConsole, signIn } from './browser.js';
 
 describe.skipIf(!HAS_CHROMIUM)('console Streams view (chromium)', () => {
   let server: TestServer;
@@ -14,20 +14,20 @@ describe.skipIf(!HAS_CHROMIUM)('console Streams view (chromium)', () => {
   let page: Page;
 
   beforeAll(async () => {
-    await buildConsole();
-    server = await startServer();
-    // A receiver nobody listens on: the stream stays behind by every record.
-    const res = await server.request('POST', '/v1/organization/log_streams', {
-      body: { name: 'SIEM webhook', sink: { type: 'webhook', url: 'http://127.0.0.1:9/hook' }, records: ['audit'] },
-    });
-    expect(res.status, JSON.stringify(res.body)).toBe(200);
-    // A stream starts at the head: these are the records it falls behind by.
-    await ingest(server, [
-      { type: 'project.created', 'project.created': { id: 'proj_streams' } },
-      { type: 'user.added', 'user.added': { id: 'user_streams' } },
-    ]);
-    browser = await launchChromium();
-    page = await newPage(browser);
+    ({ server, browser, page } = await openConsole({
+      prepare: async (s) => {
+        // A receiver nobody listens on: the stream stays behind by every record.
+        const res = await s.request('POST', '/v1/organization/log_streams', {
+          body: { name: 'SIEM webhook', sink: { type: 'webhook', url: 'http://127.0.0.1:9/hook' }, records: ['audit'] },
+        });
+        expect(res.status, JSON.stringify(res.body)).toBe(200);
+        // A stream starts at the head: these are the records it falls behind by.
+        await ingest(s, [
+          { type: 'project.created', 'project.created': { id: 'proj_streams' } },
+          { type: 'user.added', 'user.added': { id: 'user_streams' } },
+        ]);
+      },
+    }));
   }, 180_000);
   afterAll(async () => {
     await browser?.close();
