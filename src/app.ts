@@ -142,6 +142,21 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id).header('x-content-type-options', 'nosniff');
   });
+  // Group commits grow with the load: a write request announces itself while its body is read and
+  // parsed, so a commit about to start gathers it (bounded wait; store/group-commit.ts, ADR 0007).
+  const expecting = new WeakMap<object, () => void>();
+  if (deps.store.expectWrite) {
+    const expectWrite = deps.store.expectWrite.bind(deps.store);
+    const release = async (request: object) => {
+      expecting.get(request)?.();
+    };
+    app.addHook('onRequest', async (request) => {
+      if (request.method === 'POST' || request.method === 'PUT' || request.method === 'PATCH' || request.method === 'DELETE') expecting.set(request, expectWrite());
+    });
+    app.addHook('preHandler', release);
+    app.addHook('onResponse', release);
+    app.addHook('onRequestAbort', release);
+  }
   registerGracefulShutdown(app);
   // gzip or br as the client's Accept-Encoding allows (the costs view's pages run to megabytes of
   // JSON); small bodies stay plain. Brotli's default quality 11 costs far more CPU than it saves here.

@@ -12,6 +12,11 @@ export abstract class CommittingStore<Tx> {
     return this.committer.pending();
   }
 
+  /** Announces a write about to be queued (see GroupCommitter.expect); call the result when it is queued or will not be. */
+  expectWrite(): () => void {
+    return this.committer.expect();
+  }
+
   get commitStats() {
     return this.committer.stats;
   }
