@@ -41,10 +41,16 @@ export async function runIngestBench(opts: { quick: boolean }): Promise<void> {
   const figures: Figure[] = [];
   try {
     const rates: number[] = [];
-    for (const [i, phase] of PHASES.entries()) {
+    // BENCH_INGEST_AB=1: each HTTP phase four times in this process, group commit's gathering of
+    // announced writes off, on, off, on (ADR 0007, session 8), so the comparison shares the load.
+    const ab = process.env.BENCH_INGEST_AB === '1';
+    const runs = PHASES.flatMap((phase) => (ab ? [false, true, false, true] : [true]).map((gather) => ({ phase, gather })));
+    for (const [i, { phase: basePhase, gather }] of runs.entries()) {
+      const phase = ab ? { ...basePhase, name: `${basePhase.name}, gathering ${gather ? 'on' : 'off'}` } : basePhase;
       progress(`${phase.name}, ${seconds} s`);
       const path = join(dir, `phase-${i}.sqlite`);
       const server = await startBenchServer(benchConfig(dir), path);
+      if (!gather) server.store.setGatherBounds({ minWaitMs: 0, maxWaitMs: 0 });
       try {
         const before = { ...server.store.commitStats };
         const cpu0 = process.cpuUsage();
@@ -65,7 +71,7 @@ export async function runIngestBench(opts: { quick: boolean }): Promise<void> {
         const stats = server.store.commitStats;
         const perCommit = (stats.jobs - before.jobs) / Math.max(1, stats.batches - before.batches);
         const rate = result.events / (result.elapsedMs / 1000);
-        rates.push(rate);
+        if (gather) rates.push(rate);
         // Server CPU per item (warm-up included in both): steadier than the rate on a shared machine.
         const items = Math.max(1, (stats.jobs - before.jobs) * phase.perRequest);
         figures.push(figure(phase, rate, result, perCommit, (cpu.user + cpu.system) / items, Number.isNaN(mainUs) ? undefined : mainUs / items));

@@ -7,9 +7,11 @@
  * Commits grow with the load: a caller may announce a write before it is ready to queue it
  * (`expect()`: the HTTP layer does so while a write request's body is still being read and parsed).
  * A batch about to start while announced writes are outstanding waits for them (until each is queued
- * or given up, the batch is full, or `maxWaitMs` has passed since the batch began waiting), so the
- * requests that arrive during a commit share the next one instead of each paying its own COMMIT. With
- * nothing announced (an idle server, one client) a batch starts at once, as before.
+ * or given up, the batch is full, or the wait bound has passed), so the requests that arrive during a
+ * commit share the next one instead of each paying its own COMMIT. The bound follows the work: as long
+ * as the previous batch took (BEGIN to COMMIT), within [minWaitMs, maxWaitMs], so a write waits at
+ * most about one commit's time for neighbours that save a commit each. With nothing announced (an
+ * idle server, one client) a batch starts at once, as before.
  */
 export interface TransactionDriver<Tx> {
   begin(): Promise<Tx>;
@@ -34,8 +36,14 @@ export interface GroupCommitStats {
   waits: number;
 }
 
-/** Long enough for a request of a few MB to finish parsing while its neighbours' commit waits; short beside a commit of thousands of rows. */
-export const DEFAULT_MAX_WAIT_MS = 20;
+export interface GatherBounds {
+  /** The wait bound when the previous batch was quicker than this. */
+  minWaitMs: number;
+  /** The longest any batch waits for announced writes; 0 never waits. */
+  maxWaitMs: number;
+}
+
+export const DEFAULT_GATHER: GatherBounds = { minWaitMs: 5, maxWaitMs: 250 };
 
 export class GroupCommitter<Tx> {
   private queue: Job<Tx>[] = [];
@@ -51,14 +59,17 @@ export class GroupCommitter<Tx> {
   constructor(
     private readonly driver: TransactionDriver<Tx>,
     private readonly maxJobsPerBatch: number,
-    /** The longest a batch waits for announced writes; 0 never waits. */
-    private readonly maxWaitMs = DEFAULT_MAX_WAIT_MS,
+    /** Mutable so a bench can turn gathering off (maxWaitMs 0) for an A/B run in one process. */
+    public gatherBounds: GatherBounds = DEFAULT_GATHER,
   ) {}
+
+  /** Milliseconds the previous batch took, BEGIN to COMMIT. */
+  private lastBatchMs = 0;
 
   /**
    * Announces a write that will be queued soon; call the returned function (idempotent) once it is
    * queued or will not be. A batch gathers while announced writes are outstanding, never longer than
-   * maxWaitMs.
+   * the gather bounds.
    */
   expect(): () => void {
     this.expected++;
@@ -100,19 +111,22 @@ export class GroupCommitter<Tx> {
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
-      if (this.expected > 0 && this.maxWaitMs > 0 && !this.closed && this.queue.length < this.maxJobsPerBatch) await this.gather();
+      if (this.expected > 0 && this.gatherBounds.maxWaitMs > 0 && !this.closed && this.queue.length < this.maxJobsPerBatch) await this.gather();
       const jobs = this.queue.splice(0, this.maxJobsPerBatch);
+      const started = performance.now();
       await this.runBatch(jobs);
+      this.lastBatchMs = performance.now() - started;
     }
     this.running = false;
     for (const wake of this.idleWaiters.splice(0)) wake();
   }
 
-  /** Waits until no announced write is outstanding, the batch is full, the store closes, or maxWaitMs. */
+  /** Waits until no announced write is outstanding, the batch is full, the store closes, or the bound passes. */
   private gather(): Promise<void> {
     this.stats.waits++;
     return new Promise<void>((resolve) => {
-      const timer = setTimeout(() => this.endWait(), this.maxWaitMs);
+      const { minWaitMs, maxWaitMs } = this.gatherBounds;
+      const timer = setTimeout(() => this.endWait(), Math.min(maxWaitMs, Math.max(minWaitMs, this.lastBatchMs)));
       this.wake = () => {
         clearTimeout(timer);
         resolve();

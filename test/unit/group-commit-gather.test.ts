@@ -1,7 +1,8 @@
 /**
  * Group commit gathers announced writes (store/group-commit.ts): a batch about to start waits for a
  * write announced with expect() and commits it with the others; with nothing announced, or once the
- * announcement is withdrawn, it starts at once; an announcement never kept holds it at most maxWaitMs.
+ * announcement is withdrawn, it starts at once; an announcement never kept holds it at most the wait bound (the previous batch's
+ * time within [minWaitMs, maxWaitMs]).
  * The driver records the transaction calls, so which writes shared a COMMIT is read from it, not timed.
  */
 import { describe, expect, it } from 'vitest';
@@ -22,11 +23,12 @@ function recordingDriver() {
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const HOUR = 3_600_000;
+const UNBOUNDED = { minWaitMs: HOUR, maxWaitMs: HOUR };
 
 describe('group commit gathers announced writes', () => {
   it('waits for a write announced before the batch began and commits both together', async () => {
     const { log, driver } = recordingDriver();
-    const committer = new GroupCommitter(driver, 100, HOUR);
+    const committer = new GroupCommitter(driver, 100, UNBOUNDED);
     const release = committer.expect();
     const first = committer.run(async (tx) => void tx.push('a'));
     for (let i = 0; i < 5; i++) await turn();
@@ -40,7 +42,7 @@ describe('group commit gathers announced writes', () => {
 
   it('starts at once when nothing is announced, and when an announcement is withdrawn without a write', async () => {
     const { log, driver } = recordingDriver();
-    const committer = new GroupCommitter(driver, 100, HOUR);
+    const committer = new GroupCommitter(driver, 100, UNBOUNDED);
     await committer.run(async (tx) => void tx.push('a'));
     const release = committer.expect();
     const pending = committer.run(async (tx) => void tx.push('b'));
@@ -57,12 +59,12 @@ describe('group commit gathers announced writes', () => {
     expect(log.slice(6)).toEqual(['BEGIN', 'c', 'COMMIT']);
   });
 
-  it('does not wait past maxWaitMs for an announcement never kept, nor once the batch is full', async () => {
+  it('does not wait past the bound for an announcement never kept, nor once the batch is full', async () => {
     const { log, driver } = recordingDriver();
-    const bounded = new GroupCommitter(driver, 100, 1);
+    const bounded = new GroupCommitter(driver, 100, { minWaitMs: 1, maxWaitMs: 1 });
     bounded.expect();
     await bounded.run(async (tx) => void tx.push('a'));
-    const full = new GroupCommitter(driver, 2, HOUR);
+    const full = new GroupCommitter(driver, 2, UNBOUNDED);
     full.expect();
     await Promise.all([full.run(async (tx) => void tx.push('b')), full.run(async (tx) => void tx.push('c'))]);
     expect(log).toEqual(['BEGIN', 'a', 'COMMIT', 'BEGIN', 'b', 'c', 'COMMIT']);
@@ -70,7 +72,7 @@ describe('group commit gathers announced writes', () => {
 
   it('close ends a wait and commits what is queued', async () => {
     const { log, driver } = recordingDriver();
-    const committer = new GroupCommitter(driver, 100, HOUR);
+    const committer = new GroupCommitter(driver, 100, UNBOUNDED);
     committer.expect();
     const pending = committer.run(async (tx) => void tx.push('a'));
     await turn();
