@@ -34,6 +34,8 @@ export interface GroupCommitStats {
   lastBatchJobs: number;
   /** Batches that waited for announced writes before starting. */
   waits: number;
+  /** Writes announced by expect() and not yet released, now. */
+  announced: number;
 }
 
 export interface GatherBounds {
@@ -50,11 +52,9 @@ export class GroupCommitter<Tx> {
   private running = false;
   private closed = false;
   private idleWaiters: (() => void)[] = [];
-  /** Writes announced by expect() and not yet released. */
-  private expected = 0;
   /** Ends the wait of a batch gathering announced writes, if one is waiting. */
   private wake: (() => void) | undefined;
-  readonly stats: GroupCommitStats = { batches: 0, jobs: 0, lastBatchJobs: 0, waits: 0 };
+  readonly stats: GroupCommitStats = { batches: 0, jobs: 0, lastBatchJobs: 0, waits: 0, announced: 0 };
 
   constructor(
     private readonly driver: TransactionDriver<Tx>,
@@ -72,15 +72,15 @@ export class GroupCommitter<Tx> {
    * the gather bounds.
    */
   expect(): () => void {
-    this.expected++;
+    this.stats.announced++;
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      this.expected--;
+      this.stats.announced--;
       // The releasing request queues its write in the microtasks that follow (its handler): the
       // batch starts after them, in the next check phase.
-      if (this.expected === 0 && this.wake) setImmediate(() => this.endWait());
+      if (this.stats.announced === 0 && this.wake) setImmediate(() => this.endWait());
     };
   }
 
@@ -111,7 +111,7 @@ export class GroupCommitter<Tx> {
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
-      if (this.expected > 0 && this.gatherBounds.maxWaitMs > 0 && !this.closed && this.queue.length < this.maxJobsPerBatch) await this.gather();
+      if (this.stats.announced > 0 && this.gatherBounds.maxWaitMs > 0 && !this.closed && this.queue.length < this.maxJobsPerBatch) await this.gather();
       const jobs = this.queue.splice(0, this.maxJobsPerBatch);
       const started = performance.now();
       await this.runBatch(jobs);
