@@ -19,7 +19,12 @@ afterAll(async () => {
 
 const PATH = '/v1/organization/audit_logs';
 const announced = () => (server.store as unknown as { commitStats: GroupCommitStats }).commitStats.announced;
-const event = (i: number) => ({ type: 'project.updated', effective_at: 1_700_000_000 + i, project: { id: 'proj_announce' }, 'project.updated': { id: 'proj_announce', changes_requested: { title: `t${i}` } } });
+const event = (i: number) => ({
+  type: 'project.updated',
+  effective_at: 1_700_000_000 + i,
+  project: { id: 'proj_announce' },
+  'project.updated': { id: 'proj_announce', changes_requested: { title: `t${i}` } },
+});
 
 describe('write announcements', () => {
   it('end with the request: stored, bad JSON, unknown key, wrong content, read', async () => {
@@ -38,7 +43,9 @@ describe('write announcements', () => {
     const { port } = new URL(server.url);
     const socket = connect(Number(port), '127.0.0.1');
     await new Promise<void>((resolve) => socket.once('connect', resolve));
-    socket.write(`POST ${PATH} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${server.adminKey}\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n{"data": [`);
+    socket.write(
+      `POST ${PATH} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${server.adminKey}\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n{"data": [`,
+    );
     await vi.waitFor(() => expect(announced()).toBe(1));
     socket.destroy();
     await vi.waitFor(() => expect(announced()).toBe(0));

@@ -11,7 +11,10 @@ import { GroupCommitter, type TransactionDriver } from '../../src/store/group-co
 function recordingDriver() {
   const log: string[] = [];
   const driver: TransactionDriver<string[]> = {
-    begin: async () => (log.push('BEGIN'), log),
+    begin: async () => {
+      log.push('BEGIN');
+      return log;
+    },
     savepoint: async () => undefined,
     release: async () => undefined,
     rollbackToSavepoint: async () => undefined,
