@@ -11,6 +11,7 @@ import { loadConfig } from '../src/config/config.js';
 import { AuditLogService } from '../src/features/audit-logs/service.js';
 import { DEFAULT_ORG_ID, KeyService } from '../src/features/keys/service.js';
 import { systemClock } from '../src/lib/clock.js';
+import { DEFAULT_GATHER, NO_GATHER } from '../src/store/group-commit.js';
 import { openStore, storeReady } from '../src/store/open.js';
 import type { PostgresStore } from '../src/store/postgres/postgres-store.js';
 import { openConnection } from '../src/store/sqlite/sqlite-store.js';
@@ -55,7 +56,7 @@ export async function runIngestBench(opts: { quick: boolean }): Promise<void> {
       progress(`${phase.name}, ${seconds} s`);
       const path = join(dir, `phase-${i}.sqlite`);
       const server = await startBenchServer(benchConfig(dir), path);
-      if (!gather) server.store.setGatherBounds({ minWaitMs: 0, maxWaitMs: 0 });
+      server.store.setGatherBounds(gather ? DEFAULT_GATHER : NO_GATHER);
       try {
         const before = { ...server.store.commitStats };
         const cpu0 = process.cpuUsage();
@@ -216,7 +217,7 @@ async function postgresGatherAb(opts: { quick: boolean }): Promise<void> {
         const store = openStore({ ...config, pgConnectWaitSeconds: 5 }) as PostgresStore;
         await storeReady(store);
         await new KeyService(store, systemClock).bootstrap(BENCH_ADMIN_KEY);
-        if (!gather) store.setGatherBounds({ minWaitMs: 0, maxWaitMs: 0 });
+        store.setGatherBounds(gather ? DEFAULT_GATHER : NO_GATHER);
         const server = await listenOn(config, store);
         try {
           const before = { ...store.commitStats };

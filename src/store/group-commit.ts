@@ -46,6 +46,8 @@ export interface GatherBounds {
 }
 
 export const DEFAULT_GATHER: GatherBounds = { minWaitMs: 5, maxWaitMs: 250 };
+/** Never wait (PostgreSQL: its commits leave the event loop free, so batches gather by themselves). */
+export const NO_GATHER: GatherBounds = { minWaitMs: 0, maxWaitMs: 0 };
 
 export class GroupCommitter<Tx> {
   private queue: Job<Tx>[] = [];

@@ -6,7 +6,7 @@
  */
 import type pg from 'pg';
 import { CommittingStore } from '../committing-store.js';
-import { GroupCommitter } from '../group-commit.js';
+import { GroupCommitter, NO_GATHER } from '../group-commit.js';
 import type { Store, WriteTx } from '../store.js';
 import { PgAuditReads } from './audit-store.js';
 import { createPool, isRetryableWriteError, ReadTimeoutError, storeError, waitForDatabase } from './connection.js';
@@ -67,7 +67,9 @@ export class PostgresStore extends CommittingStore<PgWriteTx> implements Store {
     this.pool = createPool({ url: options.url, poolSize: options.poolSize });
     this.heavySlots = new Slots(Math.max(1, Math.floor(options.poolSize / 2)));
     this.partitions = new PartitionManager(this.pool);
-    this.committer = new GroupCommitter(new PgDriver(this.pool, this.partitions), options.maxJobsPerBatch);
+    // No waiting for announced writes: a commit here awaits the network, so requests read meanwhile
+    // join the next batch anyway; waiting only delayed acknowledgements (ADR 0007, session 8).
+    this.committer = new GroupCommitter(new PgDriver(this.pool, this.partitions), options.maxJobsPerBatch, NO_GATHER);
     this.ready = this.start();
     this.ready.catch(() => undefined);
   }
