@@ -7,16 +7,21 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadConfig } from '../src/config/config.js';
 import { AuditLogService } from '../src/features/audit-logs/service.js';
-import { DEFAULT_ORG_ID } from '../src/features/keys/service.js';
+import { DEFAULT_ORG_ID, KeyService } from '../src/features/keys/service.js';
 import { systemClock } from '../src/lib/clock.js';
+import { DEFAULT_GATHER, NO_GATHER } from '../src/store/group-commit.js';
+import { openStore, storeReady } from '../src/store/open.js';
+import type { PostgresStore } from '../src/store/postgres/postgres-store.js';
 import { openConnection } from '../src/store/sqlite/sqlite-store.js';
 import { rowsOf } from './audit.js';
 import { makeBatch, population, rng } from './lib/events.js';
 import { LoadGenerator } from './lib/load.js';
 import type { LoadResult } from './lib/load-client.js';
 import { type Figure, fmtInt, fmtMs, fmtRatio, latencySummary, printTable, progress } from './lib/report.js';
-import { BENCH_ADMIN_KEY, benchConfig, openBenchStore, startBenchServer } from './lib/server.js';
+import { BENCH_ADMIN_KEY, benchConfig, listenOn, openBenchStore, startBenchServer } from './lib/server.js';
+import { benchDatabaseUrl, freshDatabase } from './postgres.js';
 
 interface Phase {
   name: string;
@@ -33,6 +38,7 @@ const PHASES: Phase[] = [
 ];
 
 export async function runIngestBench(opts: { quick: boolean }): Promise<void> {
+  if (process.env.BENCH_INGEST_AB === 'postgres') return postgresGatherAb(opts);
   const seconds = opts.quick ? 4 : 10;
   const dir = mkdtempSync(join(tmpdir(), 'orgledger-bench-ingest-'));
   const config = benchConfig(dir);
@@ -41,10 +47,16 @@ export async function runIngestBench(opts: { quick: boolean }): Promise<void> {
   const figures: Figure[] = [];
   try {
     const rates: number[] = [];
-    for (const [i, phase] of PHASES.entries()) {
+    // BENCH_INGEST_AB=1: each HTTP phase four times in this process, group commit's gathering of
+    // announced writes off, on, off, on (ADR 0007, session 8), so the comparison shares the load.
+    const ab = process.env.BENCH_INGEST_AB === '1';
+    const runs = PHASES.flatMap((phase) => (ab ? [false, true, false, true] : [true]).map((gather) => ({ phase, gather })));
+    for (const [i, { phase: basePhase, gather }] of runs.entries()) {
+      const phase = ab ? { ...basePhase, name: `${basePhase.name}, gathering ${gather ? 'on' : 'off'}` } : basePhase;
       progress(`${phase.name}, ${seconds} s`);
       const path = join(dir, `phase-${i}.sqlite`);
       const server = await startBenchServer(benchConfig(dir), path);
+      server.store.setGatherBounds(gather ? DEFAULT_GATHER : NO_GATHER);
       try {
         const before = { ...server.store.commitStats };
         const cpu0 = process.cpuUsage();
@@ -65,7 +77,7 @@ export async function runIngestBench(opts: { quick: boolean }): Promise<void> {
         const stats = server.store.commitStats;
         const perCommit = (stats.jobs - before.jobs) / Math.max(1, stats.batches - before.batches);
         const rate = result.events / (result.elapsedMs / 1000);
-        rates.push(rate);
+        if (gather) rates.push(rate);
         // Server CPU per item (warm-up included in both): steadier than the rate on a shared machine.
         const items = Math.max(1, (stats.jobs - before.jobs) * phase.perRequest);
         figures.push(figure(phase, rate, result, perCommit, (cpu.user + cpu.system) / items, Number.isNaN(mainUs) ? undefined : mainUs / items));
@@ -181,4 +193,63 @@ export async function serviceIngestCpu(path: string, total: number, concurrent =
   const callsPerCommit = (store.commitStats.jobs - before.jobs) / Math.max(1, store.commitStats.batches - before.batches);
   await store.close();
   return { rate: total / seconds, mainUs, callsPerCommit };
+}
+
+/**
+ * BENCH_INGEST_AB=postgres: the batched HTTP phases (audit 1000/request, usage 5000/request, 4
+ * clients) on PostgreSQL (ORGLEDGER_BENCH_DATABASE_URL or ORGLEDGER_TEST_DATABASE_URL), each four
+ * times, group commit's gathering off, on, off, on; a fresh database per run.
+ */
+async function postgresGatherAb(opts: { quick: boolean }): Promise<void> {
+  const base = benchDatabaseUrl();
+  if (!base) throw new Error('BENCH_INGEST_AB=postgres needs ORGLEDGER_BENCH_DATABASE_URL or ORGLEDGER_TEST_DATABASE_URL');
+  const seconds = opts.quick ? 4 : 8;
+  const load = await LoadGenerator.start();
+  const figures: Figure[] = [];
+  try {
+    for (const basePhase of [PHASES[0], PHASES[2]] as Phase[]) {
+      for (const [i, gather] of [false, true, false, true].entries()) {
+        const phase = { ...basePhase, name: `${basePhase.name.replace('SQLite', 'PostgreSQL')}, gathering ${gather ? 'on' : 'off'}` };
+        progress(`${phase.name}, ${seconds} s`);
+        const db = await freshDatabase(base, `ab${i}`);
+        const dir = mkdtempSync(join(tmpdir(), 'orgledger-bench-ab-'));
+        const config = loadConfig({ env: {}, flags: { dataDir: dir, port: 0, logLevel: 'silent', databaseUrl: db.url } });
+        const store = openStore({ ...config, pgConnectWaitSeconds: 5 }) as PostgresStore;
+        await storeReady(store);
+        await new KeyService(store, systemClock).bootstrap(BENCH_ADMIN_KEY);
+        store.setGatherBounds(gather ? DEFAULT_GATHER : NO_GATHER);
+        const server = await listenOn(config, store);
+        try {
+          const before = { ...store.commitStats };
+          const cpu0 = process.cpuUsage();
+          const main0 = mainThreadCpuUs();
+          const result = await load.run({
+            kind: 'ingest',
+            target: phase.target,
+            url: server.url,
+            key: BENCH_ADMIN_KEY,
+            clients: phase.clients,
+            eventsPerRequest: phase.perRequest,
+            warmupMs: 2000,
+            durationMs: seconds * 1000,
+            seed: 11,
+          });
+          const cpu = process.cpuUsage(cpu0);
+          const mainUs = mainThreadCpuUs() - main0;
+          const stats = store.commitStats;
+          const perCommit = (stats.jobs - before.jobs) / Math.max(1, stats.batches - before.batches);
+          const items = Math.max(1, (stats.jobs - before.jobs) * phase.perRequest);
+          const rate = result.events / (result.elapsedMs / 1000);
+          figures.push(figure(phase, rate, result, perCommit, (cpu.user + cpu.system) / items, Number.isNaN(mainUs) ? undefined : mainUs / items));
+        } finally {
+          await server.close();
+          await db.drop();
+          rmSync(dir, { recursive: true, force: true });
+        }
+      }
+    }
+    printTable('ingest on PostgreSQL, group commit gathering A/B (issue 17)', figures);
+  } finally {
+    load.stop();
+  }
 }

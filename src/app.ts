@@ -142,6 +142,23 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id).header('x-content-type-options', 'nosniff');
   });
+  // Group commits grow with the load: a write request announces itself while its body is read and
+  // parsed, so a commit about to start gathers it (bounded wait; store/group-commit.ts, ADR 0007).
+  // Released in preHandler (the handler queues the write next) or, if it never gets there (401, 413,
+  // bad JSON, client gone), when the response closes.
+  const expecting = new WeakMap<object, () => void>();
+  if (deps.store.expectWrite) {
+    const expectWrite = deps.store.expectWrite.bind(deps.store);
+    app.addHook('onRequest', async (request, reply) => {
+      if (request.method !== 'POST' && request.method !== 'PUT' && request.method !== 'PATCH' && request.method !== 'DELETE') return;
+      const release = expectWrite();
+      expecting.set(request, release);
+      reply.raw.once('close', release);
+    });
+    app.addHook('preHandler', async (request) => {
+      expecting.get(request)?.();
+    });
+  }
   registerGracefulShutdown(app);
   // gzip or br as the client's Accept-Encoding allows (the costs view's pages run to megabytes of
   // JSON); small bodies stay plain. Brotli's default quality 11 costs far more CPU than it saves here.

@@ -36,6 +36,8 @@ export interface Store extends KeyStore, AuditStore, UsageStore, CostStore, Ledg
   readonly engine: EngineName;
   write<T>(work: (tx: WriteTx) => Promise<T>): Promise<T>;
   pendingWrites(): number;
+  /** Announces a write request whose write is not queued yet; call the result once it is (group commit gathers it). */
+  expectWrite?(): () => void;
   /** Waits for queued writes, then closes the engine. */
   close(): Promise<void>;
 }

@@ -9,7 +9,7 @@ import type { CostsQuery, UsageQuery } from '../../features/usage/schemas.js';
 import type { UsagePages } from '../../features/usage/store.js';
 import { workerModule } from '../../lib/start-worker.js';
 import { CommittingStore } from '../committing-store.js';
-import { GroupCommitter } from '../group-commit.js';
+import { GroupCommitter, NO_GATHER } from '../group-commit.js';
 import type { Store, WriteTx } from '../store.js';
 import { WorkerPool } from '../worker-pool.js';
 import { PgAuditReads } from './audit-store.js';
@@ -110,7 +110,9 @@ export class PostgresStore extends CommittingStore<PgWriteTx> implements Store {
       : reader;
     this.costs = this.usage;
     this.partitions = new PartitionManager(this.pool);
-    this.committer = new GroupCommitter(new PgDriver(this.pool, this.partitions), options.maxJobsPerBatch);
+    // No waiting for announced writes: a commit here awaits the network, so requests read meanwhile
+    // join the next batch anyway; waiting only delayed acknowledgements (ADR 0007, session 8).
+    this.committer = new GroupCommitter(new PgDriver(this.pool, this.partitions), options.maxJobsPerBatch, NO_GATHER);
     this.ready = this.start();
     this.ready.catch(() => undefined);
   }
