@@ -11,7 +11,7 @@ import { loadConfig } from '../src/config/config.js';
 import { AuditLogService } from '../src/features/audit-logs/service.js';
 import { DEFAULT_ORG_ID, KeyService } from '../src/features/keys/service.js';
 import { systemClock } from '../src/lib/clock.js';
-import { DEFAULT_GATHER, NO_GATHER } from '../src/store/group-commit.js';
+import { DEFAULT_GATHER, type GroupCommitStats, NO_GATHER } from '../src/store/group-commit.js';
 import { openStore, storeReady } from '../src/store/open.js';
 import type { PostgresStore } from '../src/store/postgres/postgres-store.js';
 import { openConnection } from '../src/store/sqlite/sqlite-store.js';
@@ -58,29 +58,9 @@ export async function runIngestBench(opts: { quick: boolean }): Promise<void> {
       const server = await startBenchServer(benchConfig(dir), path);
       server.store.setGatherBounds(gather ? DEFAULT_GATHER : NO_GATHER);
       try {
-        const before = { ...server.store.commitStats };
-        const cpu0 = process.cpuUsage();
-        const main0 = mainThreadCpuUs();
-        const result = await load.run({
-          kind: 'ingest',
-          target: phase.target,
-          url: server.url,
-          key: BENCH_ADMIN_KEY,
-          clients: phase.clients,
-          eventsPerRequest: phase.perRequest,
-          warmupMs: opts.quick ? 1000 : 2000,
-          durationMs: seconds * 1000,
-          seed: 11,
-        });
-        const cpu = process.cpuUsage(cpu0);
-        const mainUs = mainThreadCpuUs() - main0;
-        const stats = server.store.commitStats;
-        const perCommit = (stats.jobs - before.jobs) / Math.max(1, stats.batches - before.batches);
-        const rate = result.events / (result.elapsedMs / 1000);
-        if (gather) rates.push(rate);
-        // Server CPU per item (warm-up included in both): steadier than the rate on a shared machine.
-        const items = Math.max(1, (stats.jobs - before.jobs) * phase.perRequest);
-        figures.push(figure(phase, rate, result, perCommit, (cpu.user + cpu.system) / items, Number.isNaN(mainUs) ? undefined : mainUs / items));
+        const measured = await measureHttpPhase(load, phase, server.url, server.store, opts.quick ? 1000 : 2000, seconds);
+        if (gather) rates.push(measured.rate);
+        figures.push(measured.figure);
       } finally {
         await server.close();
       }
@@ -121,6 +101,43 @@ function mainThreadCpuUs(): number {
   } catch {
     return Number.NaN;
   }
+}
+
+/**
+ * One HTTP ingest phase against a server in this process: the load generator's rate and latencies,
+ * requests per commit, and server CPU per item (warm-up included: steadier than the rate on a shared
+ * machine), for the whole process and for its main thread.
+ */
+async function measureHttpPhase(
+  load: LoadGenerator,
+  phase: Phase,
+  url: string,
+  store: { readonly commitStats: GroupCommitStats },
+  warmupMs: number,
+  seconds: number,
+): Promise<{ rate: number; figure: Figure }> {
+  const before = { ...store.commitStats };
+  const cpu0 = process.cpuUsage();
+  const main0 = mainThreadCpuUs();
+  const result = await load.run({
+    kind: 'ingest',
+    target: phase.target,
+    url,
+    key: BENCH_ADMIN_KEY,
+    clients: phase.clients,
+    eventsPerRequest: phase.perRequest,
+    warmupMs,
+    durationMs: seconds * 1000,
+    seed: 11,
+  });
+  const cpu = process.cpuUsage(cpu0);
+  const mainUs = mainThreadCpuUs() - main0;
+  const stats = store.commitStats;
+  const jobs = stats.jobs - before.jobs;
+  const perCommit = jobs / Math.max(1, stats.batches - before.batches);
+  const items = Math.max(1, jobs * phase.perRequest);
+  const rate = result.events / (result.elapsedMs / 1000);
+  return { rate, figure: figure(phase, rate, result, perCommit, (cpu.user + cpu.system) / items, Number.isNaN(mainUs) ? undefined : mainUs / items) };
 }
 
 function figure(phase: Phase, rate: number, result: LoadResult, perCommit: number, cpuUs: number, mainUs: number | undefined): Figure {
@@ -220,27 +237,7 @@ async function postgresGatherAb(opts: { quick: boolean }): Promise<void> {
         store.setGatherBounds(gather ? DEFAULT_GATHER : NO_GATHER);
         const server = await listenOn(config, store);
         try {
-          const before = { ...store.commitStats };
-          const cpu0 = process.cpuUsage();
-          const main0 = mainThreadCpuUs();
-          const result = await load.run({
-            kind: 'ingest',
-            target: phase.target,
-            url: server.url,
-            key: BENCH_ADMIN_KEY,
-            clients: phase.clients,
-            eventsPerRequest: phase.perRequest,
-            warmupMs: 2000,
-            durationMs: seconds * 1000,
-            seed: 11,
-          });
-          const cpu = process.cpuUsage(cpu0);
-          const mainUs = mainThreadCpuUs() - main0;
-          const stats = store.commitStats;
-          const perCommit = (stats.jobs - before.jobs) / Math.max(1, stats.batches - before.batches);
-          const items = Math.max(1, (stats.jobs - before.jobs) * phase.perRequest);
-          const rate = result.events / (result.elapsedMs / 1000);
-          figures.push(figure(phase, rate, result, perCommit, (cpu.user + cpu.system) / items, Number.isNaN(mainUs) ? undefined : mainUs / items));
+          figures.push((await measureHttpPhase(load, phase, server.url, store, 2000, seconds)).figure);
         } finally {
           await server.close();
           await db.drop();
